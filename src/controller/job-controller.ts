@@ -1,0 +1,578 @@
+/**
+ * The Kubernetes Job controller's decisions (pkg/controller/job/job_controller.go, syncJob and manageJob) as
+ * deterministic functions over plain state, with no I/O: the workflow feeds them pod events and the clock and
+ * carries out what they return; unit tests drive them directly.
+ *
+ * Pods are identified by a slot: the completion index for Indexed Jobs, and for NonIndexed Jobs a position in
+ * 0..completions-1 (0..parallelism-1 in work-queue mode) that a replacement pod inherits. Slots give every pod
+ * an idempotency key that is stable across replacements.
+ */
+import { JOB_COMPLETION_INDEX } from '../manifest/defaults.js';
+import { randomNameSuffix } from '../manifest/defaults.js';
+import type { ContainerLog, ContainerStatus, Job, JobCondition, JobConditionType, JobStatus, Pod, PodPhase } from '../types.js';
+import {
+  backoffDelayMs,
+  CONTAINER_RESTART_BACKOFF,
+  emptyBackoffRecord,
+  recordPodFailure,
+  recordPodSuccess,
+  remainingBackoffMs,
+  type BackoffPolicy,
+  type BackoffRecord,
+} from './backoff.js';
+import { formatIndexIntervals } from './intervals.js';
+import { podSucceeded, type ContainerResult, type ControllerSettings, type PodRunResult } from './protocol.js';
+
+export interface PodRecord {
+  name: string;
+  uid: string;
+  slot: number;
+  /** Completion index (Indexed Jobs only). */
+  index: number | null;
+  phase: PodPhase;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  deletionRequestedAt: number | null;
+  /** In-place container restarts (restartPolicy OnFailure), as the kubelet counts them. */
+  restartCount: number;
+  /** A run of the pod's containers is in flight (an activity was started and has not returned). */
+  runInFlight: boolean;
+  /** The containers are running (the worker reported the start of the current run). */
+  containersRunning: boolean;
+  /** OnFailure: the failed container is waiting to restart in place at this time. */
+  restartAt: number | null;
+  nodeName: string | null;
+  lastRun: ContainerResult[];
+  /** Counted in status.succeeded or status.failed (each pod at most once). */
+  counted: boolean;
+  reason?: string;
+  message?: string;
+  /** Kubernetes' DisruptionTarget condition: the pod was lost with its worker. */
+  disruption?: { reason: string; message: string; at: number };
+}
+
+export interface JobEvent {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+}
+
+export interface JobControllerState {
+  job: Job;
+  settings: ControllerSettings;
+  startTime: number | null;
+  completionTime: number | null;
+  pods: PodRecord[];
+  completedSlots: Set<number>;
+  succeeded: number;
+  failed: number;
+  backoff: BackoffRecord;
+  conditions: JobCondition[];
+  finished: boolean;
+  events: JobEvent[];
+  logs: Map<string, ContainerLog[]>;
+  logBytes: number;
+}
+
+/** What the workflow must do after a reconcile. */
+export interface ReconcileActions {
+  /** Pods whose containers must be run now (new pods, and OnFailure pods restarting in place). */
+  start: PodRecord[];
+  /** Pods whose running containers must be terminated. */
+  terminate: PodRecord[];
+  /** When to reconcile again if no pod event arrives first (a backoff, a restart, the deadline). */
+  wakeAt: number | null;
+}
+
+export type PodOutcome =
+  | { kind: 'exited'; result: PodRunResult }
+  /** The worker stopped heartbeating: the pod is gone with it. */
+  | { kind: 'lost'; message: string }
+  /** The run ended without a result: cancelled before it reported, or failed inside kjob itself. */
+  | { kind: 'aborted'; message: string };
+
+export interface IdSource {
+  random: () => number;
+  uuid: () => string;
+}
+
+const MAX_EVENTS = 500;
+/** Kubernetes truncates generated pod-name prefixes to 58 characters (names.MaxGeneratedNameLength). */
+const MAX_GENERATED_NAME_PREFIX = 58;
+
+export const MESSAGES = {
+  BackoffLimitExceeded: 'Job has reached the specified backoff limit',
+  DeadlineExceeded: 'Job was active longer than specified deadline',
+  CompletionsReached: 'Reached expected number of succeeded pods',
+} as const;
+
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function newControllerState(job: Job, settings: ControllerSettings): JobControllerState {
+  return {
+    job,
+    settings,
+    startTime: null,
+    completionTime: null,
+    pods: [],
+    completedSlots: new Set(),
+    succeeded: 0,
+    failed: 0,
+    backoff: emptyBackoffRecord(),
+    conditions: [],
+    finished: false,
+    events: [],
+    logs: new Map(),
+    logBytes: 0,
+  };
+}
+
+//// Queries over the state
+
+const isTerminal = (pod: PodRecord) => pod.phase === 'Succeeded' || pod.phase === 'Failed';
+/** Kubernetes' `active`: not terminal and not being deleted. */
+export const isActive = (pod: PodRecord) => !isTerminal(pod) && pod.deletionRequestedAt === null;
+export const isTerminating = (pod: PodRecord) => !isTerminal(pod) && pod.deletionRequestedAt !== null;
+
+export function activePods(state: JobControllerState): PodRecord[] {
+  return state.pods.filter(isActive);
+}
+
+function podBackoffPolicy(settings: ControllerSettings): BackoffPolicy {
+  return { baseMs: settings.podBackoffBaseSeconds * 1000, capMs: settings.podBackoffCapSeconds * 1000 };
+}
+
+function findCondition(state: JobControllerState, type: JobConditionType): JobCondition | undefined {
+  return state.conditions.find((c) => c.type === type && c.status === 'True');
+}
+
+/** Slots a Job fills: its completions, or its parallelism in work-queue mode. */
+function slotCount(job: Job): number {
+  return job.spec.completions ?? job.spec.parallelism;
+}
+
+/**
+ * manageJob's target of active pods: `min(parallelism, completions - succeeded)`; in work-queue mode
+ * `parallelism` until a pod succeeds, then no new pods.
+ */
+export function wantActive(state: JobControllerState, active: number): number {
+  const { completions, parallelism } = state.job.spec;
+  if (completions === null) return state.succeeded > 0 ? active : parallelism;
+  return Math.max(0, Math.min(completions - state.succeeded, parallelism));
+}
+
+/**
+ * restartPolicy OnFailure (pastBackoffLimitOnFailure): the restarts of pods still running or pending add up to
+ * the limit (`>=`, or any restart when the limit is 0).
+ */
+export function pastBackoffLimitOnFailure(state: JobControllerState): boolean {
+  if (state.job.spec.template.spec.restartPolicy !== 'OnFailure') return false;
+  const restarts = state.pods.filter((p) => !isTerminal(p)).reduce((sum, p) => sum + p.restartCount, 0);
+  const limit = state.job.spec.backoffLimit;
+  return limit === 0 ? restarts > 0 : restarts >= limit;
+}
+
+export function deadlineAt(state: JobControllerState): number | null {
+  const ads = state.job.spec.activeDeadlineSeconds;
+  return ads === undefined || state.startTime === null ? null : state.startTime + ads * 1000;
+}
+
+//// Conditions and events
+
+function addEvent(state: JobControllerState, type: JobEvent['type'], reason: string, message: string, now: number): void {
+  const last = state.events[state.events.length - 1];
+  if (last && last.reason === reason && last.message === message && last.type === type) {
+    last.count++;
+    last.lastTimestamp = rfc3339(now);
+    return;
+  }
+  state.events.push({ type, reason, message, count: 1, firstTimestamp: rfc3339(now), lastTimestamp: rfc3339(now) });
+  if (state.events.length > MAX_EVENTS) state.events.shift();
+}
+
+function addCondition(state: JobControllerState, type: JobConditionType, reason: string, message: string, now: number): void {
+  const time = rfc3339(now);
+  state.conditions.push({ type, status: 'True', reason, message, lastProbeTime: time, lastTransitionTime: time });
+}
+
+/** The interim condition (FailureTarget or SuccessCriteriaMet) that decides how the Job ends, if any. */
+function terminalTarget(state: JobControllerState): JobCondition | undefined {
+  return findCondition(state, 'SuccessCriteriaMet') ?? findCondition(state, 'FailureTarget');
+}
+
+//// Pods
+
+function podNamePrefix(job: Job, index: number | null): string {
+  const tail = index === null ? '-' : `-${index}-`;
+  const room = MAX_GENERATED_NAME_PREFIX - tail.length;
+  return `${job.metadata.name.slice(0, Math.max(room, 0))}${tail}`;
+}
+
+function createPod(state: JobControllerState, slot: number, now: number, ids: IdSource): PodRecord {
+  const index = state.job.spec.completionMode === 'Indexed' ? slot : null;
+  const pod: PodRecord = {
+    name: `${podNamePrefix(state.job, index)}${randomNameSuffix(ids.random)}`,
+    uid: ids.uuid(),
+    slot,
+    index,
+    phase: 'Pending',
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    deletionRequestedAt: null,
+    restartCount: 0,
+    runInFlight: false,
+    containersRunning: false,
+    restartAt: null,
+    nodeName: null,
+    lastRun: [],
+    counted: false,
+  };
+  state.pods.push(pod);
+  addEvent(state, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.name}`, now);
+  return pod;
+}
+
+/** Lowest slots without a success and without an active pod (firstPendingIndexes). */
+function pendingSlots(state: JobControllerState, count: number): number[] {
+  const occupied = new Set(activePods(state).map((p) => p.slot));
+  const slots: number[] = [];
+  const total = slotCount(state.job);
+  for (let slot = 0; slot < total && slots.length < count; slot++) {
+    if (!state.completedSlots.has(slot) && !occupied.has(slot)) slots.push(slot);
+  }
+  return slots;
+}
+
+function finishPod(pod: PodRecord, phase: 'Succeeded' | 'Failed', now: number): void {
+  pod.phase = phase;
+  pod.finishedAt = now;
+  pod.runInFlight = false;
+  pod.containersRunning = false;
+  pod.restartAt = null;
+}
+
+function countSuccess(state: JobControllerState, pod: PodRecord): void {
+  if (pod.counted) return;
+  pod.counted = true;
+  state.backoff = recordPodSuccess();
+  if (state.job.spec.completionMode === 'Indexed') {
+    // completedIndexes is a set: a second success for an index counts once.
+    state.completedSlots.add(pod.slot);
+    state.succeeded = state.completedSlots.size;
+  } else {
+    state.completedSlots.add(pod.slot);
+    state.succeeded++;
+  }
+}
+
+function countFailure(state: JobControllerState, pod: PodRecord, now: number): void {
+  if (pod.counted) return;
+  pod.counted = true;
+  state.failed++;
+  state.backoff = recordPodFailure(state.backoff, now);
+}
+
+function storeLogs(state: JobControllerState, podName: string, logs: ContainerLog[]): void {
+  const size = (entries: ContainerLog[]) => entries.reduce((sum, l) => sum + l.text.length, 0);
+  const previous = state.logs.get(podName);
+  if (previous) state.logBytes -= size(previous);
+  state.logs.set(podName, logs);
+  state.logBytes += size(logs);
+  // Over budget: drop the oldest pods' logs, keeping how much was dropped.
+  for (const [name, entries] of state.logs) {
+    if (state.logBytes <= state.settings.jobLogBudgetBytes || name === podName) break;
+    state.logBytes -= size(entries);
+    state.logs.set(
+      name,
+      entries.map((l) => ({ container: l.container, text: '', truncatedBytes: l.truncatedBytes + l.text.length })),
+    );
+  }
+}
+
+//// Events from pods
+
+/** The worker reported that a run of the pod's containers started. */
+export function onPodStarted(
+  state: JobControllerState,
+  report: { podName: string; restartCount: number; nodeName: string },
+  now: number,
+): void {
+  const pod = state.pods.find((p) => p.name === report.podName);
+  if (!pod || isTerminal(pod) || !pod.runInFlight || report.restartCount !== pod.restartCount) return;
+  pod.containersRunning = true;
+  pod.nodeName = report.nodeName;
+  if (pod.phase === 'Pending') {
+    pod.phase = 'Running';
+    pod.startedAt = now;
+  }
+}
+
+/** A run of the pod's containers ended. */
+export function onPodExited(state: JobControllerState, podName: string, outcome: PodOutcome, now: number): void {
+  const pod = state.pods.find((p) => p.name === podName);
+  if (!pod || isTerminal(pod)) return;
+  pod.runInFlight = false;
+  pod.containersRunning = false;
+  if (outcome.kind === 'exited') {
+    pod.lastRun = outcome.result.containers;
+    pod.nodeName = outcome.result.nodeName || pod.nodeName;
+    storeLogs(state, pod.name, outcome.result.logs);
+  }
+  const succeeded = outcome.kind === 'exited' && podSucceeded(outcome.result);
+  if (succeeded) {
+    finishPod(pod, 'Succeeded', now);
+    countSuccess(state, pod);
+    return;
+  }
+  if (pod.deletionRequestedAt === null && outcome.kind === 'exited' && state.job.spec.template.spec.restartPolicy === 'OnFailure') {
+    // The kubelet restarts the failed container in place after its crash-loop delay.
+    pod.restartAt = now + backoffDelayMs(pod.restartCount + 1, CONTAINER_RESTART_BACKOFF);
+    return;
+  }
+  finishPod(pod, 'Failed', now);
+  if (outcome.kind === 'lost') {
+    pod.reason = 'WorkerLost';
+    pod.message = outcome.message;
+    pod.disruption = { reason: 'WorkerLost', message: outcome.message, at: now };
+  } else if (outcome.kind === 'aborted') {
+    pod.reason = 'Error';
+    pod.message = outcome.message;
+  }
+  countFailure(state, pod, now);
+}
+
+//// The sync loop
+
+/**
+ * One pass of the Job controller at time `now` (syncJob): failure criteria first (backoffLimit, then the
+ * deadline), then pod creation under parallelism and backoff, then completion. Mutates `state`.
+ */
+export function reconcile(state: JobControllerState, now: number, ids: IdSource): ReconcileActions {
+  const actions: ReconcileActions = { start: [], terminate: [], wakeAt: null };
+  if (state.finished) return actions;
+  const wake = (at: number) => {
+    actions.wakeAt = actions.wakeAt === null ? at : Math.min(actions.wakeAt, at);
+  };
+  state.startTime ??= now;
+
+  // In-place restarts that are due (OnFailure); the kubelet counts a restart when the container starts again.
+  const restarting: PodRecord[] = [];
+  for (const pod of activePods(state)) {
+    if (pod.restartAt !== null && pod.restartAt <= now) {
+      pod.restartAt = null;
+      pod.restartCount++;
+      restarting.push(pod);
+    }
+  }
+
+  if (!terminalTarget(state)) {
+    const deadline = deadlineAt(state);
+    if (state.failed > state.job.spec.backoffLimit || pastBackoffLimitOnFailure(state)) {
+      addCondition(state, 'FailureTarget', 'BackoffLimitExceeded', MESSAGES.BackoffLimitExceeded, now);
+    } else if (deadline !== null && now >= deadline) {
+      addCondition(state, 'FailureTarget', 'DeadlineExceeded', MESSAGES.DeadlineExceeded, now);
+    }
+  }
+
+  const target = terminalTarget(state);
+  if (target) {
+    terminateActivePods(state, target, now, actions);
+    finishIfSettled(state, target, now);
+    return actions;
+  }
+
+  const active = activePods(state);
+  for (const pod of active) {
+    if (restarting.includes(pod)) {
+      pod.runInFlight = true;
+      actions.start.push(pod);
+    } else if (pod.restartAt !== null) wake(pod.restartAt);
+  }
+  const toCreate = wantActive(state, active.length) - active.length;
+  if (toCreate > 0) {
+    const waitMs = remainingBackoffMs(state.backoff, now, podBackoffPolicy(state.settings));
+    if (waitMs > 0) wake(now + waitMs);
+    else {
+      for (const slot of pendingSlots(state, toCreate)) {
+        const pod = createPod(state, slot, now, ids);
+        pod.runInFlight = true;
+        actions.start.push(pod);
+      }
+    }
+  }
+
+  if (actions.start.length === 0 && isComplete(state)) {
+    addCondition(state, 'SuccessCriteriaMet', 'CompletionsReached', MESSAGES.CompletionsReached, now);
+    finishIfSettled(state, terminalTarget(state) as JobCondition, now);
+    return actions;
+  }
+  const deadline = deadlineAt(state);
+  if (deadline !== null) wake(deadline);
+  return actions;
+}
+
+function isComplete(state: JobControllerState): boolean {
+  const active = activePods(state).length;
+  const { completions } = state.job.spec;
+  return completions === null ? state.succeeded > 0 && active === 0 : state.succeeded >= completions && active === 0;
+}
+
+/** Deletes every active pod; when the Job is failing they count as failed, as Kubernetes counts them. */
+function terminateActivePods(state: JobControllerState, target: JobCondition, now: number, actions: ReconcileActions): void {
+  for (const pod of activePods(state)) {
+    pod.deletionRequestedAt = now;
+    addEvent(state, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.name}`, now);
+    if (target.type === 'FailureTarget') countFailure(state, pod, now);
+    if (pod.runInFlight) actions.terminate.push(pod);
+    else finishPod(pod, 'Failed', now);
+  }
+}
+
+/** The terminal condition waits until no pod is terminating (enactJobFinished). */
+function finishIfSettled(state: JobControllerState, target: JobCondition, now: number): void {
+  if (state.pods.some((p) => !isTerminal(p))) return;
+  const reason = target.reason ?? '';
+  const message = target.message ?? '';
+  if (target.type === 'SuccessCriteriaMet') {
+    addCondition(state, 'Complete', reason, message, now);
+    state.completionTime = now;
+    addEvent(state, 'Normal', 'Completed', 'Job completed', now);
+  } else {
+    addCondition(state, 'Failed', reason, message, now);
+    addEvent(state, 'Warning', reason, message, now);
+  }
+  state.finished = true;
+}
+
+//// Rendering as Kubernetes objects
+
+export function renderJobStatus(state: JobControllerState): JobStatus {
+  const active = activePods(state);
+  const terminating = state.pods.filter(isTerminating).length;
+  const status: JobStatus = {
+    ...(active.length > 0 ? { active: active.length } : {}),
+    ready: active.filter((p) => p.containersRunning).length,
+    terminating,
+    ...(state.succeeded > 0 ? { succeeded: state.succeeded } : {}),
+    ...(state.failed > 0 ? { failed: state.failed } : {}),
+    uncountedTerminatedPods: {},
+  };
+  if (state.job.spec.completionMode === 'Indexed' && state.completedSlots.size > 0) {
+    status.completedIndexes = formatIndexIntervals(state.completedSlots);
+  }
+  if (state.startTime !== null) status.startTime = rfc3339(state.startTime);
+  if (state.completionTime !== null) status.completionTime = rfc3339(state.completionTime);
+  if (state.conditions.length > 0) status.conditions = state.conditions.map((c) => ({ ...c }));
+  return status;
+}
+
+export function renderJob(state: JobControllerState): Job {
+  return { ...state.job, status: renderJobStatus(state) };
+}
+
+export function podLabels(job: Job, index: number | null): Record<string, string> {
+  return {
+    ...job.spec.template.metadata?.labels,
+    ...(index === null ? {} : { [JOB_COMPLETION_INDEX]: String(index) }),
+  };
+}
+
+export function podAnnotations(job: Job, index: number | null): Record<string, string> {
+  return {
+    ...job.spec.template.metadata?.annotations,
+    ...(index === null ? {} : { [JOB_COMPLETION_INDEX]: String(index) }),
+  };
+}
+
+/** Kubernetes gives Indexed pods the hostname `$(job-name)-$(index)`, other pods their own name. */
+export function podHostname(job: Job, pod: Pick<PodRecord, 'name' | 'index'>): string {
+  return pod.index === null ? pod.name : `${job.metadata.name}-${pod.index}`;
+}
+
+function containerStatuses(state: JobControllerState, pod: PodRecord, init: boolean): ContainerStatus[] {
+  const spec = state.job.spec.template.spec;
+  const containers = (init ? spec.initContainers : spec.containers) ?? [];
+  return containers.map((container) => {
+    const result = pod.lastRun.find((r) => r.name === container.name && r.init === init);
+    const restartCount = init ? 0 : pod.restartCount;
+    let statusState: ContainerStatus['state'];
+    if (pod.restartAt !== null && result && result.exitCode !== 0) {
+      statusState = { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${container.name}` } };
+    } else if (result) {
+      statusState = {
+        terminated: {
+          exitCode: result.exitCode,
+          reason: result.reason,
+          ...(result.message ? { message: result.message } : {}),
+          ...(pod.startedAt !== null ? { startedAt: rfc3339(pod.startedAt) } : {}),
+          ...(pod.finishedAt !== null ? { finishedAt: rfc3339(pod.finishedAt) } : {}),
+        },
+      };
+    } else if (pod.containersRunning && pod.startedAt !== null) {
+      statusState = { running: { startedAt: rfc3339(pod.startedAt) } };
+    } else {
+      statusState = { waiting: { reason: isTerminal(pod) ? 'PodTerminated' : 'ContainerCreating' } };
+    }
+    return { name: container.name, image: container.image ?? '', restartCount, state: statusState };
+  });
+}
+
+export function renderPod(state: JobControllerState, pod: PodRecord): Pod {
+  const { job } = state;
+  const initStatuses = containerStatuses(state, pod, true);
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: pod.name,
+      namespace: job.metadata.namespace,
+      creationTimestamp: rfc3339(pod.createdAt),
+      ...(pod.deletionRequestedAt !== null ? { deletionTimestamp: rfc3339(pod.deletionRequestedAt) } : {}),
+      labels: podLabels(job, pod.index),
+      annotations: podAnnotations(job, pod.index),
+    },
+    spec: {
+      hostname: podHostname(job, pod),
+      restartPolicy: job.spec.template.spec.restartPolicy,
+      ...(pod.nodeName ? { nodeName: pod.nodeName } : {}),
+    },
+    status: {
+      phase: pod.phase,
+      ...(pod.reason ? { reason: pod.reason } : {}),
+      ...(pod.message ? { message: pod.message } : {}),
+      ...(pod.startedAt !== null ? { startTime: rfc3339(pod.startedAt) } : {}),
+      ...(pod.disruption
+        ? {
+            conditions: [
+              {
+                type: 'DisruptionTarget',
+                status: 'True' as const,
+                reason: pod.disruption.reason,
+                message: pod.disruption.message,
+                lastTransitionTime: rfc3339(pod.disruption.at),
+              },
+            ],
+          }
+        : {}),
+      ...(initStatuses.length > 0 ? { initContainerStatuses: initStatuses } : {}),
+      containerStatuses: containerStatuses(state, pod, false),
+    },
+  };
+}
+
+export function renderPods(state: JobControllerState): Pod[] {
+  return state.pods.map((pod) => renderPod(state, pod));
+}
+
+/** Idempotency keys: one per (job uid, slot), stable across replacements; one per pod run. */
+export function podKeys(job: Job, pod: Pick<PodRecord, 'slot' | 'name' | 'restartCount'>): { podKey: string; attemptKey: string } {
+  const podKey = `kjob:${job.metadata.uid}:${pod.slot}`;
+  return { podKey, attemptKey: `${podKey}:${pod.name}:${pod.restartCount}` };
+}

@@ -1,0 +1,90 @@
+/**
+ * What passes between the Job workflow, its pod activities and clients. Plain data only: it crosses
+ * Temporal's payload converter and the workflow sandbox.
+ */
+import type { ContainerLog, Job, Pod } from '../types.js';
+
+export const JOB_WORKFLOW_TYPE = 'kjobJob';
+export const QUERY_JOB = 'job';
+export const QUERY_PODS = 'pods';
+export const QUERY_LOGS = 'logs';
+export const SIGNAL_POD_STARTED = 'podStarted';
+
+/** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
+export interface ControllerSettings {
+  /** First pod-recreation delay (Kubernetes: 10 s). */
+  podBackoffBaseSeconds: number;
+  /** Cap of the pod-recreation delay (Kubernetes docs: 6 min; the controller code: 10 min). */
+  podBackoffCapSeconds: number;
+  /** A pod whose worker stops heartbeating for this long is lost (Failed, DisruptionTarget). */
+  podHeartbeatTimeoutSeconds: number;
+  /** Log bytes kept per Job across its pods; the oldest finished pods' logs go first. */
+  jobLogBudgetBytes: number;
+}
+
+export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
+  podBackoffBaseSeconds: 10,
+  podBackoffCapSeconds: 360,
+  podHeartbeatTimeoutSeconds: 10,
+  jobLogBudgetBytes: 512 * 1024,
+};
+
+export interface JobWorkflowInput {
+  job: Job;
+}
+
+/** One run of a pod's containers: a new pod, or an in-place restart of an OnFailure pod. */
+export interface PodRunInput {
+  workflowId: string;
+  job: Job;
+  podName: string;
+  podUid: string;
+  /** Completion index for Indexed Jobs. */
+  index: number | null;
+  restartCount: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  hostname: string;
+  /** Stable for (job uid, index or NonIndexed slot) across replacements and re-runs. */
+  podKey: string;
+  /** Unique per pod and container run. */
+  attemptKey: string;
+}
+
+export interface ContainerResult {
+  name: string;
+  image: string;
+  init: boolean;
+  exitCode: number;
+  /** Kubernetes' terminated reasons: Completed, Error, StartError, OOMKilled… */
+  reason: string;
+  message?: string;
+}
+
+export interface PodRunResult {
+  /** Containers that ran, init containers first; containers that never started are absent. */
+  containers: ContainerResult[];
+  logs: ContainerLog[];
+  /** The host the pod ran on (Kubernetes' spec.nodeName). */
+  nodeName: string;
+  /** The run was stopped by a termination request. */
+  terminated: boolean;
+}
+
+export interface PodStartedSignal {
+  podName: string;
+  restartCount: number;
+  nodeName: string;
+}
+
+/** A finished Job as the workflow returns it: the Job with its final status, and its pods. */
+export interface JobWorkflowResult {
+  job: Job;
+  pods: Pod[];
+  logs: Record<string, ContainerLog[]>;
+}
+
+export function podSucceeded(result: PodRunResult): boolean {
+  // As in Kubernetes, a container that exits 0 after SIGTERM still makes a Succeeded pod.
+  return result.containers.some((c) => !c.init) && result.containers.every((c) => c.exitCode === 0);
+}

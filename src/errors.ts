@@ -1,0 +1,102 @@
+/**
+ * Typed errors. Each has a stable `name` and a `reason` as the Kubernetes API would report it, and
+ * `isKjobError()` works across realms (errors cross the workflow sandbox and process boundaries).
+ */
+import { formatFieldError, type FieldError } from './manifest/field-errors.js';
+
+const KJOB_ERROR = Symbol.for('kjob.error');
+
+export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'BadRequest' | 'Timeout' | 'ServiceUnavailable';
+
+export class KjobError extends Error {
+  override name = 'KjobError';
+  readonly [KJOB_ERROR] = true;
+  constructor(
+    message: string,
+    /** Kubernetes' status reason, as kubectl prints it in `Error from server (Reason): ...`. */
+    readonly reason: KjobErrorReason,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isKjobError(error: unknown): error is KjobError {
+  return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[KJOB_ERROR] === true;
+}
+
+export interface InvalidJob {
+  /** The Job's name, or `""` when the manifest has none. */
+  jobName: string;
+  /** Position of the document in a multi-document input, from 0. */
+  documentIndex: number;
+  causes: FieldError[];
+}
+
+/** One or more manifests broke Kubernetes' validation rules; lists every violation of every document. */
+export class JobValidationError extends KjobError {
+  override name = 'JobValidationError';
+  constructor(readonly invalid: InvalidJob[]) {
+    super(
+      invalid
+        .map(({ jobName, causes }) => `Job.batch ${JSON.stringify(jobName)} is invalid: [${causes.map(formatFieldError).join(', ')}]`)
+        .join('\n'),
+      'Invalid',
+    );
+  }
+  /** Every violation, formatted as `field: Type: value: detail`. */
+  get violations(): string[] {
+    return this.invalid.flatMap((job) => job.causes.map(formatFieldError));
+  }
+}
+
+/** The input is not YAML or JSON that holds Job objects. */
+export class ManifestParseError extends KjobError {
+  override name = 'ManifestParseError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'BadRequest', options);
+  }
+}
+
+export class AlreadyExistsError extends KjobError {
+  override name = 'AlreadyExistsError';
+  constructor(
+    readonly namespace: string,
+    readonly jobName: string,
+  ) {
+    super(`jobs.batch ${JSON.stringify(jobName)} already exists`, 'AlreadyExists');
+  }
+}
+
+export class NotFoundError extends KjobError {
+  override name = 'NotFoundError';
+  constructor(
+    readonly namespace: string,
+    readonly jobName: string,
+  ) {
+    super(`jobs.batch ${JSON.stringify(jobName)} not found`, 'NotFound');
+  }
+}
+
+/** A change kjob cannot make to an existing Job yet (apply with a different spec). */
+export class UnsupportedChangeError extends KjobError {
+  override name = 'UnsupportedChangeError';
+  constructor(message: string) {
+    super(message, 'BadRequest');
+  }
+}
+
+export class WaitTimeoutError extends KjobError {
+  override name = 'WaitTimeoutError';
+  constructor(jobName: string, condition: string) {
+    super(`timed out waiting for the condition on jobs/${jobName} (${condition})`, 'Timeout');
+  }
+}
+
+/** No Temporal server binary could be found, built or downloaded. */
+export class ProvisioningError extends KjobError {
+  override name = 'ProvisioningError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'ServiceUnavailable', options);
+  }
+}

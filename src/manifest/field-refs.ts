@@ -1,0 +1,62 @@
+/** Downward-API `fieldRef` paths a pod's env may use, and how kjob resolves them. */
+
+/** The field paths Kubernetes accepts for env `fieldRef` (pkg/apis/core/validation validEnvDownwardAPIFieldPathExpressions). */
+export const KUBERNETES_ENV_FIELD_PATHS = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'spec.serviceAccountName',
+  'status.hostIP',
+  'status.hostIPs',
+  'status.podIP',
+  'status.podIPs',
+] as const;
+
+/** The subset kjob resolves; the others are Kubernetes features it has no equivalent for yet. */
+export const KJOB_ENV_FIELD_PATHS: readonly string[] = [
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.uid',
+  'spec.nodeName',
+  'status.hostIP',
+  'status.podIP',
+];
+
+/** `metadata.labels['key']` or `metadata.annotations['key']`. */
+export const SUBSCRIPTED_FIELD_PATH = /^metadata\.(labels|annotations)\['([^']*)'\]$/;
+
+export interface FieldRefSource {
+  podName: string;
+  namespace: string;
+  podUid: string;
+  nodeName: string;
+  hostIP: string;
+  podIP: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export function resolveFieldRef(fieldPath: string, pod: FieldRefSource): string {
+  const subscripted = SUBSCRIPTED_FIELD_PATH.exec(fieldPath);
+  if (subscripted) {
+    const [, map, key = ''] = subscripted;
+    return (map === 'labels' ? pod.labels : pod.annotations)[key] ?? '';
+  }
+  switch (fieldPath) {
+    case 'metadata.name':
+      return pod.podName;
+    case 'metadata.namespace':
+      return pod.namespace;
+    case 'metadata.uid':
+      return pod.podUid;
+    case 'spec.nodeName':
+      return pod.nodeName;
+    case 'status.hostIP':
+      return pod.hostIP;
+    case 'status.podIP':
+      return pod.podIP;
+    default:
+      throw new Error(`unsupported fieldRef ${fieldPath}`);
+  }
+}

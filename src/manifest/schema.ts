@@ -1,0 +1,109 @@
+/**
+ * zod schemas for the part of `batch/v1` Job that kjob acts on. They check shape and types; the Kubernetes
+ * rules (ranges, names, cross-field checks) live in `validate.ts` so every violation is reported at once.
+ * Objects are strict: a key outside these schemas is either a Kubernetes field kjob does not act on yet
+ * (refused as "not supported yet") or not a Kubernetes field at all (refused as unknown).
+ */
+import { z } from 'zod';
+
+const int32 = () => z.int32({ error: 'must be a 32-bit integer' });
+const int64 = () => z.int({ error: 'must be an integer' });
+const str = () => z.string({ error: 'must be a string' });
+const stringMap = () => z.record(z.string(), str(), { error: 'must be a map of strings' });
+
+export const CompletionMode = { NonIndexed: 'NonIndexed', Indexed: 'Indexed' } as const;
+export type CompletionMode = (typeof CompletionMode)[keyof typeof CompletionMode];
+
+export const RestartPolicy = { Never: 'Never', OnFailure: 'OnFailure', Always: 'Always' } as const;
+export type RestartPolicy = (typeof RestartPolicy)[keyof typeof RestartPolicy];
+
+/** Server-set metadata that `kubectl get -o yaml` prints; accepted and replaced on create, as Kubernetes does. */
+const serverSetMetadata = {
+  uid: str().optional(),
+  creationTimestamp: z.union([str(), z.null()]).optional(),
+  resourceVersion: str().optional(),
+  generation: int64().optional(),
+  selfLink: str().optional(),
+  managedFields: z.array(z.unknown()).optional(),
+};
+
+export const ObjectMetaSchema = z.strictObject({
+  name: str().optional(),
+  generateName: str().optional(),
+  namespace: str().optional(),
+  labels: stringMap().optional(),
+  annotations: stringMap().optional(),
+  ...serverSetMetadata,
+});
+
+export const ObjectFieldSelectorSchema = z.strictObject({
+  apiVersion: str().optional(),
+  fieldPath: str(),
+});
+
+export const EnvVarSourceSchema = z.strictObject({
+  fieldRef: ObjectFieldSelectorSchema.optional(),
+});
+
+export const EnvVarSchema = z.strictObject({
+  name: str(),
+  value: str().optional(),
+  valueFrom: EnvVarSourceSchema.optional(),
+});
+export type EnvVar = z.infer<typeof EnvVarSchema>;
+
+export const ContainerSchema = z.strictObject({
+  name: str(),
+  /** Informational for command pods; `kjob.dev/handler/<name>` selects a TypeScript handler (see README). */
+  image: str().optional(),
+  /** Informational: kjob pulls no images. */
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never'], { error: 'must be one of "Always", "IfNotPresent", "Never"' }).optional(),
+  command: z.array(str(), { error: 'must be a list of strings' }).optional(),
+  args: z.array(str(), { error: 'must be a list of strings' }).optional(),
+  env: z.array(EnvVarSchema, { error: 'must be a list' }).optional(),
+  workingDir: str().optional(),
+});
+export type Container = z.infer<typeof ContainerSchema>;
+
+export const PodSpecSchema = z.strictObject({
+  restartPolicy: str().optional(),
+  containers: z.array(ContainerSchema, { error: 'must be a list' }).optional(),
+  initContainers: z.array(ContainerSchema, { error: 'must be a list' }).optional(),
+  /** Seconds between SIGTERM and SIGKILL when a pod is terminated; Kubernetes' default is 30. */
+  terminationGracePeriodSeconds: int64().optional(),
+});
+export type PodSpec = z.infer<typeof PodSpecSchema>;
+
+export const PodTemplateSpecSchema = z.strictObject({
+  metadata: z
+    .strictObject({
+      name: str().optional(),
+      labels: stringMap().optional(),
+      annotations: stringMap().optional(),
+      creationTimestamp: z.union([str(), z.null()]).optional(),
+    })
+    .optional(),
+  spec: PodSpecSchema.optional(),
+});
+
+export const JobSpecSchema = z.strictObject({
+  parallelism: int32().optional(),
+  completions: z.union([int32(), z.null()]).optional(),
+  completionMode: str().optional(),
+  backoffLimit: int32().optional(),
+  activeDeadlineSeconds: int64().optional(),
+  /** Only `false` (the default) is accepted until suspend/resume lands. */
+  suspend: z.boolean({ error: 'must be a boolean' }).optional(),
+  template: PodTemplateSpecSchema.optional(),
+});
+
+export const JobManifestSchema = z.strictObject({
+  apiVersion: str().optional(),
+  kind: str().optional(),
+  metadata: ObjectMetaSchema.optional(),
+  spec: JobSpecSchema.optional(),
+  /** Ignored on create, as the Kubernetes API server ignores a submitted status. */
+  status: z.unknown().optional(),
+});
+/** A manifest as a user writes it: everything optional, before defaults. */
+export type JobManifest = z.infer<typeof JobManifestSchema>;

@@ -1,0 +1,308 @@
+/**
+ * Kubernetes' Job validation (pkg/apis/batch/validation, pkg/apis/core/validation) for the fields kjob acts on,
+ * run on the raw manifest so that every violation is reported at once, alongside the schema's type errors.
+ * Each rule checks its value's type first and stays silent when the schema already reported it.
+ */
+import type { z } from 'zod';
+import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
+import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
+import { handlerNameOf } from './handler-image.js';
+import { KUBERNETES_FIELDS, objectKindAt } from './known-fields.js';
+import {
+  dns1123LabelErrors,
+  dns1123SubdomainErrors,
+  envVarNameErrors,
+  labelValueErrors,
+  qualifiedNameErrors,
+  TOTAL_ANNOTATION_SIZE_MAX,
+} from './name-rules.js';
+
+type Path = readonly (string | number)[];
+type Obj = Record<string, unknown>;
+
+/** Kubernetes' caps for Indexed Jobs (pkg/apis/batch/validation). */
+export const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
+
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+function valueAt(root: unknown, path: Path): unknown {
+  let cur: unknown = root;
+  for (const part of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[part];
+  }
+  return cur;
+}
+
+/** Turns schema issues into field errors; unknown keys become "not supported yet" or "unknown field". */
+export function schemaIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], raw: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      const known = KUBERNETES_FIELDS[objectKindAt(path) ?? ''] ?? [];
+      for (const key of issue.keys) {
+        const field = formatPath([...path, key]);
+        errors.push(known.includes(key) ? notSupportedYet(field) : fieldError.unknown(field));
+      }
+    } else if (issue.code === 'invalid_union') {
+      errors.push(fieldError.invalid(formatPath(path), valueAt(raw, path), 'must be a 32-bit integer or null'));
+    } else {
+      errors.push(fieldError.invalid(formatPath(path), valueAt(raw, path), issue.message));
+    }
+  }
+  return errors;
+}
+
+/** Pointers to the issues that track each feature, so a refusal says when to expect it. */
+const PLANNED: Record<string, string> = {
+  'spec.podFailurePolicy': 'planned: podFailurePolicy',
+  'spec.successPolicy': 'planned: successPolicy',
+  'spec.backoffLimitPerIndex': 'planned: backoffLimitPerIndex',
+  'spec.maxFailedIndexes': 'planned: backoffLimitPerIndex',
+  'spec.ttlSecondsAfterFinished': 'planned: ttlSecondsAfterFinished',
+  'spec.podReplacementPolicy': 'planned: podReplacementPolicy',
+  'spec.suspend': 'planned: suspend and resume',
+  'spec.template.spec.volumes': 'planned: emptyDir and hostPath volumes',
+};
+
+function notSupportedYet(field: string): FieldError {
+  const generic = field.replace(/\[\d+\]/g, '');
+  return fieldError.notSupportedYet(field, PLANNED[generic] ?? '');
+}
+
+/** All Kubernetes rule violations in one Job manifest (types already checked by the schema are skipped). */
+export function validateJobRules(raw: unknown): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!isObj(raw)) return [fieldError.invalid('<root>', raw, 'must be a Job object')];
+
+  if (raw.apiVersion !== undefined && raw.apiVersion !== 'batch/v1') {
+    errors.push(fieldError.notSupported('apiVersion', raw.apiVersion, ['batch/v1']));
+  }
+  if (raw.kind !== undefined && raw.kind !== 'Job') errors.push(fieldError.notSupported('kind', raw.kind, ['Job']));
+
+  const metadata = isObj(raw.metadata) ? raw.metadata : {};
+  const spec = isObj(raw.spec) ? raw.spec : {};
+  errors.push(...validateObjectMeta(metadata));
+  errors.push(...validateJobSpec(spec, metadata));
+  return errors;
+}
+
+function validateObjectMeta(metadata: Obj): FieldError[] {
+  const errors: FieldError[] = [];
+  const { name, generateName, namespace } = metadata;
+  if (name === undefined || name === '') {
+    if (generateName === undefined || generateName === '') {
+      errors.push(fieldError.required('metadata.name', 'name or generateName is required'));
+    }
+  } else if (isStr(name)) {
+    for (const detail of dns1123SubdomainErrors(name)) errors.push(fieldError.invalid('metadata.name', name, detail));
+  }
+  if (isStr(generateName) && generateName !== '') {
+    // generateName is a prefix: Kubernetes validates it with a trailing '-' tolerated (maskTrailingDash).
+    const masked = generateName.endsWith('-') && generateName.length > 1 ? `${generateName.slice(0, -1)}a` : generateName;
+    for (const detail of dns1123SubdomainErrors(masked)) errors.push(fieldError.invalid('metadata.generateName', generateName, detail));
+  }
+  if (isStr(namespace) && namespace !== '') {
+    for (const detail of dns1123LabelErrors(namespace)) errors.push(fieldError.invalid('metadata.namespace', namespace, detail));
+  }
+  errors.push(...validateLabels(metadata.labels, 'metadata.labels'));
+  errors.push(...validateAnnotations(metadata.annotations, 'metadata.annotations'));
+  return errors;
+}
+
+function validateLabels(labels: unknown, field: string): FieldError[] {
+  if (!isObj(labels)) return [];
+  const errors: FieldError[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    for (const detail of qualifiedNameErrors(key)) errors.push(fieldError.invalid(field, key, detail));
+    if (isStr(value)) for (const detail of labelValueErrors(value)) errors.push(fieldError.invalid(field, value, detail));
+  }
+  return errors;
+}
+
+function validateAnnotations(annotations: unknown, field: string): FieldError[] {
+  if (!isObj(annotations)) return [];
+  const errors: FieldError[] = [];
+  let size = 0;
+  for (const [key, value] of Object.entries(annotations)) {
+    for (const detail of qualifiedNameErrors(key.toLowerCase())) errors.push(fieldError.invalid(field, key, detail));
+    size += key.length + (isStr(value) ? value.length : 0);
+  }
+  if (size > TOTAL_ANNOTATION_SIZE_MAX) {
+    errors.push({ field, type: 'FieldValueTooLong', value: size, detail: `must have at most ${TOTAL_ANNOTATION_SIZE_MAX} bytes` });
+  }
+  return errors;
+}
+
+function validateJobSpec(spec: Obj, metadata: Obj): FieldError[] {
+  const errors: FieldError[] = [];
+  const nonNegative = (key: string) => {
+    const value = spec[key];
+    if (isInt(value) && value < 0) errors.push(fieldError.invalid(`spec.${key}`, value, NON_NEGATIVE));
+  };
+  nonNegative('parallelism');
+  nonNegative('completions');
+  nonNegative('backoffLimit');
+  nonNegative('activeDeadlineSeconds');
+
+  const mode = spec.completionMode;
+  if (mode !== undefined && mode !== 'NonIndexed' && mode !== 'Indexed') {
+    errors.push(fieldError.notSupported('spec.completionMode', mode, ['NonIndexed', 'Indexed']));
+  }
+  if (mode === 'Indexed') {
+    if (spec.completions === undefined || spec.completions === null) {
+      errors.push(fieldError.required('spec.completions', 'when completion mode is Indexed'));
+    }
+    const parallelism = spec.parallelism;
+    if (isInt(parallelism) && parallelism > MAX_PARALLELISM_FOR_INDEXED_JOB) {
+      errors.push(
+        fieldError.invalid(
+          'spec.parallelism',
+          parallelism,
+          `must be less than or equal to ${MAX_PARALLELISM_FOR_INDEXED_JOB} when completion mode is Indexed`,
+        ),
+      );
+    }
+    const name = metadata.name;
+    const completions = spec.completions;
+    if (isStr(name) && name !== '' && isInt(completions) && completions > 0) {
+      const lastPodHostname = `${name}-${completions - 1}`;
+      if (dns1123LabelErrors(lastPodHostname).length > 0) {
+        errors.push(
+          fieldError.invalid('metadata.name', name, `will not able to create pod with invalid DNS label: ${lastPodHostname}`),
+        );
+      }
+    }
+  }
+  if (spec.suspend === true) errors.push(notSupportedYet('spec.suspend'));
+
+  // The Job controller labels every pod `batch.kubernetes.io/job-name=<name>`, so the name must be a label value.
+  if (isStr(metadata.name) && metadata.name.length > 63) {
+    errors.push(fieldError.invalid('spec.template.labels', metadata.name, 'must be no more than 63 characters'));
+  }
+
+  const template = isObj(spec.template) ? spec.template : undefined;
+  if (template === undefined) {
+    if (spec.template === undefined) errors.push(fieldError.required('spec.template.spec.containers'));
+    return errors;
+  }
+  const templateMeta = isObj(template.metadata) ? template.metadata : {};
+  errors.push(...validateLabels(templateMeta.labels, 'spec.template.metadata.labels'));
+  errors.push(...validateAnnotations(templateMeta.annotations, 'spec.template.metadata.annotations'));
+  errors.push(...validatePodSpec(isObj(template.spec) ? template.spec : {}));
+  return errors;
+}
+
+function validatePodSpec(podSpec: Obj): FieldError[] {
+  const errors: FieldError[] = [];
+  const base = 'spec.template.spec';
+  const restartPolicy = podSpec.restartPolicy;
+  if (restartPolicy === undefined || restartPolicy === '' || restartPolicy === 'Always') {
+    errors.push(fieldError.required(`${base}.restartPolicy`, 'valid values: "OnFailure", "Never"'));
+  } else if (restartPolicy !== 'OnFailure' && restartPolicy !== 'Never') {
+    errors.push(fieldError.notSupported(`${base}.restartPolicy`, restartPolicy, ['OnFailure', 'Never']));
+  }
+  const grace = podSpec.terminationGracePeriodSeconds;
+  if (isInt(grace) && grace < 0) errors.push(fieldError.invalid(`${base}.terminationGracePeriodSeconds`, grace, NON_NEGATIVE));
+
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  const initContainers = Array.isArray(podSpec.initContainers) ? podSpec.initContainers : [];
+  if (containers.length === 0 && (podSpec.containers === undefined || Array.isArray(podSpec.containers))) {
+    errors.push(fieldError.required(`${base}.containers`));
+  }
+  const seen = new Set<string>();
+  const checkList = (list: unknown[], key: 'containers' | 'initContainers') =>
+    list.forEach((container, i) => {
+      if (isObj(container)) errors.push(...validateContainer(container, `${base}.${key}[${i}]`, seen));
+    });
+  checkList(initContainers, 'initContainers');
+  checkList(containers, 'containers');
+  return errors;
+}
+
+function validateContainer(container: Obj, field: string, seenNames: Set<string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const { name, image, command } = container;
+  if (name === undefined || name === '') errors.push(fieldError.required(`${field}.name`));
+  else if (isStr(name)) {
+    for (const detail of dns1123LabelErrors(name)) errors.push(fieldError.invalid(`${field}.name`, name, detail));
+    if (seenNames.has(name)) errors.push(fieldError.duplicate(`${field}.name`, name));
+    seenNames.add(name);
+  }
+  if (image === undefined || image === '') errors.push(fieldError.required(`${field}.image`));
+  else if (isStr(image)) {
+    const handler = handlerNameOf(image);
+    if (handler === '') errors.push(fieldError.invalid(`${field}.image`, image, 'a handler image needs a name: kjob.dev/handler/<name>'));
+    const hasCommand = Array.isArray(command) && command.length > 0;
+    if (handler === undefined && !hasCommand) {
+      errors.push(
+        fieldError.required(
+          `${field}.command`,
+          'kjob runs a container as a process on the worker host and cannot read the entrypoint of its image; give the command, or use the image kjob.dev/handler/<name> for a TypeScript handler',
+        ),
+      );
+    }
+  }
+  const env = Array.isArray(container.env) ? container.env : [];
+  env.forEach((envVar, i) => {
+    if (isObj(envVar)) errors.push(...validateEnvVar(envVar, `${field}.env[${i}]`));
+  });
+  return errors;
+}
+
+function validateEnvVar(envVar: Obj, field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const { name, value, valueFrom } = envVar;
+  if (name === undefined || name === '') errors.push(fieldError.required(`${field}.name`));
+  else if (isStr(name)) for (const detail of envVarNameErrors(name)) errors.push(fieldError.invalid(`${field}.name`, name, detail));
+  if (!isObj(valueFrom)) return errors;
+  if (isStr(value) && value !== '') {
+    errors.push(fieldError.invalid(`${field}.valueFrom`, '', 'may not be specified when `value` is not empty'));
+  }
+  const sources = Object.keys(valueFrom);
+  if (sources.length === 0) {
+    errors.push(
+      fieldError.invalid(`${field}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
+    );
+  } else if (sources.length > 1) {
+    errors.push(fieldError.invalid(`${field}.valueFrom`, '', 'may not have more than one field specified at a time'));
+  }
+  const fieldRef = valueFrom.fieldRef;
+  if (isObj(fieldRef)) {
+    const refField = `${field}.valueFrom.fieldRef`;
+    if (fieldRef.apiVersion !== undefined && fieldRef.apiVersion !== 'v1') {
+      errors.push(fieldError.notSupported(`${refField}.apiVersion`, fieldRef.apiVersion, ['v1']));
+    }
+    const path = fieldRef.fieldPath;
+    if (path === '' ) errors.push(fieldError.required(`${refField}.fieldPath`));
+    else if (isStr(path)) {
+      const subscripted = SUBSCRIPTED_FIELD_PATH.exec(path);
+      if (subscripted) {
+        for (const detail of qualifiedNameErrors(subscripted[2] ?? '')) errors.push(fieldError.invalid(`${refField}.fieldPath`, path, detail));
+      } else if (!(KUBERNETES_ENV_FIELD_PATHS as readonly string[]).includes(path)) {
+        errors.push(
+          fieldError.notSupported(`${refField}.fieldPath`, path, [
+            ...KUBERNETES_ENV_FIELD_PATHS,
+            "metadata.annotations['<KEY>']",
+            "metadata.labels['<KEY>']",
+          ]),
+        );
+      } else if (!KJOB_ENV_FIELD_PATHS.includes(path)) {
+        errors.push(fieldError.notSupportedYet(`${refField}.fieldPath`, `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`));
+      }
+    }
+  }
+  return errors;
+}

@@ -1,0 +1,134 @@
+/**
+ * The Kubernetes-shaped objects kjob hands out: a `batch/v1` Job with defaults applied, its JobStatus, and pod
+ * records. Plain types with no runtime code, so workflow code can import them.
+ */
+import type { CompletionMode, Container, EnvVar } from './manifest/schema.js';
+
+export type { CompletionMode, Container, EnvVar };
+
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  /** Assigned on create. */
+  uid: string;
+  /** RFC 3339, assigned on create. */
+  creationTimestamp: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface PodTemplateSpec {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    restartPolicy: 'Never' | 'OnFailure';
+    containers: Container[];
+    initContainers?: Container[];
+    /** Seconds from SIGTERM to SIGKILL when a pod is terminated. Default 30. */
+    terminationGracePeriodSeconds: number;
+  };
+}
+
+/** A Job's spec after Kubernetes' defaults (`pkg/apis/batch/v1/defaults.go`). */
+export interface JobSpec {
+  parallelism: number;
+  /** `null` means work-queue mode: done once any pod succeeded and none is active. */
+  completions: number | null;
+  completionMode: CompletionMode;
+  backoffLimit: number;
+  activeDeadlineSeconds?: number;
+  suspend: boolean;
+  template: PodTemplateSpec;
+}
+
+export const JobConditionType = {
+  Complete: 'Complete',
+  Failed: 'Failed',
+  FailureTarget: 'FailureTarget',
+  SuccessCriteriaMet: 'SuccessCriteriaMet',
+  Suspended: 'Suspended',
+} as const;
+export type JobConditionType = (typeof JobConditionType)[keyof typeof JobConditionType];
+
+export const JobReason = {
+  BackoffLimitExceeded: 'BackoffLimitExceeded',
+  DeadlineExceeded: 'DeadlineExceeded',
+  CompletionsReached: 'CompletionsReached',
+} as const;
+export type JobReason = (typeof JobReason)[keyof typeof JobReason];
+
+export interface JobCondition {
+  type: JobConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+  lastProbeTime: string;
+  lastTransitionTime: string;
+}
+
+/**
+ * Kubernetes' JobStatus. As in Kubernetes, `active`, `succeeded`, `failed` and `completedIndexes` are left out
+ * when zero or empty; `ready` and `terminating` are always written.
+ */
+export interface JobStatus {
+  active?: number;
+  ready: number;
+  terminating: number;
+  succeeded?: number;
+  failed?: number;
+  completedIndexes?: string;
+  startTime?: string;
+  completionTime?: string;
+  conditions?: JobCondition[];
+  uncountedTerminatedPods: Record<string, never>;
+}
+
+export interface Job {
+  apiVersion: 'batch/v1';
+  kind: 'Job';
+  metadata: ObjectMeta;
+  spec: JobSpec;
+  status?: JobStatus;
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+
+export interface ContainerStatus {
+  name: string;
+  image: string;
+  restartCount: number;
+  state:
+    | { waiting: { reason: string; message?: string } }
+    | { running: { startedAt: string } }
+    | { terminated: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt?: string } };
+}
+
+/** A pod as `kubectl get pod -o json` shows it, limited to what kjob tracks; times are on the workflow's clock. */
+export interface Pod {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: {
+    name: string;
+    namespace: string;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
+  spec: { hostname: string; restartPolicy: 'Never' | 'OnFailure'; nodeName?: string };
+  status: {
+    phase: PodPhase;
+    reason?: string;
+    message?: string;
+    startTime?: string;
+    conditions?: { type: string; status: 'True' | 'False'; reason?: string; message?: string; lastTransitionTime: string }[];
+    initContainerStatuses?: ContainerStatus[];
+    containerStatuses?: ContainerStatus[];
+  };
+}
+
+/** A container's log as kept by kjob: the tail, and how many bytes were dropped before it. */
+export interface ContainerLog {
+  container: string;
+  text: string;
+  truncatedBytes: number;
+}
