@@ -1,0 +1,33 @@
+/** Runs a TypeScript handler pod: the handler's return value or thrown error is the container's exit. */
+import { format } from 'node:util';
+import type { PodContext, PodHandler } from '../src/handlers.js';
+import type { ContainerExit } from './command-container.js';
+import type { LogTail } from './log-tail.js';
+
+export function podLogger(log: LogTail): PodContext['log'] {
+  const line = (level: string, message: string) => log.write(`${new Date().toISOString()} ${level} ${message}\n`);
+  return {
+    info: (message) => line('INFO', message),
+    warn: (message) => line('WARN', message),
+    error: (message) => line('ERROR', message),
+    write: (text) => log.write(text),
+  };
+}
+
+export async function runHandler(handler: PodHandler, ctx: PodContext, log: LogTail): Promise<ContainerExit> {
+  try {
+    const code = await handler(ctx);
+    const exitCode = typeof code === 'number' ? code : 0;
+    if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) {
+      const message = `handler returned ${format(code)}, not an exit code from 0 to 255`;
+      log.write(`${message}\n`);
+      return { exitCode: 1, reason: 'Error', message };
+    }
+    return { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : format(error);
+    log.write(`${error instanceof Error ? (error.stack ?? message) : message}\n`);
+    // A handler stopped by termination reports 143, as a process ended by SIGTERM does.
+    return ctx.signal.aborted ? { exitCode: 143, reason: 'Error', message } : { exitCode: 1, reason: 'Error', message };
+  }
+}

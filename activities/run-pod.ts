@@ -1,0 +1,160 @@
+/**
+ * One run of a pod: init containers one after another, then the main containers together, as the kubelet runs
+ * them. The activity heartbeats so a lost worker is noticed, reports the start to the Job workflow, and on
+ * cancellation terminates the containers and still returns what they did.
+ */
+import { Context } from '@temporalio/activity';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SIGNAL_POD_STARTED, type ContainerResult, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/controller/protocol.js';
+import type { PodHandlers } from '../src/handlers.js';
+import { handlerNameOf } from '../src/manifest/handler-image.js';
+import type { OnceStore } from '../src/once-store.js';
+import type { Container, ContainerLog } from '../src/types.js';
+import { runCommand, type ContainerExit } from './command-container.js';
+import { containerEnv, expandReferences } from './container-env.js';
+import { podLogger, runHandler } from './handler-container.js';
+import { LogTail } from './log-tail.js';
+
+export interface PodRuntime {
+  handlers: PodHandlers;
+  onceStore: OnceStore;
+  /** Where each pod run gets its scratch directory. */
+  scratchRoot: string;
+  /** Bytes of log kept per container (the tail). */
+  logTailBytes: number;
+  /** Whether containers with a `command` may run as processes on this host. */
+  commandPods: boolean;
+  /** The worker host's name: the pods' spec.nodeName. */
+  nodeName: string;
+  /** PATH handed to command pods, standing in for the image's PATH. */
+  podPath: string;
+}
+
+const HEARTBEAT_INTERVAL_MS = 1000;
+
+export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<PodRunResult> {
+  const ctx = Context.current();
+  const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
+  await mkdir(scratchDir, { recursive: true });
+  const results: ContainerResult[] = [];
+  const logs: ContainerLog[] = [];
+  try {
+    ctx.heartbeat();
+    await reportStarted(input, runtime.nodeName);
+    const podSpec = input.job.spec.template.spec;
+    const run = (container: Container, init: boolean) => runContainer(runtime, input, container, init, scratchDir, ctx.cancellationSignal);
+    let initFailed = false;
+    for (const container of podSpec.initContainers ?? []) {
+      if (ctx.cancellationSignal.aborted) break;
+      const { result, log } = await run(container, true);
+      results.push(result);
+      logs.push(log);
+      if (result.exitCode !== 0) {
+        initFailed = true;
+        break;
+      }
+    }
+    if (!initFailed && !ctx.cancellationSignal.aborted) {
+      for (const { result, log } of await Promise.all(podSpec.containers.map((c) => run(c, false)))) {
+        results.push(result);
+        logs.push(log);
+      }
+    }
+    return { containers: results, logs, nodeName: runtime.nodeName, terminated: ctx.cancellationSignal.aborted };
+  } finally {
+    clearInterval(heartbeat);
+    await rm(scratchDir, { recursive: true, force: true });
+  }
+}
+
+async function reportStarted(input: PodRunInput, nodeName: string): Promise<void> {
+  const report: PodStartedSignal = { podName: input.podName, restartCount: input.restartCount, nodeName };
+  try {
+    await Context.current().client.workflow.getHandle(input.workflowId).signal(SIGNAL_POD_STARTED, report);
+  } catch (error) {
+    // The pod still runs; only its Running phase is reported late (at exit).
+    Context.current().log.warn('could not report pod start', { pod: input.podName, error: String(error) });
+  }
+}
+
+async function runContainer(
+  runtime: PodRuntime,
+  input: PodRunInput,
+  container: Container,
+  init: boolean,
+  scratchDir: string,
+  signal: AbortSignal,
+): Promise<{ result: ContainerResult; log: ContainerLog }> {
+  const log = new LogTail(runtime.logTailBytes);
+  const { job } = input;
+  const env = containerEnv(
+    container,
+    {
+      podName: input.podName,
+      namespace: job.metadata.namespace,
+      podUid: input.podUid,
+      nodeName: runtime.nodeName,
+      hostIP: '127.0.0.1',
+      podIP: '127.0.0.1',
+      labels: input.labels,
+      annotations: input.annotations,
+    },
+    input.index,
+  );
+  const args = (container.args ?? []).map((a) => expandReferences(a, env));
+  const image = container.image ?? '';
+  const handlerName = handlerNameOf(image);
+  let exit: ContainerExit;
+  if (handlerName !== undefined) {
+    const handler = runtime.handlers[handlerName];
+    if (!handler) {
+      exit = startError(log, `handler ${JSON.stringify(handlerName)} is not registered on worker ${runtime.nodeName}`);
+    } else {
+      const ctx = Context.current();
+      exit = await runHandler(
+        handler,
+        {
+          jobName: job.metadata.name,
+          namespace: job.metadata.namespace,
+          podName: input.podName,
+          containerName: container.name,
+          index: input.index,
+          attempt: input.restartCount,
+          env: { ...env, HOSTNAME: input.hostname },
+          args,
+          signal,
+          heartbeat: (details) => ctx.heartbeat(details),
+          scratchDir,
+          log: podLogger(log),
+          keys: { pod: input.podKey, attempt: input.attemptKey },
+          once: (name, fn) => runtime.onceStore.once(`${input.podKey}/${name}`, fn, signal),
+        },
+        log,
+      );
+    }
+  } else if (!runtime.commandPods) {
+    exit = startError(log, `command pods are disabled on worker ${runtime.nodeName}`);
+  } else {
+    const command = (container.command ?? []).map((a) => expandReferences(a, env));
+    exit = await runCommand({
+      argv: [...command, ...args],
+      cwd: container.workingDir ?? scratchDir,
+      // A pod sees only its declared env and what Kubernetes sets, never the worker's own environment.
+      env: { PATH: runtime.podPath, HOME: scratchDir, HOSTNAME: input.hostname, ...env },
+      log,
+      signal,
+      gracePeriodMs: job.spec.template.spec.terminationGracePeriodSeconds * 1000,
+    });
+  }
+  return {
+    result: { name: container.name, image, init, ...exit },
+    log: { container: container.name, ...log.result() },
+  };
+}
+
+function startError(log: LogTail, message: string): ContainerExit {
+  log.write(`${message}\n`);
+  return { exitCode: 128, reason: 'StartError', message };
+}

@@ -1,0 +1,317 @@
+/**
+ * `JobClient`: create, apply, get, list, wait for, delete Jobs and read their pods and logs. Each Job is the
+ * workflow `kjob/<namespace>/<name>`; creating a name that exists gives AlreadyExists and never a second
+ * workflow, even when two clients race.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { temporalTargetFromEnv } from './connection.js';
+import { rfc3339 } from './controller/job-controller.js';
+import {
+  JOB_WORKFLOW_TYPE,
+  QUERY_JOB,
+  QUERY_LOGS,
+  QUERY_PODS,
+  type JobWorkflowInput,
+  type JobWorkflowResult,
+} from './controller/protocol.js';
+import { AlreadyExistsError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
+import { DEFAULT_NAMESPACE, materializeJob } from './manifest/defaults.js';
+import { parseJobManifests, type ManifestInput } from './manifest/parse.js';
+import type { JobManifest } from './manifest/schema.js';
+import type { ContainerLog, Job, Pod } from './types.js';
+import { DEFAULT_TASK_QUEUE } from './worker.js';
+
+export interface JobClientOptions {
+  /** A Temporal client to use; otherwise one is connected from TEMPORAL_ADDRESS and friends. */
+  client?: Client;
+  /** Address to connect to when no client is given (default TEMPORAL_ADDRESS or localhost:7233). */
+  address?: string;
+  /** Temporal namespace when no client is given. */
+  temporalNamespace?: string;
+  taskQueue?: string;
+  /** Kubernetes namespace for Jobs whose manifest names none (default "default"). */
+  namespace?: string;
+}
+
+export interface JobRef {
+  /** Kubernetes namespace (default: the client's). */
+  namespace?: string;
+}
+
+export interface ApplyResult {
+  job: Job;
+  action: 'created' | 'unchanged';
+}
+
+export interface PodLog {
+  pod: string;
+  container: string;
+  text: string;
+  truncatedBytes: number;
+}
+
+/** The readable workflow id of a Job. */
+export function jobWorkflowId(namespace: string, name: string): string {
+  return `kjob/${namespace}/${name}`;
+}
+
+export function isFinished(job: Job): boolean {
+  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+}
+
+export class JobClient {
+  private clientPromise: Promise<Client> | undefined;
+  readonly taskQueue: string;
+  readonly namespace: string;
+
+  constructor(private readonly options: JobClientOptions = {}) {
+    this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
+    this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    if (options.client) this.clientPromise = Promise.resolve(options.client);
+  }
+
+  /** The underlying Temporal client. */
+  client(): Promise<Client> {
+    this.clientPromise ??= (async () => {
+      const target = temporalTargetFromEnv({ address: this.options.address, namespace: this.options.temporalNamespace });
+      const connection = await Connection.connect(target.connectionOptions);
+      return new Client({ connection, namespace: target.namespace });
+    })();
+    return this.clientPromise;
+  }
+
+  /** Closes the connection this client opened (not one it was given). */
+  async close(): Promise<void> {
+    if (this.options.client || !this.clientPromise) return;
+    await (await this.clientPromise).connection.close();
+  }
+
+  private async handle(name: string, ref: JobRef = {}): Promise<WorkflowHandle> {
+    return (await this.client()).workflow.getHandle(jobWorkflowId(ref.namespace ?? this.namespace, name));
+  }
+
+  /** Creates one Job from a manifest (YAML, JSON or object). */
+  async create(input: ManifestInput): Promise<Job> {
+    const manifests = parseJobManifests(input);
+    if (manifests.length !== 1) throw new TypeError(`create takes one Job, got ${manifests.length}; use createAll`);
+    return this.start(manifests[0] as JobManifest);
+  }
+
+  /**
+   * Creates every Job of a multi-document input. All documents are validated before any Job starts, so an
+   * invalid document creates nothing.
+   */
+  async createAll(input: ManifestInput): Promise<Job[]> {
+    const jobs: Job[] = [];
+    for (const manifest of parseJobManifests(input)) jobs.push(await this.start(manifest));
+    return jobs;
+  }
+
+  /** Creates each Job that does not exist; one that exists with the same spec is left unchanged. */
+  async apply(input: ManifestInput): Promise<ApplyResult[]> {
+    const results: ApplyResult[] = [];
+    for (const manifest of parseJobManifests(input)) {
+      const namespace = manifest.metadata?.namespace || this.namespace;
+      const name = manifest.metadata?.name;
+      if (!name) throw new UnsupportedChangeError('apply needs metadata.name (generateName only works with create)');
+      let existing: Job | undefined;
+      try {
+        existing = await this.get(name, { namespace });
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+      if (!existing) {
+        try {
+          results.push({ job: await this.start(manifest), action: 'created' });
+          continue;
+        } catch (error) {
+          if (!(error instanceof AlreadyExistsError)) throw error;
+          existing = await this.get(name, { namespace });
+        }
+      }
+      if (!sameDesiredState(existing, manifest)) {
+        throw new UnsupportedChangeError(
+          `jobs.batch ${JSON.stringify(name)}: changing an existing Job is not supported yet by kjob; delete it and create it again`,
+        );
+      }
+      results.push({ job: existing, action: 'unchanged' });
+    }
+    return results;
+  }
+
+  private async start(manifest: JobManifest): Promise<Job> {
+    const client = await this.client();
+    const job = materializeJob(manifest, {
+      uid: randomUUID(),
+      creationTimestamp: rfc3339(Date.now()),
+      random: Math.random,
+      namespace: this.namespace,
+    });
+    const input: JobWorkflowInput = { job };
+    try {
+      await client.workflow.start(JOB_WORKFLOW_TYPE, {
+        workflowId: jobWorkflowId(job.metadata.namespace, job.metadata.name),
+        taskQueue: this.taskQueue,
+        args: [input],
+        // A closed Job keeps its name until it is deleted, as a finished Kubernetes Job does.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      });
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new AlreadyExistsError(job.metadata.namespace, job.metadata.name);
+      }
+      throw error;
+    }
+    return job;
+  }
+
+  /** The Job with its current status; works on running and finished Jobs. */
+  async get(name: string, ref: JobRef = {}): Promise<Job> {
+    return this.read(name, ref, (result) => result.job, (handle) => handle.query<Job>(QUERY_JOB));
+  }
+
+  /** The Job's pods, Kubernetes-shaped, in creation order. */
+  async pods(name: string, ref: JobRef = {}): Promise<Pod[]> {
+    return this.read(name, ref, (result) => result.pods, (handle) => handle.query<Pod[]>(QUERY_PODS));
+  }
+
+  /** Logs of a Job's pods (all pods, or the one named `pod`), the kept tail of each container. */
+  async logs(name: string, options: JobRef & { pod?: string; container?: string } = {}): Promise<PodLog[]> {
+    const pods = (await this.pods(name, options)).filter((p) => !options.pod || p.metadata.name === options.pod);
+    if (options.pod && pods.length === 0) throw new NotFoundError(options.namespace ?? this.namespace, options.pod);
+    const logsOf = await this.read(
+      name,
+      options,
+      (result) => async (pod: string) => result.logs[pod] ?? null,
+      async (handle) => async (pod: string) => handle.query<ContainerLog[] | null, [string]>(QUERY_LOGS, pod),
+    );
+    const out: PodLog[] = [];
+    for (const pod of pods) {
+      for (const log of (await logsOf(pod.metadata.name)) ?? []) {
+        if (options.container && log.container !== options.container) continue;
+        out.push({ pod: pod.metadata.name, ...log });
+      }
+    }
+    return out;
+  }
+
+  /** Reads from the result of a finished Job (no worker needed) or queries a running one. */
+  private async read<T>(
+    name: string,
+    ref: JobRef,
+    fromResult: (result: JobWorkflowResult) => T,
+    fromQuery: (handle: WorkflowHandle) => Promise<T>,
+  ): Promise<T> {
+    const handle = await this.handle(name, ref);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
+      throw error;
+    }
+    if (status === 'COMPLETED') return fromResult((await handle.result()) as JobWorkflowResult);
+    return fromQuery(handle);
+  }
+
+  /** Jobs of one namespace (default the client's), or of all with `allNamespaces`. */
+  async list(options: { namespace?: string; allNamespaces?: boolean } = {}): Promise<Job[]> {
+    const client = await this.client();
+    const prefix = options.allNamespaces ? 'kjob/' : `kjob/${options.namespace ?? this.namespace}/`;
+    const jobs: Job[] = [];
+    for await (const execution of client.workflow.list({ query: `WorkflowType = '${JOB_WORKFLOW_TYPE}'` })) {
+      if (!execution.workflowId.startsWith(prefix)) continue;
+      const [, namespace = '', name = ''] = execution.workflowId.split('/');
+      try {
+        jobs.push(await this.get(name, { namespace }));
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+      }
+    }
+    return jobs.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  }
+
+  /**
+   * Waits until the Job finishes (Complete or Failed) and returns it. On the time-skipping test server this
+   * lets time skip: it awaits the workflow's result rather than polling.
+   */
+  async wait(name: string, options: JobRef & { timeoutMs?: number } = {}): Promise<Job> {
+    const handle = await this.handle(name, options);
+    const result = handle.result() as Promise<JobWorkflowResult>;
+    const finished = await (options.timeoutMs === undefined
+      ? result
+      : Promise.race([
+          result,
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new WaitTimeoutError(name, 'Complete or Failed')), options.timeoutMs).unref(),
+          ),
+        ])
+    ).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(options.namespace ?? this.namespace, name);
+      throw error;
+    });
+    return finished.job;
+  }
+
+  /**
+   * Deletes a Job: its pods are terminated (SIGTERM, then SIGKILL after the grace period) and its records
+   * removed, so the name can be used again.
+   */
+  async delete(name: string, ref: JobRef = {}): Promise<void> {
+    const client = await this.client();
+    const handle = await this.handle(name, ref);
+    let running: boolean;
+    try {
+      running = (await handle.describe()).status.name === 'RUNNING';
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
+      throw error;
+    }
+    if (running) {
+      await handle.cancel();
+      await handle.result().catch(() => undefined);
+    }
+    await client.workflowService.deleteWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId: handle.workflowId },
+    });
+    // Deletion is asynchronous on the server; wait until the name is free.
+    for (let i = 0; i < 100; i++) {
+      try {
+        await handle.describe();
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) return;
+        throw error;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Whether a manifest asks for what an existing Job already is (apply's no-op check). */
+function sameDesiredState(existing: Job, manifest: JobManifest): boolean {
+  const desired = materializeJob(manifest, {
+    uid: existing.metadata.uid,
+    creationTimestamp: existing.metadata.creationTimestamp,
+    random: Math.random,
+    namespace: existing.metadata.namespace,
+  });
+  const comparable = (job: Job) => stableJson({ spec: job.spec, labels: job.metadata.labels, annotations: job.metadata.annotations });
+  return comparable(desired) === comparable(existing);
+}
+
+function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}

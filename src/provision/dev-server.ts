@@ -1,0 +1,100 @@
+/**
+ * The embedded dev server: `temporal server start-dev` with a SQLite file and the Web UI, started as a child
+ * process and waited for until it answers. kjob starts it itself (rather than through the SDK's 5 s window)
+ * so `kjob dev` can keep it running, choose its file and ports, and register search attributes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { ProvisioningError } from '../errors.js';
+import { provisionTemporalCli } from './temporal-cli.js';
+import type { ProvisionOptions } from './types.js';
+
+export interface DevServerOptions extends ProvisionOptions {
+  /** SQLite file that keeps the server's state across restarts; in memory when omitted. */
+  dbFile?: string;
+  /** gRPC port (default: a free one). */
+  port?: number;
+  /** Web UI port (default: a free one); `false` for none. */
+  uiPort?: number | false;
+  namespace?: string;
+  /** How long to wait for the server to answer (default 60 s). */
+  startTimeoutMs?: number;
+  /** Extra arguments for `temporal server start-dev`. */
+  extraArgs?: string[];
+}
+
+export interface DevServer {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  process: ChildProcess;
+  /** Stops the server and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  const cli = await provisionTemporalCli(options);
+  if (cli.type !== 'existing-path') {
+    throw new ProvisioningError(
+      `No Temporal CLI for the dev server. Set TEMPORAL_CLI_PATH, put \`temporal\` on PATH, or install Go so kjob can build it ` +
+        `(go install github.com/temporalio/cli/cmd/temporal@v1.5.1).\n${cli.failures.join('\n')}`,
+    );
+  }
+  const namespace = options.namespace ?? 'default';
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? (await freePort()));
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(uiPort));
+  args.push(...(options.extraArgs ?? []));
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const address = `127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new ProvisioningError(`temporal server start-dev exited with code ${child.exitCode}:\n${stderr}`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      await connection.workflowService.describeNamespace({ namespace });
+      await connection.close();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new ProvisioningError(`temporal server start-dev did not answer on ${address}: ${String(error)}\n${stderr}`);
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return {
+    address,
+    namespace,
+    ...(uiPort !== undefined ? { uiUrl: `http://127.0.0.1:${uiPort}` } : {}),
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * `kjob/testing`: run your own Jobs on Temporal's time-skipping test server. Backoffs and deadlines that take
+ * minutes pass in seconds, because `jobs.wait(name)` awaits the workflow's result, which lets time skip.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { JobClient } from '../client.js';
+import { ProvisioningError } from '../errors.js';
+import type { PodHandlers } from '../handlers.js';
+import { provisionTestServer } from '../provision/test-server.js';
+import { createJobWorker, type JobWorkerOptions } from '../worker.js';
+
+export interface JobTestEnvironmentOptions extends Omit<JobWorkerOptions, 'connection' | 'taskQueue' | 'handlers'> {
+  handlers?: PodHandlers;
+}
+
+export interface JobTestEnvironment {
+  /** A JobClient on the test server; its `wait` skips time. */
+  jobs: JobClient;
+  /** The Temporal test environment (its client skips time when awaiting results). */
+  env: TestWorkflowEnvironment;
+  worker: Worker;
+  taskQueue: string;
+  /** Stops the worker and the test server. */
+  teardown(): Promise<void>;
+}
+
+/** Starts the time-skipping test server (provisioned offline when possible) for the test suite. */
+export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  const server = await provisionTestServer();
+  const executable = server.type === 'existing-path' ? { type: 'existing-path' as const, path: server.path } : { type: 'cached-download' as const };
+  try {
+    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+  } catch (error) {
+    if (server.type === 'existing-path') throw error;
+    throw new ProvisioningError(
+      'No Temporal time-skipping test server: set TEMPORAL_TEST_SERVER_PATH, put temporal-test-server on PATH, ' +
+        'install Java 17 and Maven so kjob can fetch io.temporal:temporal-test-server from Maven Central, or allow the SDK to download it.\n' +
+        [...server.failures, `SDK download failed: ${String(error)}`].join('\n'),
+      { cause: error },
+    );
+  }
+}
+
+export async function createJobTestEnvironment(options: JobTestEnvironmentOptions = {}): Promise<JobTestEnvironment> {
+  const env = await startTimeSkippingServer();
+  const taskQueue = `kjob-test-${randomUUID()}`;
+  let worker: Worker;
+  try {
+    worker = await createJobWorker({ ...options, connection: env.nativeConnection, taskQueue });
+  } catch (error) {
+    await env.teardown();
+    throw error;
+  }
+  const running = worker.run();
+  return {
+    jobs: new JobClient({ client: env.client, taskQueue }),
+    env,
+    worker,
+    taskQueue,
+    async teardown() {
+      worker.shutdown();
+      await running.catch(() => undefined);
+      await env.teardown();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * `createJobWorker`: a Temporal worker that runs Job workflows (the controller) and their pods (activities).
+ * Many workers may share a task queue; each runs pods on its own host.
+ */
+import { existsSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities/index.js';
+import { temporalTargetFromEnv } from './connection.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from './controller/protocol.js';
+import type { PodHandlers } from './handlers.js';
+import { FileOnceStore, type OnceStore } from './once-store.js';
+
+export const DEFAULT_TASK_QUEUE = 'kjob';
+
+export interface JobWorkerOptions {
+  /** TypeScript handler pods, by the name a manifest gives in `image: kjob.dev/handler/<name>`. */
+  handlers?: PodHandlers;
+  /** A connection to reuse; otherwise one is made from TEMPORAL_ADDRESS and friends. */
+  connection?: NativeConnection;
+  /** Temporal namespace (default TEMPORAL_NAMESPACE or "default"). */
+  namespace?: string;
+  taskQueue?: string;
+  /** Run containers that have a `command` as processes on this host (default true). */
+  commandPods?: boolean;
+  /** Cap of the pod-recreation backoff in seconds (default 360, as Kubernetes' docs say; its code uses 600). */
+  podBackoffCapSeconds?: number;
+  /** First pod-recreation backoff in seconds (default 10, as Kubernetes). */
+  podBackoffBaseSeconds?: number;
+  /** A pod whose worker is silent this long is lost (default 10). */
+  podHeartbeatTimeoutSeconds?: number;
+  /** Log bytes kept per container (the tail; default 16 KiB). */
+  logTailBytes?: number;
+  /** Log bytes kept per Job over all its pods (default 512 KiB). */
+  jobLogBudgetBytes?: number;
+  /** Where `ctx.once` results are committed (default `.kjob/once` in the working directory). */
+  onceStore?: OnceStore;
+  /** Root of the pods' scratch directories (default the OS temp dir). */
+  scratchRoot?: string;
+  /** Passed to the Temporal Worker as is. */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+}
+
+function workflowsEntry(): string {
+  // From source (tests) the workflows are TypeScript; from the built package, JavaScript. The bundler takes both.
+  const js = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+}
+
+let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
+/** The workflow bundle, built once per process (webpack takes seconds). */
+export function jobWorkflowBundle(): ReturnType<typeof bundleWorkflowCode> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger });
+  return bundle;
+}
+
+const noop = () => undefined;
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (message: string) => console.error(message), log: noop };
+
+export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {
+  const target = temporalTargetFromEnv({ namespace: options.namespace });
+  const connection = options.connection ?? (await NativeConnection.connect(target.connectionOptions));
+  const settings: ControllerSettings = {
+    podBackoffBaseSeconds: options.podBackoffBaseSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podBackoffBaseSeconds,
+    podBackoffCapSeconds: options.podBackoffCapSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podBackoffCapSeconds,
+    podHeartbeatTimeoutSeconds: options.podHeartbeatTimeoutSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podHeartbeatTimeoutSeconds,
+    jobLogBudgetBytes: options.jobLogBudgetBytes ?? DEFAULT_CONTROLLER_SETTINGS.jobLogBudgetBytes,
+  };
+  const activities = createActivities({
+    settings,
+    runtime: {
+      handlers: options.handlers ?? {},
+      onceStore: options.onceStore ?? new FileOnceStore(join(process.cwd(), '.kjob', 'once')),
+      scratchRoot: options.scratchRoot ?? join(tmpdir(), 'kjob-pods'),
+      logTailBytes: options.logTailBytes ?? 16 * 1024,
+      commandPods: options.commandPods ?? true,
+      nodeName: hostname(),
+      podPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    },
+  });
+  return Worker.create({
+    ...options.workerOptions,
+    connection,
+    namespace: target.namespace,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowBundle: await jobWorkflowBundle(),
+    activities,
+  });
+}

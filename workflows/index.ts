@@ -1,0 +1,1 @@
+export { kjobJob, jobQuery, podsQuery, logsQuery, podStartedSignal } from './job.js';

@@ -1,0 +1,140 @@
+/**
+ * One Temporal workflow per Job, acting as its Kubernetes Job controller. It keeps the controller state,
+ * feeds it pod events and the clock, and carries out its decisions: pods are activities, backoffs and the
+ * activeDeadlineSeconds deadline are durable workflow timers, termination is activity cancellation.
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  TimeoutFailure,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { createActivities } from '../activities/index.js';
+import {
+  newControllerState,
+  onPodExited,
+  onPodStarted,
+  podAnnotations,
+  podHostname,
+  podKeys,
+  podLabels,
+  reconcile,
+  renderJob,
+  renderPods,
+  type PodOutcome,
+  type PodRecord,
+} from '../src/controller/job-controller.js';
+import {
+  QUERY_JOB,
+  QUERY_LOGS,
+  QUERY_PODS,
+  SIGNAL_POD_STARTED,
+  type JobWorkflowInput,
+  type JobWorkflowResult,
+  type PodRunResult,
+  type PodStartedSignal,
+} from '../src/controller/protocol.js';
+import type { ContainerLog, Job, Pod } from '../src/types.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+export const jobQuery = defineQuery<Job>(QUERY_JOB);
+export const podsQuery = defineQuery<Pod[]>(QUERY_PODS);
+export const logsQuery = defineQuery<ContainerLog[] | null, [string]>(QUERY_LOGS);
+export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STARTED);
+
+const { controllerSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+
+/** Pods run until they end; the heartbeat timeout, not a run-time limit, notices a lost worker. */
+const POD_RUN_TIMEOUT = '3650 days';
+
+type PodEvent = { kind: 'started'; report: PodStartedSignal } | { kind: 'exited'; podName: string; outcome: PodOutcome };
+
+function outcomeOfFailure(error: unknown): PodOutcome {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT) {
+    return { kind: 'lost', message: 'the worker running the pod stopped heartbeating' };
+  }
+  return { kind: 'aborted', message: cause instanceof Error ? cause.message : String(cause) };
+}
+
+export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowResult> {
+  const settings = await controllerSettings();
+  const { runPod } = proxyActivities<Activities>({
+    startToCloseTimeout: POD_RUN_TIMEOUT,
+    heartbeatTimeout: `${settings.podHeartbeatTimeoutSeconds} seconds`,
+    // A pod is never retried by Temporal: a failed pod is replaced (Never) or restarted (OnFailure) by the
+    // controller, which counts it first, as Kubernetes does.
+    retry: { maximumAttempts: 1 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  const state = newControllerState(job, settings);
+  const events: PodEvent[] = [];
+  const runs = new Map<string, CancellationScope>();
+  const ids = { random: Math.random, uuid: uuid4 };
+
+  setHandler(jobQuery, () => renderJob(state));
+  setHandler(podsQuery, () => renderPods(state));
+  setHandler(logsQuery, (podName) => state.logs.get(podName) ?? null);
+  setHandler(podStartedSignal, (report) => {
+    events.push({ kind: 'started', report });
+  });
+
+  const startRun = (pod: PodRecord) => {
+    const scope = new CancellationScope();
+    runs.set(pod.name, scope);
+    const input = {
+      workflowId: workflowInfo().workflowId,
+      job,
+      podName: pod.name,
+      podUid: pod.uid,
+      index: pod.index,
+      restartCount: pod.restartCount,
+      labels: podLabels(job, pod.index),
+      annotations: podAnnotations(job, pod.index),
+      hostname: podHostname(job, pod),
+      ...podKeys(job, pod),
+    };
+    scope
+      .run(() => runPod(input))
+      .then(
+        (result: PodRunResult) => events.push({ kind: 'exited', podName: pod.name, outcome: { kind: 'exited', result } }),
+        (error: unknown) => events.push({ kind: 'exited', podName: pod.name, outcome: outcomeOfFailure(error) }),
+      )
+      .finally(() => runs.delete(pod.name));
+  };
+
+  try {
+    for (;;) {
+      for (const event of events.splice(0)) {
+        if (event.kind === 'started') onPodStarted(state, event.report, Date.now());
+        else onPodExited(state, event.podName, event.outcome, Date.now());
+      }
+      const actions = reconcile(state, Date.now(), ids);
+      actions.start.forEach(startRun);
+      for (const pod of actions.terminate) runs.get(pod.name)?.cancel();
+      if (state.finished) break;
+      const timeout = actions.wakeAt === null ? undefined : Math.max(actions.wakeAt - Date.now(), 1);
+      await condition(() => events.length > 0, timeout);
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // The workflow was cancelled (the Job is being deleted): terminate the pods and wait for them to stop.
+    await CancellationScope.nonCancellable(async () => {
+      for (const scope of runs.values()) scope.cancel();
+      await condition(() => runs.size === 0);
+    });
+    throw error;
+  }
+  return { job: renderJob(state), pods: renderPods(state), logs: Object.fromEntries(state.logs) };
+}
