@@ -1,0 +1,177 @@
+import { describe, expect, test } from 'vitest';
+import { JobValidationError, ManifestParseError } from '../../src/errors.js';
+import { formatFieldError } from '../../src/manifest/field-errors.js';
+import { materializeJob } from '../../src/manifest/defaults.js';
+import { parseJobManifests } from '../../src/manifest/parse.js';
+
+const container = { name: 'main', image: 'busybox', command: ['true'] };
+const job = (spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = { name: 'x' }) => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata,
+  spec: { template: { spec: { restartPolicy: 'Never', containers: [container] } }, ...spec },
+});
+
+function violations(input: unknown): string[] {
+  try {
+    parseJobManifests(input as object);
+  } catch (error) {
+    if (error instanceof JobValidationError) return error.violations;
+    throw error;
+  }
+  return [];
+}
+
+const materialize = (input: object) =>
+  materializeJob(parseJobManifests(input)[0]!, { uid: 'u-1', creationTimestamp: '2026-01-01T00:00:00Z', random: () => 0 });
+
+describe('defaults (pkg/apis/batch/v1/defaults.go)', () => {
+  test('completions and parallelism both unset: both 1', () => {
+    const { spec } = materialize(job());
+    expect(spec).toMatchObject({ parallelism: 1, completions: 1, backoffLimit: 6, completionMode: 'NonIndexed', suspend: false });
+    expect(spec.template.spec.terminationGracePeriodSeconds).toBe(30);
+  });
+  test('only parallelism set: work queue, completions stays null', () => {
+    expect(materialize(job({ parallelism: 3 })).spec).toMatchObject({ parallelism: 3, completions: null });
+  });
+  test('only completions set: parallelism 1', () => {
+    expect(materialize(job({ completions: 5 })).spec).toMatchObject({ parallelism: 1, completions: 5 });
+  });
+  test('namespace defaults to "default"; the template gets the selector labels', () => {
+    const created = materialize(job());
+    expect(created.metadata.namespace).toBe('default');
+    expect(created.spec.template.metadata?.labels).toEqual({
+      'batch.kubernetes.io/controller-uid': 'u-1',
+      'batch.kubernetes.io/job-name': 'x',
+      'controller-uid': 'u-1',
+      'job-name': 'x',
+    });
+  });
+  test('generateName gets a five-letter suffix', () => {
+    expect(materialize(job({}, { generateName: 'pi-' })).metadata.name).toBe('pi-bbbbb');
+  });
+});
+
+describe('validation messages in Kubernetes form', () => {
+  test('negative counts', () => {
+    expect(violations(job({ parallelism: -1, completions: -2, backoffLimit: -3, activeDeadlineSeconds: -4 }))).toEqual([
+      'spec.parallelism: Invalid value: -1: must be greater than or equal to 0',
+      'spec.completions: Invalid value: -2: must be greater than or equal to 0',
+      'spec.backoffLimit: Invalid value: -3: must be greater than or equal to 0',
+      'spec.activeDeadlineSeconds: Invalid value: -4: must be greater than or equal to 0',
+    ]);
+  });
+  test('activeDeadlineSeconds 0 is valid, as in Kubernetes', () => {
+    expect(violations(job({ activeDeadlineSeconds: 0 }))).toEqual([]);
+  });
+  test('Indexed needs completions and caps parallelism at 100000', () => {
+    expect(violations(job({ completionMode: 'Indexed', parallelism: 100_001 }))).toEqual([
+      'spec.completions: Required value: when completion mode is Indexed',
+      'spec.parallelism: Invalid value: 100001: must be less than or equal to 100000 when completion mode is Indexed',
+    ]);
+    expect(violations(job({ completionMode: 'Indexed', parallelism: 100_000, completions: 100_000 }))).toEqual([]);
+  });
+  test('Indexed pod hostnames must be DNS labels', () => {
+    const name = 'a'.repeat(60);
+    expect(violations(job({ completionMode: 'Indexed', completions: 1000 }, { name }))).toEqual([
+      `metadata.name: Invalid value: "${name}": will not able to create pod with invalid DNS label: ${name}-999`,
+    ]);
+  });
+  test('completionMode and restartPolicy', () => {
+    const bad = job({ completionMode: 'Sometimes' });
+    (bad.spec.template.spec as Record<string, unknown>).restartPolicy = 'Always';
+    expect(violations(bad)).toEqual([
+      'spec.completionMode: Unsupported value: "Sometimes": supported values: "NonIndexed", "Indexed"',
+      'spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+    ]);
+    const other = job();
+    (other.spec.template.spec as Record<string, unknown>).restartPolicy = 'Sometimes';
+    expect(violations(other)).toEqual(['spec.template.spec.restartPolicy: Unsupported value: "Sometimes": supported values: "OnFailure", "Never"']);
+  });
+  test('names: required, DNS subdomain, label length', () => {
+    expect(violations(job({}, {}))).toEqual(['metadata.name: Required value: name or generateName is required']);
+    expect(violations(job({}, { name: 'Bad_Name' }))[0]).toMatch(
+      /^metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of/,
+    );
+    const long = 'a'.repeat(64);
+    expect(violations(job({}, { name: long }))).toEqual([`spec.template.labels: Invalid value: "${long}": must be no more than 63 characters`]);
+  });
+  test('containers: required, names, duplicates, images, commands', () => {
+    const bad = job();
+    bad.spec.template.spec.containers = [
+      { name: 'main', image: 'busybox', command: ['true'] },
+      { name: 'main', image: '', command: ['true'] },
+      { name: 'x', image: 'busybox' } as typeof container,
+    ];
+    expect(violations(bad)).toEqual([
+      'spec.template.spec.containers[1].name: Duplicate value: "main"',
+      'spec.template.spec.containers[1].image: Required value',
+      expect.stringMatching(/^spec\.template\.spec\.containers\[2\]\.command: Required value: kjob runs a container as a process/),
+    ]);
+    const none = job();
+    none.spec.template.spec.containers = [];
+    expect(violations(none)).toEqual(['spec.template.spec.containers: Required value']);
+  });
+  test('env: names and downward API paths', () => {
+    const bad = job();
+    bad.spec.template.spec.containers = [
+      {
+        ...container,
+        env: [
+          { name: 'A=B', value: 'x' },
+          { name: 'IDX', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+          { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeNameX' } } },
+          { name: 'SA', valueFrom: { fieldRef: { fieldPath: 'spec.serviceAccountName' } } },
+        ],
+      } as typeof container,
+    ];
+    const found = violations(bad);
+    expect(found[0]).toBe(
+      `spec.template.spec.containers[0].env[0].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than '='`,
+    );
+    expect(found[1]).toMatch(/^spec\.template\.spec\.containers\[0\]\.env\[2\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "spec\.nodeNameX"/);
+    expect(found[2]).toMatch(/^spec\.template\.spec\.containers\[0\]\.env\[3\]\.valueFrom\.fieldRef\.fieldPath: Forbidden: not supported yet by kjob/);
+    expect(found).toHaveLength(3);
+  });
+  test('fields Kubernetes has but kjob does not act on are refused, unknown fields too', () => {
+    const input = job({ suspend: true, podFailurePolicy: { rules: [] }, ttlSecondsAfterFinished: 10, bogus: 1 });
+    (input.spec.template.spec as Record<string, unknown>).volumes = [];
+    expect(violations(input).sort()).toEqual([
+      'spec.podFailurePolicy: Forbidden: not supported yet by kjob (planned: podFailurePolicy)',
+      'spec.suspend: Forbidden: not supported yet by kjob (planned: suspend and resume)',
+      'spec.template.spec.volumes: Forbidden: not supported yet by kjob (planned: emptyDir and hostPath volumes)',
+      'spec.ttlSecondsAfterFinished: Forbidden: not supported yet by kjob (planned: ttlSecondsAfterFinished)',
+      'unknown field "spec.bogus"',
+    ]);
+  });
+  test('wrong types and int32 overflow', () => {
+    expect(violations(job({ parallelism: 'three', backoffLimit: 2 ** 31 }))).toEqual([
+      'spec.parallelism: Invalid value: "three": must be a 32-bit integer',
+      'spec.backoffLimit: Invalid value: 2147483648: must be a 32-bit integer',
+    ]);
+  });
+  test('every violation of every document at once, and nothing returned', () => {
+    const yaml = `apiVersion: batch/v1\nkind: Job\nmetadata: {name: ok}\nspec: {template: {spec: {restartPolicy: Never, containers: [{name: a, image: b, command: [c]}]}}}\n---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: bad}\nspec: {parallelism: -1, template: {spec: {restartPolicy: Never, containers: [{name: a, image: b, command: [c]}]}}}\n`;
+    let error: unknown;
+    try {
+      parseJobManifests(yaml);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JobValidationError);
+    const invalid = (error as JobValidationError).invalid;
+    expect(invalid).toEqual([{ jobName: 'bad', documentIndex: 1, causes: [expect.objectContaining({ field: 'spec.parallelism' })] }]);
+    expect((error as Error).message).toBe('Job.batch "bad" is invalid: [spec.parallelism: Invalid value: -1: must be greater than or equal to 0]');
+  });
+  test('YAML syntax errors and empty input', () => {
+    expect(() => parseJobManifests('a: [')).toThrow(ManifestParseError);
+    expect(() => parseJobManifests('')).toThrow(ManifestParseError);
+  });
+  test('JSON and List inputs', () => {
+    expect(parseJobManifests(JSON.stringify(job()))).toHaveLength(1);
+    expect(parseJobManifests({ apiVersion: 'v1', kind: 'List', items: [job(), job({}, { name: 'y' })] })).toHaveLength(2);
+  });
+  test('formatFieldError renders each kind', () => {
+    expect(formatFieldError({ field: 'a', type: 'FieldValueRequired', detail: '' })).toBe('a: Required value');
+  });
+});
