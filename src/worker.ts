@@ -31,6 +31,11 @@ export interface JobWorkerOptions {
   podBackoffBaseSeconds?: number;
   /** A pod whose worker is silent this long is lost (default 10). */
   podHeartbeatTimeoutSeconds?: number;
+  /**
+   * How often a running pod's heartbeat reaches the server, in seconds (default 1). Termination (deadline,
+   * backoff limit, delete) reaches a pod on its next heartbeat, so this bounds how late SIGTERM arrives.
+   */
+  podHeartbeatIntervalSeconds?: number;
   /** Log bytes kept per container (the tail; default 16 KiB). */
   logTailBytes?: number;
   /** Log bytes kept per Job over all its pods (default 512 KiB). */
@@ -81,6 +86,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     },
   });
   return Worker.create({
+    maxHeartbeatThrottleInterval: `${options.podHeartbeatIntervalSeconds ?? 1} seconds`,
     ...options.workerOptions,
     connection,
     namespace: target.namespace,

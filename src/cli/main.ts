@@ -100,8 +100,9 @@ workerOptions(
 workerOptions(program.command('worker').description('run a kjob worker against TEMPORAL_ADDRESS (a real cluster)')).action(async (opts) => {
   try {
     const { createJobWorker } = await import('../worker.js');
-    const { quietRuntime, onShutdownSignal } = await import('./serve.js');
-    quietRuntime();
+    const { onShutdownSignal } = await import('./serve.js');
+    const { quietTemporalRuntime } = await import('../runtime-logging.js');
+    quietTemporalRuntime();
     const global = program.opts<GlobalOptions>();
     const worker = await createJobWorker({
       ...(await toWorkerOptions(opts)),

@@ -1,22 +1,14 @@
 /** `kjob dev`, `kjob worker` and `kjob demo`: servers and workers in this process tree. */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { quietTemporalRuntime } from '../runtime-logging.js';
 import { JobClient, jobWorkflowId } from '../client.js';
 import { NotFoundError } from '../errors.js';
 import { packageRoot } from '../provision/paths.js';
 import { startDevServer, type DevServer } from '../provision/dev-server.js';
 import { createJobWorker, type JobWorkerOptions } from '../worker.js';
 import { jobRows, podRows } from './format.js';
-
-/** Keeps the SDK's worker chatter (state changes) off the terminal; warnings still show. */
-export function quietRuntime(): void {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already installed by an earlier call.
-  }
-}
 
 export function onShutdownSignal(stop: () => Promise<void>): void {
   let stopping = false;
@@ -45,7 +37,7 @@ export interface DevOptions {
 }
 
 export async function startDevStack(options: DevOptions): Promise<{ server: DevServer; worker: Worker; running: Promise<void> }> {
-  quietRuntime();
+  quietTemporalRuntime();
   await mkdir(dirname(options.dbFile), { recursive: true });
   const server = await startDevServer({
     dbFile: options.dbFile,

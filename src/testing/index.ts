@@ -9,6 +9,7 @@ import { JobClient } from '../client.js';
 import { ProvisioningError } from '../errors.js';
 import type { PodHandlers } from '../handlers.js';
 import { provisionTestServer } from '../provision/test-server.js';
+import { quietTemporalRuntime } from '../runtime-logging.js';
 import { createJobWorker, type JobWorkerOptions } from '../worker.js';
 
 export interface JobTestEnvironmentOptions extends Omit<JobWorkerOptions, 'connection' | 'taskQueue' | 'handlers'> {
@@ -28,6 +29,7 @@ export interface JobTestEnvironment {
 
 /** Starts the time-skipping test server (provisioned offline when possible) for the test suite. */
 export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+  quietTemporalRuntime();
   const server = await provisionTestServer();
   const executable = server.type === 'existing-path' ? { type: 'existing-path' as const, path: server.path } : { type: 'cached-download' as const };
   try {
