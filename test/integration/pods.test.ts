@@ -1,0 +1,147 @@
+/** Command pods and handler pods on the time-skipping server: env, init containers, exit codes, logs, termination. */
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
+import type { PodContext } from '../../src/handlers.js';
+import { conditions, handlerContainer, jobManifest, terminated } from '../helpers.js';
+
+let t: JobTestEnvironment;
+const contexts: PodContext[] = [];
+const scratchExisted: boolean[] = [];
+beforeAll(async () => {
+  t = await createJobTestEnvironment({
+    logTailBytes: 1000,
+    handlers: {
+      inspect: (ctx) => {
+        contexts.push(ctx);
+        scratchExisted.push(existsSync(ctx.scratchDir));
+        ctx.log.info(`hello from ${ctx.podName}`);
+        ctx.log.write('raw text\n');
+        return 0;
+      },
+      throws: () => {
+        throw new Error('handler broke');
+      },
+      exits42: () => 42,
+    },
+  });
+});
+afterAll(async () => t?.teardown());
+
+describe('command pods', () => {
+  test('Indexed env, HOSTNAME, downward-API index, $(VAR) expansion, init containers first, logs kept', async () => {
+    await t.jobs.create({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name: 'cmd' },
+      spec: {
+        completions: 2,
+        parallelism: 2,
+        completionMode: 'Indexed',
+        template: {
+          spec: {
+            restartPolicy: 'Never',
+            initContainers: [{ name: 'prepare', image: 'busybox', command: ['sh', '-c', 'echo "prepared $JOB_COMPLETION_INDEX" > from-init'] }],
+            containers: [
+              {
+                name: 'main',
+                image: 'busybox',
+                command: ['sh', '-c'],
+                args: ['echo "idx=$JOB_COMPLETION_INDEX host=$HOSTNAME ann=$FROM_ANNOTATION pod=$POD greeting=$GREETING arg=$(NAME) $(cat from-init)"; echo "secret=${KJOB_TEST_SECRET:-none}"'],
+                env: [
+                  { name: 'FROM_ANNOTATION', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
+                  { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  { name: 'NAME', value: 'kjob' },
+                  { name: 'GREETING', value: 'hi-$(NAME)-$$(NAME)' },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    process.env.KJOB_TEST_SECRET = 'worker-secret';
+    const job = await t.jobs.wait('cmd');
+    delete process.env.KJOB_TEST_SECRET;
+    expect(job.status).toMatchObject({ succeeded: 2, completedIndexes: '0,1' });
+    const logs = await t.jobs.logs('cmd', { container: 'main' });
+    expect(logs).toHaveLength(2);
+    for (const log of logs) {
+      const index = /^cmd-(\d)-/.exec(log.pod)?.[1];
+      expect(log.text).toContain(`idx=${index} host=cmd-${index} ann=${index} pod=${log.pod} greeting=hi-kjob-$(NAME) arg=kjob prepared ${index}`);
+      // A pod sees only its declared env and Kubernetes' variables, not the worker's.
+      expect(log.text).toContain('secret=none');
+    }
+    const pods = await t.jobs.pods('cmd');
+    expect(pods[0]!.status.initContainerStatuses?.[0]?.state).toMatchObject({ terminated: { exitCode: 0, reason: 'Completed' } });
+  });
+
+  test('the exit code is the result; an unknown command is a StartError; the log keeps the tail', async () => {
+    await t.jobs.create(jobManifest('exit3', { backoffLimit: 0 }, { image: 'busybox', command: ['sh', '-c', 'seq 1 5000; exit 3'] }));
+    const job = await t.jobs.wait('exit3');
+    expect(conditions(job)).toContain('Failed=True:BackoffLimitExceeded');
+    const [pod] = await t.jobs.pods('exit3');
+    expect(terminated(pod!)).toMatchObject({ exitCode: 3, reason: 'Error' });
+    const [log] = await t.jobs.logs('exit3');
+    expect(log!.text.length).toBe(1000);
+    expect(log!.text.endsWith('4999\n5000\n')).toBe(true);
+    expect(log!.truncatedBytes).toBe(Buffer.byteLength(Array.from({ length: 5000 }, (_, i) => `${i + 1}\n`).join('')) - 1000);
+
+    await t.jobs.create(jobManifest('nocmd', { backoffLimit: 0 }, { image: 'busybox', command: ['no-such-binary-kjob'] }));
+    const [missing] = await t.jobs.pods('nocmd').then(async () => {
+      await t.jobs.wait('nocmd');
+      return t.jobs.pods('nocmd');
+    });
+    expect(terminated(missing!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
+  });
+
+  test('termination: SIGTERM, then SIGKILL after terminationGracePeriodSeconds', async () => {
+    await t.jobs.create(
+      jobManifest('graceful', { activeDeadlineSeconds: 1 }, { image: 'busybox', command: ['sh', '-c', 'trap "echo got-term; exit 3" TERM; while :; do sleep 0.1; done'] }),
+    );
+    await t.jobs.create(
+      jobManifest('stubborn', { activeDeadlineSeconds: 1 }, { image: 'busybox', command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'] }, { terminationGracePeriodSeconds: 1 }),
+    );
+    const graceful = await t.jobs.wait('graceful');
+    const stubborn = await t.jobs.wait('stubborn');
+    expect(conditions(graceful)).toContain('Failed=True:DeadlineExceeded');
+    expect(conditions(stubborn)).toContain('Failed=True:DeadlineExceeded');
+    const [gracefulPod] = await t.jobs.pods('graceful');
+    expect(terminated(gracefulPod!)).toMatchObject({ exitCode: 3 });
+    expect((await t.jobs.logs('graceful'))[0]!.text).toContain('got-term');
+    const [stubbornPod] = await t.jobs.pods('stubborn');
+    expect(terminated(stubbornPod!)).toMatchObject({ exitCode: 137 });
+  });
+});
+
+describe('handler pods', () => {
+  test('the context: index, pod name, attempt, env, scratch dir, logger, keys', async () => {
+    await t.jobs.create(
+      jobManifest('handler', { completions: 2, parallelism: 1, completionMode: 'Indexed' }, handlerContainer('inspect', { args: ['--flag=$(MODE)'], env: [{ name: 'MODE', value: 'fast' }] })),
+    );
+    const job = await t.jobs.wait('handler');
+    expect(job.status).toMatchObject({ succeeded: 2, completedIndexes: '0,1' });
+    expect(contexts.map((c) => c.index)).toEqual([0, 1]);
+    const [first] = contexts;
+    expect(first).toMatchObject({ jobName: 'handler', namespace: 'default', containerName: 'main', attempt: 0, args: ['--flag=fast'] });
+    expect(first!.env).toMatchObject({ MODE: 'fast', JOB_COMPLETION_INDEX: '0', HOSTNAME: 'handler-0' });
+    expect(first!.podName).toMatch(/^handler-0-[a-z0-9]{5}$/);
+    expect(first!.keys.pod).toMatch(/^kjob:[0-9a-f-]{36}:0$/);
+    expect(scratchExisted).toEqual([true, true]);
+    expect(existsSync(first!.scratchDir)).toBe(false);
+    const logs = await t.jobs.logs('handler', { pod: first!.podName });
+    expect(logs[0]!.text).toMatch(/INFO hello from handler-0-[a-z0-9]{5}\nraw text\n$/);
+  });
+
+  test('a thrown error or a returned code fails the pod; an unregistered handler is a StartError', async () => {
+    await t.jobs.create(jobManifest('throws', { backoffLimit: 0 }, handlerContainer('throws')));
+    await t.jobs.create(jobManifest('exits', { backoffLimit: 0 }, handlerContainer('exits42')));
+    await t.jobs.create(jobManifest('unknown', { backoffLimit: 0 }, handlerContainer('nobody-registered-this')));
+    await Promise.all(['throws', 'exits', 'unknown'].map((name) => t.jobs.wait(name)));
+    const [thrown] = await t.jobs.pods('throws');
+    expect(terminated(thrown!)).toMatchObject({ exitCode: 1, reason: 'Error', message: 'handler broke' });
+    expect((await t.jobs.logs('throws'))[0]!.text).toContain('Error: handler broke');
+    expect(terminated((await t.jobs.pods('exits'))[0]!)).toMatchObject({ exitCode: 42 });
+    expect(terminated((await t.jobs.pods('unknown'))[0]!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
+  });
+});
