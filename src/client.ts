@@ -283,8 +283,9 @@ export class JobClient {
       namespace: client.options.namespace,
       workflowExecution: { workflowId: handle.workflowId },
     });
-    // Deletion is asynchronous on the server; wait until the name is free.
-    for (let i = 0; i < 100; i++) {
+    // Deletion is asynchronous on the server (about 30 s on the dev server); like `kubectl delete`, wait
+    // until the Job is gone so its name can be used again.
+    for (let i = 0; i < 1200; i++) {
       try {
         await handle.describe();
       } catch (error) {
@@ -293,6 +294,7 @@ export class JobClient {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
+    throw new WaitTimeoutError(name, 'deletion');
   }
 }
 

@@ -1,6 +1,7 @@
 /** kjob: Kubernetes batch/v1 Jobs as durable Temporal workflows. */
 export { JobClient, jobWorkflowId, isFinished, type JobClientOptions, type JobRef, type ApplyResult, type PodLog } from './client.js';
 export { createJobWorker, DEFAULT_TASK_QUEUE, type JobWorkerOptions } from './worker.js';
+export { quietTemporalRuntime } from './runtime-logging.js';
 export { temporalTargetFromEnv, type TemporalTarget } from './connection.js';
 export type { PodContext, PodHandler, PodHandlers, PodLogger } from './handlers.js';
 export { FileOnceStore, type OnceStore } from './once-store.js';

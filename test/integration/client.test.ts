@@ -1,0 +1,79 @@
+/** JobClient semantics on the time-skipping server: duplicate creates, apply, invalid input, the backoff cap. */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError } from '../../src/errors.js';
+import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
+import { conditions, creationGaps, handlerContainer, jobManifest } from '../helpers.js';
+
+let t: JobTestEnvironment;
+let runs = 0;
+beforeAll(async () => {
+  t = await createJobTestEnvironment({
+    handlers: {
+      slow: async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 200));
+      },
+    },
+  });
+});
+afterAll(async () => t?.teardown());
+
+describe('duplicate starts', () => {
+  test('creating a name that exists gives AlreadyExists and never a second workflow, even when racing', async () => {
+    const manifest = jobManifest('dup', {}, handlerContainer('slow'));
+    const results = await Promise.allSettled([t.jobs.create(manifest), t.jobs.create(manifest), t.jobs.create(manifest)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((r) => r.status === 'rejected')) {
+      expect((r as PromiseRejectedResult).reason).toBeInstanceOf(AlreadyExistsError);
+      expect(((r as PromiseRejectedResult).reason as Error).message).toBe('jobs.batch "dup" already exists');
+    }
+    await t.jobs.wait('dup');
+    expect(runs).toBe(1);
+    // A finished Job keeps its name, as in Kubernetes.
+    await expect(t.jobs.create(manifest)).rejects.toBeInstanceOf(AlreadyExistsError);
+  });
+
+  test('apply: creates, then an identical manifest is a no-op; a changed one is refused', async () => {
+    const manifest = jobManifest('applied', { completions: 2 }, handlerContainer('slow'));
+    expect((await t.jobs.apply(manifest)).map((r) => r.action)).toEqual(['created']);
+    const again = await t.jobs.apply(manifest);
+    expect(again.map((r) => r.action)).toEqual(['unchanged']);
+    const uid = again[0]!.job.metadata.uid;
+    await expect(t.jobs.apply(jobManifest('applied', { completions: 3 }, handlerContainer('slow')))).rejects.toBeInstanceOf(UnsupportedChangeError);
+    const job = await t.jobs.wait('applied');
+    expect(job.metadata.uid).toBe(uid);
+    expect(job.status).toMatchObject({ succeeded: 2 });
+  });
+
+  test('an invalid manifest starts nothing, and lists every violation', async () => {
+    const bad = [jobManifest('fine', {}, handlerContainer('slow')), jobManifest('broken', { parallelism: -1, backoffLimit: -1 }, handlerContainer('slow'))];
+    const error = await t.jobs.createAll(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobValidationError);
+    expect((error as JobValidationError).violations).toEqual([
+      'spec.parallelism: Invalid value: -1: must be greater than or equal to 0',
+      'spec.backoffLimit: Invalid value: -1: must be greater than or equal to 0',
+    ]);
+    await expect(t.jobs.get('fine')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(t.jobs.get('broken')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test('get, pods and wait on an unknown Job give NotFound', async () => {
+    await expect(t.jobs.get('nope')).rejects.toThrow('jobs.batch "nope" not found');
+    await expect(t.jobs.pods('nope')).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('worker settings', () => {
+  test('the backoff cap is a worker option', async () => {
+    const capped = await createJobTestEnvironment({ podBackoffCapSeconds: 30, handlers: { fail: () => 1 } });
+    try {
+      await capped.jobs.create(jobManifest('capped', {}, handlerContainer('fail')));
+      const job = await capped.jobs.wait('capped');
+      expect(conditions(job)).toContain('Failed=True:BackoffLimitExceeded');
+      const gaps = creationGaps(await capped.jobs.pods('capped'));
+      [10, 20, 30, 30, 30, 30].forEach((expected, i) => expect(gaps[i]).toBeCloseTo(expected, -0.5));
+    } finally {
+      await capped.teardown();
+    }
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * On the embedded dev server (SQLite file): the docs' pi example as a command pod, the client's list, get after
+ * the worker is gone, delete and re-create, and the `kjob` CLI binary with kubectl's output and exit codes.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { JobClient } from '../../src/client.js';
+import { NotFoundError } from '../../src/errors.js';
+import { startDevServer, type DevServer } from '../../src/provision/index.js';
+import { quietTemporalRuntime } from '../../src/runtime-logging.js';
+import { createJobWorker } from '../../src/worker.js';
+import { conditions, handlerContainer, jobManifest } from '../helpers.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'kjob-dev-'));
+const taskQueue = `dev-${Date.now()}`;
+let server: DevServer;
+let worker: Worker;
+let running: Promise<void>;
+let jobs: JobClient;
+let release: () => void = () => undefined;
+
+beforeAll(async () => {
+  quietTemporalRuntime();
+  server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: false });
+  worker = await createJobWorker({
+    connection: await NativeConnection.connect({ address: server.address }),
+    taskQueue,
+    handlers: {
+      hold: async (ctx) => {
+        await new Promise<void>((resolve) => {
+          release = resolve;
+          ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        return ctx.signal.aborted ? 143 : 0;
+      },
+      hello: (ctx) => ctx.log.info('hello'),
+    },
+  });
+  running = worker.run();
+  jobs = new JobClient({ address: server.address, taskQueue });
+});
+afterAll(async () => {
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await running?.catch(() => undefined);
+  await jobs?.close();
+  await server?.stop();
+});
+
+const execFileAsync = promisify(execFile);
+async function kjob(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', taskQueue, ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+      cwd: dir,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('the docs’ pi example', () => {
+  test('runs unchanged as a command pod and its log holds the digits', async () => {
+    const manifest = readFileSync(join(root, '..', 'shared', 'k8s', 'examples', 'job-pi.yaml'), 'utf8');
+    await jobs.create(manifest);
+    const job = await jobs.wait('pi', { timeoutMs: 120_000 });
+    expect(conditions(job)).toEqual(['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached']);
+    expect(job.status).toMatchObject({ succeeded: 1 });
+    const [log] = await jobs.logs('pi');
+    expect(log!.container).toBe('pi');
+    expect(log!.text.startsWith('3.14159265358979323846264338327950288419716939937510')).toBe(true);
+    expect(log!.text.replace(/[^0-9]/g, '')).toHaveLength(2000);
+  });
+});
+
+describe('JobClient on the dev server', () => {
+  test('list finds Jobs through visibility; delete terminates pods and frees the name', async () => {
+    await jobs.create(jobManifest('held', {}, handlerContainer('hold')));
+    let listed: string[] = [];
+    for (let i = 0; i < 50 && !listed.includes('held'); i++) {
+      listed = (await jobs.list()).map((j) => j.metadata.name);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(listed).toEqual(expect.arrayContaining(['held', 'pi']));
+    await jobs.delete('held');
+    await expect(jobs.get('held')).rejects.toBeInstanceOf(NotFoundError);
+    await jobs.create(jobManifest('held', {}, handlerContainer('hello')));
+    expect((await jobs.wait('held')).status).toMatchObject({ succeeded: 1 });
+  });
+});
+
+describe('the kjob CLI', () => {
+  test('create, get, wait, logs, delete with kubectl’s output and exit codes', async () => {
+    const file = join(dir, 'hello.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: hello\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox\n        command: ["sh", "-c", "echo hello from kjob"]\n`,
+    );
+    expect(await kjob('create', '-f', file)).toMatchObject({ code: 0, stdout: 'job.batch/hello created\n' });
+    expect(await kjob('create', '-f', file)).toMatchObject({ code: 1, stderr: 'Error from server (AlreadyExists): jobs.batch "hello" already exists\n' });
+    expect(await kjob('apply', '-f', file)).toMatchObject({ code: 0, stdout: 'job.batch/hello unchanged\n' });
+    expect(await kjob('wait', '--for=condition=Complete', 'job/hello', '--timeout=60s')).toMatchObject({ code: 0, stdout: 'job.batch/hello condition met\n' });
+    const table = await kjob('get', 'jobs', 'hello');
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s{3,}STATUS\s{3,}COMPLETIONS\s{3,}DURATION\s{3,}AGE$/);
+    expect(table.stdout.split('\n')[1]).toMatch(/^hello\s{3,}Complete\s{3,}1\/1\s{3,}\d+s\s{3,}\d+s$/);
+    const json = JSON.parse((await kjob('get', 'job', 'hello', '-o', 'json')).stdout);
+    expect(json).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'hello' }, status: { succeeded: 1 } });
+    expect((await kjob('logs', 'job/hello')).stdout).toBe('hello from kjob\n');
+    const pods = await kjob('get', 'pods', '-l', 'job-name=hello');
+    expect(pods.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nhello-[a-z0-9]{5}\s+0\/1\s+Completed\s+0\s+\d+s\n$/);
+    expect(await kjob('delete', 'job', 'hello')).toMatchObject({ code: 0, stdout: 'job.batch "hello" deleted\n' });
+    expect(await kjob('get', 'job', 'hello')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): jobs.batch "hello" not found\n' });
+  });
+
+  test('an invalid manifest prints every violation and creates nothing', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: bad\nspec:\n  parallelism: -1\n  completionMode: Indexed\n  template:\n    spec:\n      containers:\n      - name: main\n        image: busybox\n        command: ["true"]\n`,
+    );
+    const result = await kjob('create', '-f', file);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      [
+        'The Job "bad" is invalid: ',
+        '* spec.parallelism: Invalid value: -1: must be greater than or equal to 0',
+        '* spec.completions: Required value: when completion mode is Indexed',
+        '* spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"',
+        '',
+      ].join('\n'),
+    );
+    expect((await kjob('get', 'job', 'bad')).code).toBe(1);
+  });
+
+  test('get works on a finished Job with no worker running', async () => {
+    worker.shutdown();
+    await running;
+    const job = await jobs.get('pi');
+    expect(conditions(job)).toContain('Complete=True:CompletionsReached');
+    expect((await jobs.logs('pi'))[0]!.text).toMatch(/^3\.14159/);
+    expect((await kjob('get', 'jobs')).stdout).toMatch(/\npi\s+Complete\s+1\/1/);
+  });
+});

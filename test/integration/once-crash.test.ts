@@ -1,0 +1,82 @@
+/**
+ * Duplicate starts are safe: the worker process is killed (SIGKILL) after a handler's side effect but before
+ * its activity completes. The pod is noticed lost through its heartbeat, a replacement runs on a new worker
+ * with the same idempotency key, the effect is not repeated, and the Job completes. Real dev server, real
+ * processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { JobClient } from '../../src/client.js';
+import { startDevServer, type DevServer } from '../../src/provision/index.js';
+import { conditions, handlerContainer, jobManifest } from '../helpers.js';
+
+let server: DevServer;
+let jobs: JobClient;
+const workers: ChildProcess[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'kjob-once-'));
+const effectsFile = join(dir, 'effects.txt');
+const taskQueue = `once-${Date.now()}`;
+
+function startWorker(hang: boolean): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'once-worker.mjs')], {
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      KJOB_TASK_QUEUE: taskQueue,
+      KJOB_ONCE_DIR: join(dir, 'once'),
+      KJOB_EFFECTS_FILE: effectsFile,
+      KJOB_HANG_AFTER_EFFECT: hang ? '1' : '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  workers.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
+  });
+}
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: false });
+  jobs = new JobClient({ address: server.address, taskQueue });
+});
+afterAll(async () => {
+  for (const worker of workers) worker.kill('SIGKILL');
+  await jobs?.close();
+  await server?.stop();
+});
+
+test('a worker killed after the effect: the replacement pod finds the committed effect and the Job completes', async () => {
+  const first = await startWorker(true);
+  await jobs.create(jobManifest('once', { completions: 2, parallelism: 2, completionMode: 'Indexed' }, handlerContainer('effect')));
+  await until(() => existsSync(effectsFile) && readFileSync(effectsFile, 'utf8').trim().split('\n').length === 2, 60_000);
+  first.kill('SIGKILL');
+  await startWorker(false);
+  const job = await jobs.wait('once', { timeoutMs: 90_000 });
+  expect(conditions(job)).toEqual(['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached']);
+  // Both first pods were lost with the worker (counted as failed, as Kubernetes counts a pod lost with its node).
+  expect(job.status).toMatchObject({ succeeded: 2, failed: 2, completedIndexes: '0,1' });
+  const effects = readFileSync(effectsFile, 'utf8').trim().split('\n');
+  expect(effects).toHaveLength(2);
+  const pods = await jobs.pods('once');
+  expect(pods).toHaveLength(4);
+  const lost = pods.filter((p) => p.status.phase === 'Failed');
+  expect(lost).toHaveLength(2);
+  for (const pod of lost) {
+    expect(pod.status.reason).toBe('WorkerLost');
+    expect(pod.status.conditions).toEqual([expect.objectContaining({ type: 'DisruptionTarget', status: 'True', reason: 'WorkerLost' })]);
+  }
+  // The effects were done by the first pods; their replacements for the same indexes did not repeat them.
+  expect(effects.sort()).toEqual(lost.map((p) => p.metadata.name).sort());
+});
