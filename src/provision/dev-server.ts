@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ProvisioningError } from '../errors.js';
 import { provisionTemporalCli } from './temporal-cli.js';
 import type { ProvisionOptions } from './types.js';
@@ -28,7 +29,8 @@ export interface DevServer {
   address: string;
   namespace: string;
   uiUrl?: string;
-  process: ChildProcess;
+  /** The server process, when kjob started it itself (not through the SDK's download fallback). */
+  process?: ChildProcess;
   /** Stops the server and waits for it to exit. */
   stop(): Promise<void>;
 }
@@ -46,15 +48,10 @@ export function freePort(): Promise<number> {
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await provisionTemporalCli(options);
-  if (cli.type !== 'existing-path') {
-    throw new ProvisioningError(
-      `No Temporal CLI for the dev server. Set TEMPORAL_CLI_PATH, put \`temporal\` on PATH, or install Go so kjob can build it ` +
-        `(go install github.com/temporalio/cli/cmd/temporal@v1.5.1).\n${cli.failures.join('\n')}`,
-    );
-  }
   const namespace = options.namespace ?? 'default';
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? (await freePort()));
+  if (cli.type !== 'existing-path') return startWithSdkDownload({ ...options, namespace, port, uiPort }, cli.failures);
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (uiPort === undefined) args.push('--headless');
@@ -97,4 +94,38 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       }
     },
   };
+}
+
+/** Last resort: the SDK downloads the CLI and starts it (needs the internet). */
+async function startWithSdkDownload(
+  options: DevServerOptions & { namespace: string; port: number; uiPort: number | undefined },
+  failures: string[],
+): Promise<DevServer> {
+  try {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        namespace: options.namespace,
+        ip: '127.0.0.1',
+        port: options.port,
+        ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
+        ui: options.uiPort !== undefined,
+        ...(options.uiPort !== undefined ? { uiPort: options.uiPort } : {}),
+        extraArgs: options.extraArgs ?? [],
+      },
+    });
+    return {
+      address: env.address,
+      namespace: options.namespace,
+      ...(options.uiPort !== undefined ? { uiUrl: `http://127.0.0.1:${options.uiPort}` } : {}),
+      stop: () => env.teardown(),
+    };
+  } catch (error) {
+    throw new ProvisioningError(
+      'No Temporal CLI for the dev server. Set TEMPORAL_CLI_PATH, put `temporal` on PATH, install Go so kjob can build it ' +
+        '(go install github.com/temporalio/cli/cmd/temporal@v1.5.1), or allow the SDK to download it.\n' +
+        [...failures, `SDK download failed: ${String(error)}`].join('\n'),
+      { cause: error },
+    );
+  }
 }
