@@ -39,6 +39,11 @@ export interface JobClientOptions {
   taskQueue?: string;
   /** Kubernetes namespace for Jobs whose manifest names none (default "default"). */
   namespace?: string;
+  /**
+   * Await workflow results one at a time. Set by `kjob/testing`: the time-skipping test server counts
+   * lock/unlock calls around each awaited result, and overlapping calls can leave time stuck or skipping.
+   */
+  serializeResults?: boolean;
 }
 
 export interface JobRef {
@@ -69,6 +74,7 @@ export function isFinished(job: Job): boolean {
 
 export class JobClient {
   private clientPromise: Promise<Client> | undefined;
+  private resultQueue: Promise<unknown> = Promise.resolve();
   readonly taskQueue: string;
   readonly namespace: string;
 
@@ -92,6 +98,14 @@ export class JobClient {
   async close(): Promise<void> {
     if (this.options.client || !this.clientPromise) return;
     await (await this.clientPromise).connection.close();
+  }
+
+  /** A workflow's result, awaited one at a time when `serializeResults` is set. */
+  private result(handle: WorkflowHandle): Promise<JobWorkflowResult> {
+    if (!this.options.serializeResults) return handle.result() as Promise<JobWorkflowResult>;
+    const next = this.resultQueue.then(() => handle.result() as Promise<JobWorkflowResult>);
+    this.resultQueue = next.catch(() => undefined);
+    return next;
   }
 
   private async handle(name: string, ref: JobRef = {}): Promise<WorkflowHandle> {
@@ -218,7 +232,7 @@ export class JobClient {
       if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
       throw error;
     }
-    if (status === 'COMPLETED') return fromResult((await handle.result()) as JobWorkflowResult);
+    if (status === 'COMPLETED') return fromResult(await this.result(handle));
     return fromQuery(handle);
   }
 
@@ -245,7 +259,7 @@ export class JobClient {
    */
   async wait(name: string, options: JobRef & { timeoutMs?: number } = {}): Promise<Job> {
     const handle = await this.handle(name, options);
-    const result = handle.result() as Promise<JobWorkflowResult>;
+    const result = this.result(handle);
     const finished = await (options.timeoutMs === undefined
       ? result
       : Promise.race([
@@ -277,7 +291,7 @@ export class JobClient {
     }
     if (running) {
       await handle.cancel();
-      await handle.result().catch(() => undefined);
+      await this.result(handle).catch(() => undefined);
     }
     await client.workflowService.deleteWorkflowExecution({
       namespace: client.options.namespace,

@@ -1,5 +1,6 @@
 /** Where kjob keeps provisioned servers: `$KJOB_CACHE_DIR`, or `.cache/kjob` in the package (git-ignored). */
 import { existsSync, readFileSync } from 'node:fs';
+import { ProvisioningError } from '../errors.js';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,3 +28,16 @@ export function findOnPath(name: string): string | undefined {
   }
   return undefined;
 }
+
+/** The first two places to look for a server binary: the path an env variable names, then PATH. */
+export function explicitOrOnPath(envVariable: string, binary: string): { path: string; source: string } | undefined {
+  const explicit = process.env[envVariable];
+  if (explicit) {
+    if (!existsSync(explicit)) throw new ProvisioningError(`${envVariable}=${explicit} does not exist`);
+    return { path: explicit, source: envVariable };
+  }
+  const onPath = findOnPath(binary);
+  return onPath ? { path: onPath, source: 'PATH' } : undefined;
+}
+
+export const stderrProgress = (line: string) => process.stderr.write(`${line}\n`);

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cacheDir, findOnPath } from './paths.js';
+import { cacheDir, explicitOrOnPath, findOnPath, stderrProgress } from './paths.js';
 import { runTool } from './run-tool.js';
 import type { Provisioned, ProvisionOptions } from './types.js';
 
@@ -14,14 +14,9 @@ import type { Provisioned, ProvisionOptions } from './types.js';
 export const TEMPORAL_CLI_TAGS = ['v1.5.1', 'v1.4.1', 'v1.3.0'] as const;
 
 export async function provisionTemporalCli(options: ProvisionOptions = {}): Promise<Provisioned> {
-  const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const explicit = process.env.TEMPORAL_CLI_PATH;
-  if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} does not exist`);
-    return { type: 'existing-path', path: explicit, source: 'TEMPORAL_CLI_PATH' };
-  }
-  const onPath = findOnPath('temporal');
-  if (onPath) return { type: 'existing-path', path: onPath, source: 'PATH' };
+  const progress = options.progress ?? stderrProgress;
+  const given = explicitOrOnPath('TEMPORAL_CLI_PATH', 'temporal');
+  if (given) return { type: 'existing-path', ...given };
   for (const tag of TEMPORAL_CLI_TAGS) {
     const cached = join(cacheDir(), 'temporal-cli', tag, 'temporal');
     if (existsSync(cached)) return { type: 'existing-path', path: cached, source: 'cache' };

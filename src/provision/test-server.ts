@@ -10,21 +10,16 @@ import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { cacheDir, findOnPath } from './paths.js';
+import { cacheDir, explicitOrOnPath, findOnPath, stderrProgress } from './paths.js';
 import { runTool } from './run-tool.js';
 import type { Provisioned, ProvisionOptions } from './types.js';
 
 export const TEST_SERVER_VERSION = process.env.KJOB_TEST_SERVER_VERSION ?? '1.38.0';
 
 export async function provisionTestServer(options: ProvisionOptions = {}): Promise<Provisioned> {
-  const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const explicit = process.env.TEMPORAL_TEST_SERVER_PATH;
-  if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`TEMPORAL_TEST_SERVER_PATH=${explicit} does not exist`);
-    return { type: 'existing-path', path: explicit, source: 'TEMPORAL_TEST_SERVER_PATH' };
-  }
-  const onPath = findOnPath('temporal-test-server');
-  if (onPath) return { type: 'existing-path', path: onPath, source: 'PATH' };
+  const progress = options.progress ?? stderrProgress;
+  const given = explicitOrOnPath('TEMPORAL_TEST_SERVER_PATH', 'temporal-test-server');
+  if (given) return { type: 'existing-path', ...given };
   const dir = join(cacheDir(), 'test-server', TEST_SERVER_VERSION);
   const launcher = join(dir, 'temporal-test-server');
   if (existsSync(launcher)) return { type: 'existing-path', path: launcher, source: 'cache' };

@@ -57,7 +57,7 @@ export async function createJobTestEnvironment(options: JobTestEnvironmentOption
   }
   const running = worker.run();
   return {
-    jobs: new JobClient({ client: env.client, taskQueue }),
+    jobs: new JobClient({ client: env.client, taskQueue, serializeResults: true }),
     env,
     worker,
     taskQueue,

@@ -63,6 +63,21 @@ describe('duplicate starts', () => {
   });
 });
 
+describe('kjob/testing', () => {
+  test('waiting for several Jobs at once keeps time skipping sound', async () => {
+    const names = ['w1', 'w2', 'w3'];
+    for (const name of names) await t.jobs.create(jobManifest(name, { backoffLimit: 1 }, handlerContainer(name === 'w2' ? 'slow' : 'nothing-here')));
+    const done = await Promise.all(names.map((name) => t.jobs.wait(name)));
+    expect(done.map(conditions)).toEqual([
+      ['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded'],
+      ['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached'],
+      ['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded'],
+    ]);
+    // The replacement of w1's failed pod waited its 10 s backoff in simulated time.
+    expect(creationGaps(await t.jobs.pods('w1'))[0]).toBeCloseTo(10, -0.5);
+  });
+});
+
 describe('worker settings', () => {
   test('the backoff cap is a worker option', async () => {
     const capped = await createJobTestEnvironment({ podBackoffCapSeconds: 30, handlers: { fail: () => 1 } });

@@ -102,8 +102,7 @@ describe('command pods', () => {
     await t.jobs.create(
       jobManifest('stubborn', { activeDeadlineSeconds: 1 }, { image: 'busybox', command: ['sh', '-c', 'trap "" TERM; while :; do sleep 0.1; done'] }, { terminationGracePeriodSeconds: 1 }),
     );
-    const graceful = await t.jobs.wait('graceful');
-    const stubborn = await t.jobs.wait('stubborn');
+    const [graceful, stubborn] = await Promise.all([t.jobs.wait('graceful'), t.jobs.wait('stubborn')]);
     expect(conditions(graceful)).toContain('Failed=True:DeadlineExceeded');
     expect(conditions(stubborn)).toContain('Failed=True:DeadlineExceeded');
     const [gracefulPod] = await t.jobs.pods('graceful');
