@@ -9,6 +9,7 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  type ConnectionOptions,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
@@ -34,6 +35,8 @@ export interface JobClientOptions {
   client?: Client;
   /** Address to connect to when no client is given (default TEMPORAL_ADDRESS or localhost:7233). */
   address?: string;
+  /** Connection options (TLS, API key, metadata…) over those from the environment, when no client is given. */
+  connection?: Partial<ConnectionOptions>;
   /** Temporal namespace when no client is given. */
   temporalNamespace?: string;
   taskQueue?: string;
@@ -88,7 +91,7 @@ export class JobClient {
   client(): Promise<Client> {
     this.clientPromise ??= (async () => {
       const target = temporalTargetFromEnv({ address: this.options.address, namespace: this.options.temporalNamespace });
-      const connection = await Connection.connect(target.connectionOptions);
+      const connection = await Connection.connect({ ...target.connectionOptions, ...this.options.connection });
       return new Client({ connection, namespace: target.namespace });
     })();
     return this.clientPromise;

@@ -62,9 +62,9 @@ export function materializeJob(
     [LEGACY_LABEL_CONTROLLER_UID]: created.uid,
     [LEGACY_LABEL_JOB_NAME]: name,
   };
-  spec.template.metadata = {
-    ...spec.template.metadata,
-    labels: { ...spec.template.metadata?.labels, ...selectorLabels },
+  spec.template = {
+    metadata: { ...spec.template.metadata, labels: { ...spec.template.metadata?.labels, ...selectorLabels } },
+    spec: spec.template.spec,
   };
   return {
     apiVersion: 'batch/v1',
