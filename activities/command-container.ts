@@ -1,6 +1,7 @@
 /** Runs a container's command as a process on the worker host; SIGTERM then SIGKILL on termination. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { MAX_TIMER_MS } from './handler-container.js';
 import type { LogTail } from './log-tail.js';
 
 export interface ContainerExit {
@@ -38,7 +39,7 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs }: Comma
     const onAbort = () => {
       if (child.pid === undefined) return;
       killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), gracePeriodMs);
+      killTimer = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), Math.min(gracePeriodMs, MAX_TIMER_MS));
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -65,6 +66,12 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs }: Comma
       spawnError = error;
       // A process that never started emits no 'close' on every Node version.
       if (child.pid === undefined) finish(null, null);
+    });
+    // The container ends with its main process: what it left running is killed (as a container runtime
+    // stops the container), and its output is read until the pipes close or for a moment more.
+    child.on('exit', (code, sig) => {
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      setTimeout(() => finish(code, sig), 2000).unref();
     });
     child.on('close', finish);
   });

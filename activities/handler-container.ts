@@ -14,9 +14,28 @@ export function podLogger(log: LogTail): PodContext['log'] {
   };
 }
 
-export async function runHandler(handler: PodHandler, ctx: PodContext, log: LogTail): Promise<ContainerExit> {
+/** The longest delay Node's timers take (about 24.8 days); longer grace periods are cut to it. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Resolves `gracePeriodMs` after `signal` aborts: the point where Kubernetes sends SIGKILL. */
+function killDeadline(signal: AbortSignal, gracePeriodMs: number): Promise<'killed'> {
+  return new Promise((resolve) => {
+    const arm = () => setTimeout(() => resolve('killed'), Math.min(gracePeriodMs, MAX_TIMER_MS)).unref();
+    if (signal.aborted) arm();
+    else signal.addEventListener('abort', arm, { once: true });
+  });
+}
+
+export async function runHandler(handler: PodHandler, ctx: PodContext, log: LogTail, gracePeriodMs: number): Promise<ContainerExit> {
   try {
-    const code = await handler(ctx);
+    // A handler that ignores its AbortSignal is abandoned after the grace period, as SIGKILL ends a process;
+    // it keeps running in this worker's memory, so handlers should honour the signal.
+    const code = await Promise.race([Promise.resolve().then(() => handler(ctx)), killDeadline(ctx.signal, gracePeriodMs)]);
+    if (code === 'killed') {
+      const message = `handler did not stop within the grace period of ${gracePeriodMs / 1000}s`;
+      log.write(`${message}\n`);
+      return { exitCode: 137, reason: 'Error', message };
+    }
     const exitCode = typeof code === 'number' ? code : 0;
     if (!Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) {
       const message = `handler returned ${format(code)}, not an exit code from 0 to 255`;

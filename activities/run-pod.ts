@@ -4,7 +4,7 @@
  * cancellation terminates the containers and still returns what they did.
  */
 import { Context } from '@temporalio/activity';
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SIGNAL_POD_STARTED, type ContainerResult, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/controller/protocol.js';
 import type { PodHandlers } from '../src/handlers.js';
@@ -37,12 +37,11 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
   const ctx = Context.current();
   const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
   const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
-  await mkdir(scratchDir, { recursive: true });
   const results: ContainerResult[] = [];
   const logs: ContainerLog[] = [];
   try {
     ctx.heartbeat();
-    await reportStarted(input, runtime.nodeName);
+    await mkdir(scratchDir, { recursive: true });
     const podSpec = input.job.spec.template.spec;
     const run = (container: Container, init: boolean) => runContainer(runtime, input, container, init, scratchDir, ctx.cancellationSignal);
     let initFailed = false;
@@ -57,6 +56,8 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       }
     }
     if (!initFailed && !ctx.cancellationSignal.aborted) {
+      // As in Kubernetes, the pod is Running (and ready) once its init containers are done.
+      await reportStarted(input, runtime.nodeName);
       for (const { result, log } of await Promise.all(podSpec.containers.map((c) => run(c, false)))) {
         results.push(result);
         logs.push(log);
@@ -65,7 +66,20 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
     return { containers: results, logs, nodeName: runtime.nodeName, terminated: ctx.cancellationSignal.aborted };
   } finally {
     clearInterval(heartbeat);
-    await rm(scratchDir, { recursive: true, force: true });
+    // A pod's leftovers must not turn its result into a failure; a directory it made read-only is made writable.
+    await rm(scratchDir, { recursive: true, force: true }).catch(async () => {
+      await chmodTree(scratchDir).catch(() => undefined);
+      await rm(scratchDir, { recursive: true, force: true }).catch((error: unknown) =>
+        Context.current().log.warn('could not remove a pod scratch directory', { dir: scratchDir, error: String(error) }),
+      );
+    });
+  }
+}
+
+async function chmodTree(dir: string): Promise<void> {
+  await chmod(dir, 0o700);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await chmodTree(join(dir, entry.name));
   }
 }
 
@@ -132,6 +146,7 @@ async function runContainer(
           once: (name, fn) => runtime.onceStore.once(`${input.podKey}/${name}`, fn, signal),
         },
         log,
+        job.spec.template.spec.terminationGracePeriodSeconds * 1000,
       );
     }
   } else if (!runtime.commandPods) {

@@ -287,7 +287,8 @@ function storeLogs(state: JobControllerState, podName: string, logs: ContainerLo
   state.logBytes += size(logs);
   // Over budget: drop the oldest pods' logs, keeping how much was dropped.
   for (const [name, entries] of state.logs) {
-    if (state.logBytes <= state.settings.jobLogBudgetBytes || name === podName) break;
+    if (state.logBytes <= state.settings.jobLogBudgetBytes) break;
+    if (name === podName) continue;
     state.logBytes -= size(entries);
     state.logs.set(
       name,
@@ -332,8 +333,9 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
     return;
   }
   if (pod.deletionRequestedAt === null && outcome.kind === 'exited' && state.job.spec.template.spec.restartPolicy === 'OnFailure') {
-    // The kubelet restarts the failed container in place after its crash-loop delay.
-    pod.restartAt = now + backoffDelayMs(pod.restartCount + 1, CONTAINER_RESTART_BACKOFF);
+    // The kubelet restarts the failed container in place: at once the first time, then after its crash-loop
+    // delay (10 s doubling, capped at 5 minutes).
+    pod.restartAt = now + backoffDelayMs(pod.restartCount, CONTAINER_RESTART_BACKOFF);
     return;
   }
   finishPod(pod, 'Failed', now);

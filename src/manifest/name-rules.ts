@@ -17,7 +17,10 @@ const maxLen = (n: number) => `must be no more than ${n} characters`;
 export function dns1123LabelErrors(value: string): string[] {
   const errors: string[] = [];
   if (value.length > DNS1123_LABEL_MAX) errors.push(maxLen(DNS1123_LABEL_MAX));
-  if (!full(DNS1123_LABEL).test(value)) {
+  if (!full(DNS1123_LABEL).test(value) && full(DNS1123_SUBDOMAIN).test(value)) {
+    // apimachinery's IsDNS1123Label: a valid subdomain is only told about its dots.
+    errors.push('must not contain dots');
+  } else if (!full(DNS1123_LABEL).test(value)) {
     errors.push(
       `a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '${DNS1123_LABEL}')`,
     );
@@ -53,7 +56,7 @@ export function qualifiedNameErrors(value: string): string[] {
   }
   if (name.length === 0) errors.push('name part must be non-empty');
   else if (name.length > 63) errors.push(`name part ${maxLen(63)}`);
-  if (name.length > 0 && !full(QUALIFIED_NAME).test(name)) {
+  if (!full(QUALIFIED_NAME).test(name)) {
     errors.push(
       `name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '${QUALIFIED_NAME}')`,
     );

@@ -20,6 +20,9 @@ import {
 type Path = readonly (string | number)[];
 type Obj = Record<string, unknown>;
 
+/** Pod field labels the downward API can convert (ConvertDownwardAPIFieldLabel); not all are allowed in env. */
+const KNOWN_POD_FIELD_LABELS: readonly string[] = [...KUBERNETES_ENV_FIELD_PATHS, 'metadata.annotations', 'metadata.labels', 'spec.host'];
+
 /** Kubernetes' caps for Indexed Jobs (pkg/apis/batch/validation). */
 export const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
 
@@ -138,11 +141,9 @@ function validateAnnotations(annotations: unknown, field: string): FieldError[] 
   let size = 0;
   for (const [key, value] of Object.entries(annotations)) {
     for (const detail of qualifiedNameErrors(key.toLowerCase())) errors.push(fieldError.invalid(field, key, detail));
-    size += key.length + (isStr(value) ? value.length : 0);
+    size += Buffer.byteLength(key) + (isStr(value) ? Buffer.byteLength(value) : 0);
   }
-  if (size > TOTAL_ANNOTATION_SIZE_MAX) {
-    errors.push({ field, type: 'FieldValueTooLong', value: size, detail: `must have at most ${TOTAL_ANNOTATION_SIZE_MAX} bytes` });
-  }
+  if (size > TOTAL_ANNOTATION_SIZE_MAX) errors.push(fieldError.tooLong(field, size, TOTAL_ANNOTATION_SIZE_MAX));
   return errors;
 }
 
@@ -290,15 +291,13 @@ function validateEnvVar(envVar: Obj, field: string): FieldError[] {
     else if (isStr(path)) {
       const subscripted = SUBSCRIPTED_FIELD_PATH.exec(path);
       if (subscripted) {
-        for (const detail of qualifiedNameErrors(subscripted[2] ?? '')) errors.push(fieldError.invalid(`${refField}.fieldPath`, path, detail));
+        // Kubernetes checks the key (annotation keys lower-cased) and reports it on the fieldRef itself.
+        const key = subscripted[1] === 'annotations' ? (subscripted[2] ?? '').toLowerCase() : (subscripted[2] ?? '');
+        for (const detail of qualifiedNameErrors(key)) errors.push(fieldError.invalid(refField, key, detail));
+      } else if (!KNOWN_POD_FIELD_LABELS.includes(path)) {
+        errors.push(fieldError.invalid(`${refField}.fieldPath`, path, `error converting fieldPath: field label not supported: ${path}`));
       } else if (!(KUBERNETES_ENV_FIELD_PATHS as readonly string[]).includes(path)) {
-        errors.push(
-          fieldError.notSupported(`${refField}.fieldPath`, path, [
-            ...KUBERNETES_ENV_FIELD_PATHS,
-            "metadata.annotations['<KEY>']",
-            "metadata.labels['<KEY>']",
-          ]),
-        );
+        errors.push(fieldError.notSupported(`${refField}.fieldPath`, path, [...KUBERNETES_ENV_FIELD_PATHS].sort()));
       } else if (!KJOB_ENV_FIELD_PATHS.includes(path)) {
         errors.push(fieldError.notSupportedYet(`${refField}.fieldPath`, `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`));
       }

@@ -23,6 +23,7 @@ beforeAll(async () => {
         throw new Error('handler broke');
       },
       exits42: () => 42,
+      ignoresAbort: () => new Promise<number>((resolve) => setTimeout(() => resolve(0), 60_000).unref()),
     },
   });
 });
@@ -110,6 +111,23 @@ describe('command pods', () => {
     expect((await t.jobs.logs('graceful'))[0]!.text).toContain('got-term');
     const [stubbornPod] = await t.jobs.pods('stubborn');
     expect(terminated(stubbornPod!)).toMatchObject({ exitCode: 137 });
+  });
+});
+
+describe('container lifetime', () => {
+  test('a command container ends with its main process; what it left running is killed', async () => {
+    // Were kjob to wait for the pipes to close, the log would end with "late".
+    await t.jobs.create(jobManifest('background', {}, { image: 'busybox', command: ['sh', '-c', '(sleep 5; echo late) & echo main done'] }));
+    const job = await t.jobs.wait('background');
+    expect(job.status).toMatchObject({ succeeded: 1 });
+    expect((await t.jobs.logs('background'))[0]!.text).toBe('main done\n');
+  });
+
+  test('a handler that ignores its AbortSignal is abandoned after the grace period (exit 137)', async () => {
+    await t.jobs.create(jobManifest('ignores', { activeDeadlineSeconds: 1 }, handlerContainer('ignoresAbort'), { terminationGracePeriodSeconds: 1 }));
+    const job = await t.jobs.wait('ignores');
+    expect(conditions(job)).toContain('Failed=True:DeadlineExceeded');
+    expect(terminated((await t.jobs.pods('ignores'))[0]!)).toMatchObject({ exitCode: 137 });
   });
 });
 

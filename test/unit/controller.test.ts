@@ -187,19 +187,19 @@ describe('the sync loop', () => {
     expect(starts).toEqual([0, 11, 32, 33, 44, 45]);
   });
 
-  test('OnFailure: the same pod restarts in place; restarts count against backoffLimit (>=)', () => {
+  test('OnFailure: the same pod restarts in place, at once and then after 10 s doubling; restarts count (>=)', () => {
     const s = state({ backoffLimit: 2 }, 'OnFailure');
     const [pod] = reconcile(s, 0, ids).start;
     onPodStarted(s, { podName: pod!.name, restartCount: 0, nodeName: 'n' }, 0);
+    expect(renderJobStatus(s)).toMatchObject({ active: 1, ready: 1 });
     finish(s, pod!, 1, 1 * S);
-    expect(reconcile(s, 1 * S, ids)).toMatchObject({ start: [], wakeAt: 11 * S });
-    expect(renderJobStatus(s)).toMatchObject({ active: 1, ready: 0 });
-    const restart = reconcile(s, 11 * S, ids).start;
-    expect(restart).toEqual([pod]);
+    // The kubelet restarts a container at once after its first crash.
+    expect(reconcile(s, 1 * S, ids).start).toEqual([pod]);
     expect(pod!.restartCount).toBe(1);
-    finish(s, pod!, 1, 12 * S);
-    expect(reconcile(s, 12 * S, ids).wakeAt).toBe(32 * S);
-    const last = reconcile(s, 32 * S, ids);
+    finish(s, pod!, 1, 2 * S);
+    expect(reconcile(s, 2 * S, ids)).toMatchObject({ start: [], wakeAt: 12 * S });
+    expect(renderJobStatus(s)).toMatchObject({ active: 1, ready: 0 });
+    const last = reconcile(s, 12 * S, ids);
     expect(last.start).toEqual([]);
     expect(pod!.restartCount).toBe(2);
     expect(s.pods).toHaveLength(1);

@@ -129,7 +129,9 @@ describe('validation messages in Kubernetes form', () => {
     expect(found[0]).toBe(
       `spec.template.spec.containers[0].env[0].name: Invalid value: "A=B": a valid environment variable name must consist only of printable ASCII characters other than '='`,
     );
-    expect(found[1]).toMatch(/^spec\.template\.spec\.containers\[0\]\.env\[2\]\.valueFrom\.fieldRef\.fieldPath: Unsupported value: "spec\.nodeNameX"/);
+    expect(found[1]).toBe(
+      'spec.template.spec.containers[0].env[2].valueFrom.fieldRef.fieldPath: Invalid value: "spec.nodeNameX": error converting fieldPath: field label not supported: spec.nodeNameX',
+    );
     expect(found[2]).toMatch(/^spec\.template\.spec\.containers\[0\]\.env\[3\]\.valueFrom\.fieldRef\.fieldPath: Forbidden: not supported yet by kjob/);
     expect(found).toHaveLength(3);
   });
@@ -170,6 +172,14 @@ describe('validation messages in Kubernetes form', () => {
   test('JSON and List inputs', () => {
     expect(parseJobManifests(JSON.stringify(job()))).toHaveLength(1);
     expect(parseJobManifests({ apiVersion: 'v1', kind: 'List', items: [job(), job({}, { name: 'y' })] })).toHaveLength(2);
+  });
+  test('a container name with dots is told only about the dots; annotations are capped at 256 KiB', () => {
+    const dotted = job();
+    dotted.spec.template.spec.containers = [{ ...container, name: 'my.container' }];
+    expect(violations(dotted)).toEqual(['spec.template.spec.containers[0].name: Invalid value: "my.container": must not contain dots']);
+    expect(violations(job({}, { name: 'x', annotations: { a: 'é'.repeat(131_072) } }))).toEqual([
+      'metadata.annotations: Too long: may not be more than 262144 bytes',
+    ]);
   });
   test('formatFieldError renders each kind', () => {
     expect(formatFieldError({ field: 'a', type: 'FieldValueRequired', detail: '' })).toBe('a: Required value');
