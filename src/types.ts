@@ -28,6 +28,19 @@ export interface PodTemplateSpec {
   };
 }
 
+export type PodFailurePolicyAction = 'FailJob' | 'FailIndex' | 'Ignore' | 'Count';
+
+export interface PodFailurePolicyRule {
+  action: PodFailurePolicyAction;
+  onExitCodes?: { containerName?: string; operator: 'In' | 'NotIn'; values: number[] };
+  onPodConditions?: { type: string; status: 'True' | 'False' | 'Unknown' }[];
+}
+
+export interface SuccessPolicyRule {
+  succeededIndexes?: string;
+  succeededCount?: number;
+}
+
 /** A Job's spec after Kubernetes' defaults (`pkg/apis/batch/v1/defaults.go`). */
 export interface JobSpec {
   parallelism: number;
@@ -37,6 +50,14 @@ export interface JobSpec {
   backoffLimit: number;
   activeDeadlineSeconds?: number;
   suspend: boolean;
+  /** Indexed only: failures an index may have before it is marked failed. */
+  backoffLimitPerIndex?: number;
+  /** Indexed only, with backoffLimitPerIndex: failed indexes the Job tolerates. */
+  maxFailedIndexes?: number;
+  podFailurePolicy?: { rules: PodFailurePolicyRule[] };
+  successPolicy?: { rules: SuccessPolicyRule[] };
+  /** Failed when a podFailurePolicy is set, TerminatingOrFailed otherwise. */
+  podReplacementPolicy: 'TerminatingOrFailed' | 'Failed';
   template: PodTemplateSpec;
 }
 
@@ -50,8 +71,12 @@ export const JobConditionType = {
 export type JobConditionType = (typeof JobConditionType)[keyof typeof JobConditionType];
 
 export const JobReason = {
+  PodFailurePolicy: 'PodFailurePolicy',
   BackoffLimitExceeded: 'BackoffLimitExceeded',
   DeadlineExceeded: 'DeadlineExceeded',
+  MaxFailedIndexesExceeded: 'MaxFailedIndexesExceeded',
+  FailedIndexes: 'FailedIndexes',
+  SuccessPolicy: 'SuccessPolicy',
   CompletionsReached: 'CompletionsReached',
 } as const;
 export type JobReason = (typeof JobReason)[keyof typeof JobReason];
@@ -76,6 +101,8 @@ export interface JobStatus {
   succeeded?: number;
   failed?: number;
   completedIndexes?: string;
+  /** Set (possibly `""`) exactly when spec.backoffLimitPerIndex is set. */
+  failedIndexes?: string;
   startTime?: string;
   completionTime?: string;
   conditions?: JobCondition[];

@@ -105,7 +105,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       index: pod.index,
       restartCount: pod.restartCount,
       labels: podLabels(job, pod.index),
-      annotations: podAnnotations(job, pod.index),
+      annotations: podAnnotations(job, pod),
       hostname: podHostname(job, pod),
       ...podKeys(job, pod),
     };

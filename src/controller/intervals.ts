@@ -37,3 +37,29 @@ export function parseIndexIntervals(text: string, limit: number): number[] {
   }
   return out;
 }
+
+/**
+ * Kubernetes' strict check of an interval string against `completions` (validateIndexesFormat, used for
+ * successPolicy.rules[].succeededIndexes): returns how many indexes it names, or the error Kubernetes gives.
+ */
+export function countIndexIntervals(text: string, completions: number): { total: number } | { error: string } {
+  if (text === '') return { total: 0 };
+  let last: number | undefined;
+  let total = 0;
+  const toInt = (s: string) => (/^[+-]?\d+$/.test(s) ? Number.parseInt(s, 10) : undefined);
+  for (const fragment of text.split(',')) {
+    const limits = fragment.split('-');
+    if (limits.length > 2) {
+      return { error: `the fragment ${JSON.stringify(fragment)} violates the requirement that an index interval can have at most two parts separated by '-'` };
+    }
+    for (const [i, part] of limits.entries()) {
+      const value = toInt(part);
+      if (value === undefined) return { error: `cannot convert string to integer for index: ${JSON.stringify(part)}` };
+      if (value >= completions) return { error: `too large index: ${JSON.stringify(part)}` };
+      if (last !== undefined && last >= value) return { error: `non-increasing order, previous: ${last}, current: ${value}` };
+      total += i === 0 ? 1 : value - (last as number);
+      last = value;
+    }
+  }
+  return { total };
+}

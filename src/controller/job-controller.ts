@@ -7,8 +7,9 @@
  * 0..completions-1 (0..parallelism-1 in work-queue mode) that a replacement pod inherits. Slots give every pod
  * an idempotency key that is stable across replacements.
  */
-import { JOB_COMPLETION_INDEX } from '../manifest/defaults.js';
-import { randomNameSuffix } from '../manifest/defaults.js';
+import { JOB_COMPLETION_INDEX, JOB_INDEX_FAILURE_COUNT, JOB_INDEX_IGNORED_FAILURE_COUNT, randomNameSuffix } from '../manifest/defaults.js';
+import { matchPodFailurePolicy } from './pod-failure-policy.js';
+import { matchSuccessPolicy } from './success-policy.js';
 import type { ContainerLog, ContainerStatus, Job, JobCondition, JobConditionType, JobStatus, Pod, PodPhase } from '../types.js';
 import {
   backoffDelayMs,
@@ -44,8 +45,11 @@ export interface PodRecord {
   restartAt: number | null;
   nodeName: string | null;
   lastRun: ContainerResult[];
-  /** Counted in status.succeeded or status.failed (each pod at most once). */
+  /** Counted in status.succeeded or status.failed, or ignored by the podFailurePolicy (each pod once). */
   counted: boolean;
+  /** backoffLimitPerIndex: counted and ignored failures of this index before this pod (its annotations). */
+  indexFailureCount: number;
+  indexIgnoredCount: number;
   reason?: string;
   message?: string;
   /** Kubernetes' DisruptionTarget condition: the pod was lost with its worker. */
@@ -68,6 +72,12 @@ export interface JobControllerState {
   completionTime: number | null;
   pods: PodRecord[];
   completedSlots: Set<number>;
+  /** Indexes failed for good (backoffLimitPerIndex, FailIndex). */
+  failedSlots: Set<number>;
+  /** Failures per index, for backoffLimitPerIndex: counted, ignored, and when the last one happened. */
+  slotFailures: Map<number, { counted: number; ignored: number; lastFailureAt: number }>;
+  /** The message of the first failed pod that matched a FailJob rule. */
+  failJobMessage: string | null;
   succeeded: number;
   failed: number;
   backoff: BackoffRecord;
@@ -107,6 +117,8 @@ const MAX_GENERATED_NAME_PREFIX = 58;
 export const MESSAGES = {
   BackoffLimitExceeded: 'Job has reached the specified backoff limit',
   DeadlineExceeded: 'Job was active longer than specified deadline',
+  MaxFailedIndexesExceeded: 'Job has exceeded the specified maximal number of failed indexes',
+  FailedIndexes: 'Job has failed indexes',
   CompletionsReached: 'Reached expected number of succeeded pods',
 } as const;
 
@@ -122,6 +134,9 @@ export function newControllerState(job: Job, settings: ControllerSettings): JobC
     completionTime: null,
     pods: [],
     completedSlots: new Set(),
+    failedSlots: new Set(),
+    slotFailures: new Map(),
+    failJobMessage: null,
     succeeded: 0,
     failed: 0,
     backoff: emptyBackoffRecord(),
@@ -233,21 +248,37 @@ function createPod(state: JobControllerState, slot: number, now: number, ids: Id
     nodeName: null,
     lastRun: [],
     counted: false,
+    indexFailureCount: state.slotFailures.get(slot)?.counted ?? 0,
+    indexIgnoredCount: state.slotFailures.get(slot)?.ignored ?? 0,
   };
   state.pods.push(pod);
   addEvent(state, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.name}`, now);
   return pod;
 }
 
-/** Lowest slots without a success and without an active pod (firstPendingIndexes). */
-function pendingSlots(state: JobControllerState, count: number): number[] {
+/**
+ * Lowest slots with no success, no active pod and not failed for good (firstPendingIndexes). With
+ * backoffLimitPerIndex each index waits out its own backoff; `notBefore` reports the earliest such wait.
+ */
+function pendingSlots(state: JobControllerState, count: number, now: number): { slots: number[]; notBefore: number | null } {
   const occupied = new Set(activePods(state).map((p) => p.slot));
   const slots: number[] = [];
+  let notBefore: number | null = null;
   const total = slotCount(state.job);
+  const perIndex = state.job.spec.backoffLimitPerIndex !== undefined;
   for (let slot = 0; slot < total && slots.length < count; slot++) {
-    if (!state.completedSlots.has(slot) && !occupied.has(slot)) slots.push(slot);
+    if (state.completedSlots.has(slot) || state.failedSlots.has(slot) || occupied.has(slot)) continue;
+    const failures = perIndex ? state.slotFailures.get(slot) : undefined;
+    if (failures) {
+      const readyAt = failures.lastFailureAt + backoffDelayMs(failures.counted + failures.ignored, podBackoffPolicy(state.settings));
+      if (readyAt > now) {
+        notBefore = notBefore === null ? readyAt : Math.min(notBefore, readyAt);
+        continue;
+      }
+    }
+    slots.push(slot);
   }
-  return slots;
+  return { slots, notBefore };
 }
 
 function finishPod(pod: PodRecord, phase: 'Succeeded' | 'Failed', now: number): void {
@@ -277,6 +308,44 @@ function countFailure(state: JobControllerState, pod: PodRecord, now: number): v
   pod.counted = true;
   state.failed++;
   state.backoff = recordPodFailure(state.backoff, now);
+}
+
+function slotFailureRecord(state: JobControllerState, slot: number) {
+  let record = state.slotFailures.get(slot);
+  if (!record) state.slotFailures.set(slot, (record = { counted: 0, ignored: 0, lastFailureAt: 0 }));
+  return record;
+}
+
+/**
+ * A pod failed on its own (not terminated by the controller): apply the podFailurePolicy, count it, and keep the
+ * per-index books (isIndexFailed: the pod's prior failures reached backoffLimitPerIndex, or a FailIndex rule).
+ */
+function recordPodFailed(state: JobControllerState, pod: PodRecord, now: number): void {
+  const { spec } = state.job;
+  const match = spec.podFailurePolicy
+    ? matchPodFailurePolicy(spec.podFailurePolicy.rules, {
+        namespace: state.job.metadata.namespace,
+        name: pod.name,
+        containers: pod.lastRun,
+        conditions: pod.disruption ? [{ type: 'DisruptionTarget', status: 'True' }] : [],
+      })
+    : undefined;
+  const perIndex = spec.backoffLimitPerIndex;
+  const slotRecord = perIndex !== undefined ? slotFailureRecord(state, pod.slot) : undefined;
+  if (slotRecord) slotRecord.lastFailureAt = now;
+  if (match?.action === 'Ignore') {
+    // Not counted anywhere, but it still lengthens the recreation backoff, as in Kubernetes.
+    pod.counted = true;
+    state.backoff = recordPodFailure(state.backoff, now);
+    if (slotRecord) slotRecord.ignored++;
+    return;
+  }
+  countFailure(state, pod, now);
+  if (match?.action === 'FailJob') state.failJobMessage ??= match.message;
+  if (perIndex !== undefined && slotRecord) {
+    slotRecord.counted++;
+    if (match?.action === 'FailIndex' || pod.indexFailureCount >= perIndex) state.failedSlots.add(pod.slot);
+  }
 }
 
 function storeLogs(state: JobControllerState, podName: string, logs: ContainerLog[]): void {
@@ -347,7 +416,8 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
     pod.reason = 'Error';
     pod.message = outcome.message;
   }
-  countFailure(state, pod, now);
+  // A pod the controller terminated was counted (or not) when it was deleted.
+  if (pod.deletionRequestedAt === null) recordPodFailed(state, pod, now);
 }
 
 //// The sync loop
@@ -374,14 +444,7 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
     }
   }
 
-  if (!terminalTarget(state)) {
-    const deadline = deadlineAt(state);
-    if (state.failed > state.job.spec.backoffLimit || pastBackoffLimitOnFailure(state)) {
-      addCondition(state, 'FailureTarget', 'BackoffLimitExceeded', MESSAGES.BackoffLimitExceeded, now);
-    } else if (deadline !== null && now >= deadline) {
-      addCondition(state, 'FailureTarget', 'DeadlineExceeded', MESSAGES.DeadlineExceeded, now);
-    }
-  }
+  if (!terminalTarget(state)) evaluateFinishCriteria(state, now);
 
   const target = terminalTarget(state);
   if (target) {
@@ -399,10 +462,13 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
   }
   const toCreate = wantActive(state, active.length) - active.length;
   if (toCreate > 0) {
-    const waitMs = remainingBackoffMs(state.backoff, now, podBackoffPolicy(state.settings));
+    // Without a per-index limit, one Job-wide backoff gates all creations; with it, each index has its own.
+    const waitMs = state.job.spec.backoffLimitPerIndex === undefined ? remainingBackoffMs(state.backoff, now, podBackoffPolicy(state.settings)) : 0;
     if (waitMs > 0) wake(now + waitMs);
     else {
-      for (const slot of pendingSlots(state, toCreate)) {
+      const { slots, notBefore } = pendingSlots(state, toCreate, now);
+      if (notBefore !== null) wake(notBefore);
+      for (const slot of slots) {
         const pod = createPod(state, slot, now, ids);
         pod.runInFlight = true;
         actions.start.push(pod);
@@ -418,6 +484,29 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
   const deadline = deadlineAt(state);
   if (deadline !== null) wake(deadline);
   return actions;
+}
+
+/**
+ * syncJob's checks, in its order: a FailJob rule, backoffLimit, the deadline, then (Indexed, per-index limit)
+ * maxFailedIndexes and failed indexes, then the successPolicy. The first that holds sets the interim condition.
+ */
+function evaluateFinishCriteria(state: JobControllerState, now: number): void {
+  const { spec } = state.job;
+  const deadline = deadlineAt(state);
+  const fail = (reason: string, message: string) => addCondition(state, 'FailureTarget', reason, message, now);
+  if (state.failJobMessage !== null) return fail('PodFailurePolicy', state.failJobMessage);
+  if (state.failed > spec.backoffLimit || pastBackoffLimitOnFailure(state)) return fail('BackoffLimitExceeded', MESSAGES.BackoffLimitExceeded);
+  if (deadline !== null && now >= deadline) return fail('DeadlineExceeded', MESSAGES.DeadlineExceeded);
+  if (spec.completionMode !== 'Indexed' || spec.completions === null) return;
+  if (spec.backoffLimitPerIndex !== undefined) {
+    const failedIndexes = state.failedSlots.size;
+    if (spec.maxFailedIndexes !== undefined && failedIndexes > spec.maxFailedIndexes) {
+      return fail('MaxFailedIndexesExceeded', MESSAGES.MaxFailedIndexesExceeded);
+    }
+    if (failedIndexes > 0 && failedIndexes + state.completedSlots.size >= spec.completions) return fail('FailedIndexes', MESSAGES.FailedIndexes);
+  }
+  const matched = spec.successPolicy ? matchSuccessPolicy(spec.successPolicy.rules, state.completedSlots, spec.completions) : undefined;
+  if (matched) addCondition(state, 'SuccessCriteriaMet', 'SuccessPolicy', matched, now);
 }
 
 function isComplete(state: JobControllerState): boolean {
@@ -469,6 +558,7 @@ export function renderJobStatus(state: JobControllerState): JobStatus {
   if (state.job.spec.completionMode === 'Indexed' && state.completedSlots.size > 0) {
     status.completedIndexes = formatIndexIntervals(state.completedSlots);
   }
+  if (state.job.spec.backoffLimitPerIndex !== undefined) status.failedIndexes = formatIndexIntervals(state.failedSlots);
   if (state.startTime !== null) status.startTime = rfc3339(state.startTime);
   if (state.completionTime !== null) status.completionTime = rfc3339(state.completionTime);
   if (state.conditions.length > 0) status.conditions = state.conditions.map((c) => ({ ...c }));
@@ -486,10 +576,13 @@ export function podLabels(job: Job, index: number | null): Record<string, string
   };
 }
 
-export function podAnnotations(job: Job, index: number | null): Record<string, string> {
+export function podAnnotations(job: Job, pod: Pick<PodRecord, 'index' | 'indexFailureCount' | 'indexIgnoredCount'>): Record<string, string> {
+  const perIndex = job.spec.backoffLimitPerIndex !== undefined && pod.index !== null;
   return {
     ...job.spec.template.metadata?.annotations,
-    ...(index === null ? {} : { [JOB_COMPLETION_INDEX]: String(index) }),
+    ...(pod.index === null ? {} : { [JOB_COMPLETION_INDEX]: String(pod.index) }),
+    ...(perIndex ? { [JOB_INDEX_FAILURE_COUNT]: String(pod.indexFailureCount) } : {}),
+    ...(perIndex && pod.indexIgnoredCount > 0 ? { [JOB_INDEX_IGNORED_FAILURE_COUNT]: String(pod.indexIgnoredCount) } : {}),
   };
 }
 
@@ -538,7 +631,7 @@ export function renderPod(state: JobControllerState, pod: PodRecord): Pod {
       creationTimestamp: rfc3339(pod.createdAt),
       ...(pod.deletionRequestedAt !== null ? { deletionTimestamp: rfc3339(pod.deletionRequestedAt) } : {}),
       labels: podLabels(job, pod.index),
-      annotations: podAnnotations(job, pod.index),
+      annotations: podAnnotations(job, pod),
     },
     spec: {
       hostname: podHostname(job, pod),

@@ -2,18 +2,21 @@
  * Kubernetes' defaults for a Job (pkg/apis/batch/v1/defaults.go) and the metadata the API server and the Job
  * controller add on create (uid, creationTimestamp, the job-name and controller-uid template labels).
  */
-import type { Job, JobSpec } from '../types.js';
+import type { Job, JobSpec, PodFailurePolicyAction } from '../types.js';
 import type { JobManifest } from './schema.js';
 
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_BACKOFF_LIMIT = 6;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+export const MAX_INT32 = 2_147_483_647;
 
 export const LABEL_JOB_NAME = 'batch.kubernetes.io/job-name';
 export const LABEL_CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
 export const LEGACY_LABEL_JOB_NAME = 'job-name';
 export const LEGACY_LABEL_CONTROLLER_UID = 'controller-uid';
 export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
+export const JOB_INDEX_FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
+export const JOB_INDEX_IGNORED_FAILURE_COUNT = 'batch.kubernetes.io/job-index-ignored-failure-count';
 
 /** Letters Kubernetes uses for generated name suffixes (apimachinery `util/rand`): no vowels, no look-alikes. */
 const NAME_SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -33,9 +36,27 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
     parallelism: spec.parallelism ?? 1,
     completions: bothUnset ? 1 : (spec.completions ?? null),
     completionMode: spec.completionMode === 'Indexed' ? 'Indexed' : 'NonIndexed',
-    backoffLimit: spec.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
+    // With a per-index limit the global one defaults to "unlimited" (MaxInt32).
+    backoffLimit: spec.backoffLimit ?? (spec.backoffLimitPerIndex !== undefined ? MAX_INT32 : DEFAULT_BACKOFF_LIMIT),
     ...(spec.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: spec.activeDeadlineSeconds } : {}),
     suspend: spec.suspend ?? false,
+    ...(spec.backoffLimitPerIndex !== undefined ? { backoffLimitPerIndex: spec.backoffLimitPerIndex } : {}),
+    ...(spec.maxFailedIndexes !== undefined ? { maxFailedIndexes: spec.maxFailedIndexes } : {}),
+    ...(spec.podFailurePolicy
+      ? {
+          podFailurePolicy: {
+            rules: spec.podFailurePolicy.rules.map((rule) => ({
+              action: rule.action as PodFailurePolicyAction,
+              ...(rule.onExitCodes ? { onExitCodes: { ...rule.onExitCodes, operator: rule.onExitCodes.operator as 'In' | 'NotIn' } } : {}),
+              ...(rule.onPodConditions
+                ? { onPodConditions: rule.onPodConditions.map((c) => ({ type: c.type, status: (c.status ?? 'True') as 'True' | 'False' | 'Unknown' })) }
+                : {}),
+            })),
+          },
+        }
+      : {}),
+    ...(spec.successPolicy ? { successPolicy: spec.successPolicy } : {}),
+    podReplacementPolicy: (spec.podReplacementPolicy ?? (spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed')) as JobSpec['podReplacementPolicy'],
     template: {
       ...(template.metadata ? { metadata: { labels: template.metadata.labels, annotations: template.metadata.annotations } } : {}),
       spec: {

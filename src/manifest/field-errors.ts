@@ -20,6 +20,8 @@ export interface FieldError {
   field: string;
   type: FieldErrorType;
   value?: unknown;
+  /** apimachinery's OmitValueType: the message leaves the value out. */
+  omitValue?: boolean;
   detail: string;
 }
 
@@ -36,7 +38,7 @@ export function formatFieldError(error: FieldError): string {
   const { field, detail } = error;
   switch (error.type) {
     case FieldErrorType.Invalid:
-      return `${field}: Invalid value: ${renderValue(error.value)}: ${detail}`;
+      return error.omitValue ? `${field}: Invalid value: ${detail}` : `${field}: Invalid value: ${renderValue(error.value)}: ${detail}`;
     case FieldErrorType.Required:
       return detail ? `${field}: Required value: ${detail}` : `${field}: Required value`;
     case FieldErrorType.NotSupported:
@@ -59,6 +61,7 @@ export function formatFieldError(error: FieldError): string {
 /** Constructors named after apimachinery's `field.Invalid`, `field.Required`, ... */
 export const fieldError = {
   invalid: (field: string, value: unknown, detail: string): FieldError => ({ field, type: FieldErrorType.Invalid, value, detail }),
+  invalidOmitValue: (field: string, detail: string): FieldError => ({ field, type: FieldErrorType.Invalid, omitValue: true, detail }),
   required: (field: string, detail = ''): FieldError => ({ field, type: FieldErrorType.Required, detail }),
   notSupported: (field: string, value: unknown, supported: readonly string[]): FieldError => ({
     field,

@@ -86,6 +86,37 @@ export const PodTemplateSpecSchema = z.strictObject({
   spec: PodSpecSchema.optional(),
 });
 
+export const PodFailurePolicyOnExitCodesSchema = z.strictObject({
+  containerName: str().optional(),
+  operator: str(),
+  values: z.array(int32(), { error: 'must be a list of 32-bit integers' }),
+});
+
+export const PodFailurePolicyOnPodConditionsPatternSchema = z.strictObject({
+  type: str(),
+  /** Defaults to "True". */
+  status: str().optional(),
+});
+
+export const PodFailurePolicyRuleSchema = z.strictObject({
+  action: str(),
+  onExitCodes: PodFailurePolicyOnExitCodesSchema.optional(),
+  onPodConditions: z.array(PodFailurePolicyOnPodConditionsPatternSchema, { error: 'must be a list' }).optional(),
+});
+
+export const PodFailurePolicySchema = z.strictObject({
+  rules: z.array(PodFailurePolicyRuleSchema, { error: 'must be a list' }),
+});
+
+export const SuccessPolicyRuleSchema = z.strictObject({
+  succeededIndexes: str().optional(),
+  succeededCount: int32().optional(),
+});
+
+export const SuccessPolicySchema = z.strictObject({
+  rules: z.array(SuccessPolicyRuleSchema, { error: 'must be a list' }),
+});
+
 export const JobSpecSchema = z.strictObject({
   parallelism: int32().optional(),
   completions: z.union([int32(), z.null()]).optional(),
@@ -94,6 +125,11 @@ export const JobSpecSchema = z.strictObject({
   activeDeadlineSeconds: int64().optional(),
   /** Only `false` (the default) is accepted until suspend/resume lands. */
   suspend: z.boolean({ error: 'must be a boolean' }).optional(),
+  podFailurePolicy: PodFailurePolicySchema.optional(),
+  successPolicy: SuccessPolicySchema.optional(),
+  backoffLimitPerIndex: int32().optional(),
+  maxFailedIndexes: int32().optional(),
+  podReplacementPolicy: str().optional(),
   template: PodTemplateSpecSchema.optional(),
 });
 

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
 import { handlerNameOf } from './handler-image.js';
+import { validateJobPolicies } from './validate-policies.js';
 import { KUBERNETES_FIELDS, objectKindAt } from './known-fields.js';
 import {
   dns1123LabelErrors,
@@ -70,12 +71,7 @@ export function schemaIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], r
 
 /** Pointers to the issues that track each feature, so a refusal says when to expect it. */
 const PLANNED: Record<string, string> = {
-  'spec.podFailurePolicy': 'planned: podFailurePolicy',
-  'spec.successPolicy': 'planned: successPolicy',
-  'spec.backoffLimitPerIndex': 'planned: backoffLimitPerIndex',
-  'spec.maxFailedIndexes': 'planned: backoffLimitPerIndex',
   'spec.ttlSecondsAfterFinished': 'planned: ttlSecondsAfterFinished',
-  'spec.podReplacementPolicy': 'planned: podReplacementPolicy',
   'spec.suspend': 'planned: suspend and resume',
   'spec.template.spec.volumes': 'planned: emptyDir and hostPath volumes',
 };
@@ -197,12 +193,15 @@ function validateJobSpec(spec: Obj, metadata: Obj): FieldError[] {
   const template = isObj(spec.template) ? spec.template : undefined;
   if (template === undefined) {
     if (spec.template === undefined) errors.push(fieldError.required('spec.template.spec.containers'));
+    errors.push(...validateJobPolicies(spec, {}));
     return errors;
   }
   const templateMeta = isObj(template.metadata) ? template.metadata : {};
   errors.push(...validateLabels(templateMeta.labels, 'spec.template.metadata.labels'));
   errors.push(...validateAnnotations(templateMeta.annotations, 'spec.template.metadata.annotations'));
-  errors.push(...validatePodSpec(isObj(template.spec) ? template.spec : {}));
+  const podSpec = isObj(template.spec) ? template.spec : {};
+  errors.push(...validatePodSpec(podSpec));
+  errors.push(...validateJobPolicies(spec, podSpec));
   return errors;
 }
 

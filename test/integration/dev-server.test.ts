@@ -81,6 +81,24 @@ describe('the docs’ pi example', () => {
   });
 });
 
+describe('the docs’ podFailurePolicy example', () => {
+  // On the time-skipping test server this race (a pod fails a FailJob rule while the others exit at the same
+  // moment, so kjob cancels activities that have just completed) makes the server reject the workflow task
+  // with "ACTIVITY_UNKNOWN" forever; a real server handles it.
+  test('job-pod-failure-policy-example: exit code 42 fails the Job through the FailJob rule', async () => {
+    await jobs.create(readFileSync(join(root, 'examples', 'job-pod-failure-policy-example.yaml'), 'utf8'));
+    const job = await jobs.wait('job-pod-failure-policy-example', { timeoutMs: 120_000 });
+    expect(conditions(job)).toEqual(['FailureTarget=True:PodFailurePolicy', 'Failed=True:PodFailurePolicy']);
+    expect(job.status?.conditions?.[1]?.message).toMatch(
+      /^Container main for pod default\/job-pod-failure-policy-example-[a-z0-9]{5} failed with exit code 42 matching FailJob rule at index 0$/,
+    );
+    // The first wave of three pods all failed: one matched the rule, the others failed with it or were terminated.
+    expect(job.status).toMatchObject({ failed: 3 });
+    expect(job.status?.succeeded).toBeUndefined();
+    expect(await jobs.pods('job-pod-failure-policy-example')).toHaveLength(3);
+  });
+});
+
 describe('JobClient on the dev server', () => {
   test('list finds Jobs through visibility; delete terminates pods and frees the name', async () => {
     await jobs.create(jobManifest('held', {}, handlerContainer('hold')));

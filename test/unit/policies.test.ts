@@ -1,0 +1,226 @@
+/**
+ * podFailurePolicy, backoffLimitPerIndex and successPolicy, driven through the pure controller. Each case names
+ * the Kubernetes test it reproduces (pkg/controller/job/job_controller_test.go unless said otherwise).
+ */
+import { describe, expect, test } from 'vitest';
+import { matchPodFailurePolicy } from '../../src/controller/pod-failure-policy.js';
+import { matchSuccessPolicy } from '../../src/controller/success-policy.js';
+import { newControllerState, onPodExited, reconcile, renderJobStatus, renderPod, type JobControllerState, type PodRecord } from '../../src/controller/job-controller.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type PodRunResult } from '../../src/controller/protocol.js';
+import { materializeJob } from '../../src/manifest/defaults.js';
+import { parseJobManifests } from '../../src/manifest/parse.js';
+import type { PodFailurePolicyRule } from '../../src/types.js';
+
+const S = 1000;
+let n = 0;
+const ids = { random: Math.random, uuid: () => `uid-${n++}` };
+
+function state(spec: Record<string, unknown>): JobControllerState {
+  const [manifest] = parseJobManifests({
+    metadata: { name: 'job' },
+    spec: { ...spec, template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'i', command: ['c'] }] } } },
+  });
+  return newControllerState(materializeJob(manifest!, { uid: 'u', creationTimestamp: '2026-01-01T00:00:00Z', random: Math.random }), DEFAULT_CONTROLLER_SETTINGS);
+}
+const result = (exitCode: number, name = 'main'): PodRunResult => ({
+  containers: [{ name, image: 'i', init: false, exitCode, reason: exitCode ? 'Error' : 'Completed' }],
+  logs: [],
+  nodeName: 'n',
+  terminated: false,
+});
+const exit = (s: JobControllerState, pod: PodRecord, code: number, now: number) => onPodExited(s, pod.name, { kind: 'exited', result: result(code) }, now);
+const lose = (s: JobControllerState, pod: PodRecord, now: number) => onPodExited(s, pod.name, { kind: 'lost', message: 'gone' }, now);
+const conditions = (s: JobControllerState) => renderJobStatus(s).conditions?.map((c) => `${c.type}:${c.reason}`) ?? [];
+
+/** Runs the Job: each started pod exits with `outcome(pod)` 1 s after it starts; returns when it finishes. */
+function drive(s: JobControllerState, outcome: (pod: PodRecord) => number | 'lost', limit = 500): void {
+  let now = 0;
+  const running: PodRecord[] = [];
+  for (let step = 0; step < limit && !s.finished; step++) {
+    const actions = reconcile(s, now, ids);
+    running.push(...actions.start);
+    for (const pod of actions.terminate) onPodExited(s, pod.name, { kind: 'exited', result: { ...result(143), terminated: true } }, now);
+    if (s.finished) break;
+    const pod = running.shift();
+    if (pod && !actions.terminate.includes(pod)) {
+      now += S;
+      const o = outcome(pod);
+      if (o === 'lost') lose(s, pod, now);
+      else exit(s, pod, o, now);
+    } else if (actions.wakeAt !== null) now = actions.wakeAt;
+  }
+}
+
+const failJobOn42: PodFailurePolicyRule[] = [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [42] } }];
+
+describe('podFailurePolicy matching (pod_failure_policy_test.go)', () => {
+  const pod = { namespace: 'default', name: 'mypod', conditions: [] as { type: string; status: 'True' }[] };
+  test('FailJob on an exit code, with Kubernetes’ message', () => {
+    expect(matchPodFailurePolicy(failJobOn42, { ...pod, containers: result(42).containers })).toEqual({
+      action: 'FailJob',
+      message: 'Container main for pod default/mypod failed with exit code 42 matching FailJob rule at index 0',
+    });
+  });
+  test('exit code 0 never matches, NotIn matches other codes, containerName filters', () => {
+    const notIn: PodFailurePolicyRule[] = [{ action: 'Ignore', onExitCodes: { operator: 'NotIn', values: [1] } }];
+    expect(matchPodFailurePolicy(notIn, { ...pod, containers: result(0).containers })).toBeUndefined();
+    expect(matchPodFailurePolicy(notIn, { ...pod, containers: result(2).containers })?.action).toBe('Ignore');
+    expect(matchPodFailurePolicy(notIn, { ...pod, containers: result(1).containers })).toBeUndefined();
+    expect(matchPodFailurePolicy(failJobOn42, { ...pod, containers: result(42, 'sidecar').containers })).toBeUndefined();
+  });
+  test('containers are looked at before init containers; first rule wins', () => {
+    const rules: PodFailurePolicyRule[] = [
+      { action: 'Count', onExitCodes: { operator: 'In', values: [5] } },
+      { action: 'FailJob', onExitCodes: { operator: 'In', values: [5, 7] } },
+    ];
+    const containers = [
+      { name: 'init', image: 'i', init: true, exitCode: 7, reason: 'Error' },
+      { name: 'main', image: 'i', init: false, exitCode: 5, reason: 'Error' },
+    ];
+    expect(matchPodFailurePolicy(rules, { ...pod, containers })?.action).toBe('Count');
+  });
+  test('onPodConditions on DisruptionTarget', () => {
+    const rules: PodFailurePolicyRule[] = [{ action: 'FailJob', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] }];
+    expect(matchPodFailurePolicy(rules, { ...pod, containers: [], conditions: [{ type: 'DisruptionTarget', status: 'True' }] })?.message).toBe(
+      'Pod default/mypod has condition DisruptionTarget matching FailJob rule at index 0',
+    );
+  });
+});
+
+describe('podFailurePolicy in the sync loop', () => {
+  test('"fail job based on OnExitCodes": FailureTarget then Failed with reason PodFailurePolicy; the running pod is terminated and counted', () => {
+    const s = state({ completions: 2, parallelism: 2, podFailurePolicy: { rules: failJobOn42 } });
+    const [a, b] = reconcile(s, 0, ids).start;
+    exit(s, a!, 42, S);
+    const actions = reconcile(s, S, ids);
+    expect(actions.terminate).toEqual([b]);
+    expect(conditions(s)).toEqual(['FailureTarget:PodFailurePolicy']);
+    onPodExited(s, b!.name, { kind: 'exited', result: { ...result(143), terminated: true } }, 2 * S);
+    reconcile(s, 2 * S, ids);
+    expect(conditions(s)).toEqual(['FailureTarget:PodFailurePolicy', 'Failed:PodFailurePolicy']);
+    expect(renderJobStatus(s).conditions?.[1]?.message).toBe(`Container main for pod default/${a!.name} failed with exit code 42 matching FailJob rule at index 0`);
+    expect(renderJobStatus(s)).toMatchObject({ failed: 2 });
+  });
+
+  test('"FailJob wins over backoffLimit in the same sync"', () => {
+    const s = state({ backoffLimit: 0, podFailurePolicy: { rules: failJobOn42 } });
+    const [a] = reconcile(s, 0, ids).start;
+    exit(s, a!, 42, S);
+    reconcile(s, S, ids);
+    expect(conditions(s)).toEqual(['FailureTarget:PodFailurePolicy', 'Failed:PodFailurePolicy']);
+  });
+
+  test('"ignore pod failure based on OnPodConditions": a lost pod is not counted, but delays pod recreation', () => {
+    const s = state({ backoffLimit: 0, podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] } });
+    const [a] = reconcile(s, 0, ids).start;
+    lose(s, a!, S);
+    const waiting = reconcile(s, S, ids);
+    expect(waiting).toMatchObject({ start: [], wakeAt: 11 * S }); // ignored failures still lengthen the backoff
+    expect(renderJobStatus(s).failed).toBeUndefined();
+    expect(conditions(s)).toEqual([]);
+    const [b] = reconcile(s, 11 * S, ids).start;
+    exit(s, b!, 0, 12 * S);
+    reconcile(s, 12 * S, ids);
+    expect(conditions(s)).toEqual(['SuccessCriteriaMet:CompletionsReached', 'Complete:CompletionsReached']);
+  });
+
+  test('"Count" and unmatched failures count toward backoffLimit', () => {
+    const s = state({ backoffLimit: 1, podFailurePolicy: { rules: [{ action: 'Count', onExitCodes: { operator: 'In', values: [3] } }] } });
+    drive(s, () => 3);
+    expect(renderJobStatus(s)).toMatchObject({ failed: 2 });
+    expect(conditions(s)).toEqual(['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded']);
+  });
+});
+
+describe('backoffLimitPerIndex (job_controller_test.go, TestBackoffLimitPerIndex)', () => {
+  test('"failed pod exceeding backoffLimitPerIndex": the index fails, others go on; FailedIndexes when all are done', () => {
+    const s = state({ completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1 });
+    drive(s, (pod) => (pod.index === 1 ? 1 : 0));
+    const status = renderJobStatus(s);
+    expect(status).toMatchObject({ failed: 2, succeeded: 2, completedIndexes: '0,2', failedIndexes: '1' });
+    expect(conditions(s)).toEqual(['FailureTarget:FailedIndexes', 'Failed:FailedIndexes']);
+    expect(status.conditions?.[1]?.message).toBe('Job has failed indexes');
+    // The replacement for index 1 carries the failure count and waited out its own 10 s backoff.
+    const index1 = s.pods.filter((p) => p.index === 1);
+    expect(index1.map((p) => renderPod(s, p).metadata.annotations['batch.kubernetes.io/job-index-failure-count'])).toEqual(['0', '1']);
+    expect(index1[1]!.createdAt - (index1[0]!.finishedAt as number)).toBe(10 * S);
+  });
+
+  test('"job failed due to exceeding backoffLimit before backoffLimitPerIndex"', () => {
+    const s = state({ completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1, backoffLimit: 1 });
+    drive(s, () => 1);
+    expect(conditions(s)).toEqual(['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded']);
+  });
+
+  test('"job failed due to exceeding maxFailedIndexes" (strictly greater)', () => {
+    const s = state({ completions: 4, parallelism: 4, completionMode: 'Indexed', backoffLimitPerIndex: 0, maxFailedIndexes: 1 });
+    drive(s, (pod) => (pod.index! < 2 ? 1 : 0));
+    expect(conditions(s)[0]).toBe('FailureTarget:MaxFailedIndexesExceeded');
+    expect(renderJobStatus(s).conditions?.[0]?.message).toBe('Job has exceeded the specified maximal number of failed indexes');
+    expect(renderJobStatus(s).failedIndexes).toBe('0,1');
+  });
+
+  test('"FailIndex" fails the index at once; failedIndexes is "" when none failed', () => {
+    const s = state({
+      completions: 2,
+      parallelism: 1,
+      completionMode: 'Indexed',
+      backoffLimitPerIndex: 3,
+      podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [42] } }] },
+    });
+    expect(renderJobStatus(s).failedIndexes).toBe('');
+    drive(s, (pod) => (pod.index === 0 ? 42 : 0));
+    expect(renderJobStatus(s)).toMatchObject({ failedIndexes: '0', completedIndexes: '1', failed: 1 });
+    expect(s.pods.filter((p) => p.index === 0)).toHaveLength(1);
+  });
+
+  test('an Ignored failure of an index is counted in the ignored-failure annotation', () => {
+    const s = state({
+      completions: 1,
+      completionMode: 'Indexed',
+      backoffLimitPerIndex: 0,
+      podFailurePolicy: { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] },
+    });
+    let first = true;
+    drive(s, () => (first ? ((first = false), 'lost') : 0));
+    expect(renderPod(s, s.pods[1]!).metadata.annotations).toMatchObject({
+      'batch.kubernetes.io/job-index-failure-count': '0',
+      'batch.kubernetes.io/job-index-ignored-failure-count': '1',
+    });
+    expect(conditions(s)).toEqual(['SuccessCriteriaMet:CompletionsReached', 'Complete:CompletionsReached']);
+  });
+});
+
+describe('successPolicy (success_policy_test.go, job_controller_test.go TestSyncJobWithJobSuccessPolicy)', () => {
+  test('matching rules', () => {
+    const done = new Set([2]);
+    expect(matchSuccessPolicy([{ succeededIndexes: '0,2-3', succeededCount: 1 }], done, 10)).toBe('Matched rules at index 0');
+    expect(matchSuccessPolicy([{ succeededIndexes: '0-1' }, { succeededCount: 1 }], done, 10)).toBe('Matched rules at index 1');
+    expect(matchSuccessPolicy([{ succeededIndexes: '0,2' }], done, 10)).toBeUndefined();
+    expect(matchSuccessPolicy([{ succeededCount: 0 }], new Set(), 10)).toBeUndefined();
+  });
+
+  test('"job with successPolicy; SuccessCriteriaMet, then Complete; remaining pods terminated and not counted as failed"', () => {
+    const s = state({ completions: 3, parallelism: 3, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0', succeededCount: 1 }] } });
+    const pods = reconcile(s, 0, ids).start;
+    exit(s, pods[0]!, 0, S);
+    const actions = reconcile(s, S, ids);
+    expect(actions.terminate.map((p) => p.index)).toEqual([1, 2]);
+    expect(conditions(s)).toEqual(['SuccessCriteriaMet:SuccessPolicy']);
+    for (const pod of actions.terminate) onPodExited(s, pod.name, { kind: 'exited', result: { ...result(143), terminated: true } }, 2 * S);
+    reconcile(s, 2 * S, ids);
+    expect(conditions(s)).toEqual(['SuccessCriteriaMet:SuccessPolicy', 'Complete:SuccessPolicy']);
+    expect(renderJobStatus(s)).toMatchObject({ succeeded: 1, completedIndexes: '0' });
+    expect(renderJobStatus(s).failed).toBeUndefined();
+    expect(renderJobStatus(s).conditions?.[1]?.message).toBe('Matched rules at index 0');
+  });
+
+  test('"failure criteria win over the success policy in the same sync"', () => {
+    const s = state({ completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimit: 0, successPolicy: { rules: [{ succeededCount: 1 }] } });
+    const [a, b] = reconcile(s, 0, ids).start;
+    exit(s, a!, 0, S);
+    exit(s, b!, 1, S);
+    reconcile(s, S, ids);
+    expect(conditions(s)).toEqual(['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded']);
+  });
+});
