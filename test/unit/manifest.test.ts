@@ -185,3 +185,86 @@ describe('validation messages in Kubernetes form', () => {
     expect(formatFieldError({ field: 'a', type: 'FieldValueRequired', detail: '' })).toBe('a: Required value');
   });
 });
+
+describe('validation of the failure and success policies (pkg/apis/batch/validation)', () => {
+  const indexed = (extra: Record<string, unknown>) => job({ completionMode: 'Indexed', completions: 4, parallelism: 2, ...extra });
+  test('podFailurePolicy rules', () => {
+    expect(
+      violations(
+        job({
+          podFailurePolicy: {
+            rules: [
+              { action: '', onExitCodes: { operator: 'In', values: [0, 3, 2, 3] } },
+              { action: 'FailIndex', onPodConditions: [{ type: 'DisruptionTarget', status: 'Maybe' }] },
+              { action: 'Restart', onExitCodes: { containerName: 'nope', operator: 'Around', values: [] }, onPodConditions: [{ type: 'X' }] },
+              { action: 'Count' },
+            ],
+          },
+        }),
+      ),
+    ).toEqual([
+      'spec.podFailurePolicy.rules[0].action: Required value: valid values: ["Count" "FailIndex" "FailJob" "Ignore"]',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values[3]: Duplicate value: 3',
+      'spec.podFailurePolicy.rules[0].onExitCodes.values: Invalid value: [0,3,2,3]: must be ordered',
+      'spec.podFailurePolicy.rules[1].action: Invalid value: "FailIndex": requires the backoffLimitPerIndex to be set',
+      'spec.podFailurePolicy.rules[1].onPodConditions[0].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
+      'spec.podFailurePolicy.rules[2].action: Unsupported value: "Restart": supported values: "Count", "FailIndex", "FailJob", "Ignore"',
+      'spec.podFailurePolicy.rules[2].onExitCodes.operator: Unsupported value: "Around": supported values: "In", "NotIn"',
+      'spec.podFailurePolicy.rules[2].onExitCodes.containerName: Invalid value: "nope": must be one of the container or initContainer names in the pod template',
+      'spec.podFailurePolicy.rules[2].onExitCodes.values: Invalid value: []: at least one value is required',
+      'spec.podFailurePolicy.rules[2]: Invalid value: specifying both OnExitCodes and OnPodConditions is not supported',
+      'spec.podFailurePolicy.rules[3]: Invalid value: specifying one of OnExitCodes and OnPodConditions is required',
+    ]);
+  });
+  test('podFailurePolicy needs restartPolicy Never; podReplacementPolicy must then be Failed', () => {
+    const onFailure = job({ podFailurePolicy: { rules: [] }, podReplacementPolicy: 'TerminatingOrFailed' });
+    (onFailure.spec.template.spec as Record<string, unknown>).restartPolicy = 'OnFailure';
+    expect(violations(onFailure)).toEqual([
+      'spec.template.spec.restartPolicy: Invalid value: "OnFailure": only "Never" is supported when podFailurePolicy is specified',
+      'spec.podReplacementPolicy: Unsupported value: "TerminatingOrFailed": supported values: "Failed"',
+    ]);
+    expect(materialize(job({ podFailurePolicy: { rules: [] } })).spec.podReplacementPolicy).toBe('Failed');
+    expect(materialize(job()).spec.podReplacementPolicy).toBe('TerminatingOrFailed');
+  });
+  test('backoffLimitPerIndex and maxFailedIndexes', () => {
+    expect(violations(job({ backoffLimitPerIndex: 1, maxFailedIndexes: 1 }))).toEqual([
+      'spec.backoffLimitPerIndex: Invalid value: 1: requires indexed completion mode',
+      'spec.maxFailedIndexes: Invalid value: 1: requires indexed completion mode',
+    ]);
+    expect(violations(indexed({ maxFailedIndexes: 5 }))).toEqual([
+      'spec.backoffLimitPerIndex: Required value: when maxFailedIndexes is specified',
+      'spec.maxFailedIndexes: Invalid value: 5: must be less than or equal to completions',
+    ]);
+    expect(violations(indexed({ completions: 200_000, parallelism: 20_000, backoffLimitPerIndex: 1 }))).toEqual([
+      'spec.maxFailedIndexes: Required value: must be specified when completions is above 100000',
+      'spec.parallelism: Invalid value: 20000: must be less than or equal to 10000 when completions are above 100000 and used with backoff limit per index',
+    ]);
+    expect(materialize(indexed({ backoffLimitPerIndex: 1 })).spec.backoffLimit).toBe(2147483647);
+  });
+  test('successPolicy', () => {
+    expect(violations(job({ successPolicy: { rules: [{ succeededCount: 1 }] } }))).toEqual([
+      'spec.successPolicy: Invalid value: {"rules":[{"succeededCount":1}]}: requires indexed completion mode',
+    ]);
+    expect(
+      violations(
+        indexed({
+          successPolicy: {
+            rules: [{}, { succeededIndexes: '0,2-1' }, { succeededIndexes: '3-3' }, { succeededIndexes: '1-x' }, { succeededIndexes: '9' }, { succeededIndexes: '0-1', succeededCount: 3 }, { succeededCount: 5 }],
+          },
+        }),
+      ),
+    ).toEqual([
+      'spec.successPolicy.rules[0]: Required value: at least one of succeededCount or succeededIndexes must be specified',
+      'spec.successPolicy.rules[1].succeededIndexes: Invalid value: "0,2-1": error parsing succeededIndexes: non-increasing order, previous: 2, current: 1',
+      'spec.successPolicy.rules[2].succeededIndexes: Invalid value: "3-3": error parsing succeededIndexes: non-increasing order, previous: 3, current: 3',
+      'spec.successPolicy.rules[3].succeededIndexes: Invalid value: "1-x": error parsing succeededIndexes: cannot convert string to integer for index: "x"',
+      'spec.successPolicy.rules[4].succeededIndexes: Invalid value: "9": error parsing succeededIndexes: too large index: "9"',
+      'spec.successPolicy.rules[5].succeededCount: Invalid value: 3: must be less than or equal to 2 (the number of indexes in the specified succeededIndexes field)',
+      'spec.successPolicy.rules[6].succeededCount: Invalid value: 5: must be less than or equal to 4 (the number of specified completions)',
+    ]);
+    expect(violations(indexed({ successPolicy: { rules: [] } }))).toEqual([
+      'spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified',
+    ]);
+  });
+});
