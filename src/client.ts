@@ -17,6 +17,7 @@ import { temporalTargetFromEnv } from './connection.js';
 import { rfc3339 } from './controller/job-controller.js';
 import {
   JOB_WORKFLOW_TYPE,
+  QUERY_EVENTS,
   QUERY_JOB,
   QUERY_LOGS,
   QUERY_PODS,
@@ -27,7 +28,7 @@ import { AlreadyExistsError, NotFoundError, UnsupportedChangeError, WaitTimeoutE
 import { DEFAULT_NAMESPACE, materializeJob } from './manifest/defaults.js';
 import { parseJobManifests, type ManifestInput } from './manifest/parse.js';
 import type { JobManifest } from './manifest/schema.js';
-import type { ContainerLog, Job, Pod } from './types.js';
+import type { ContainerLog, Job, JobEvent, Pod } from './types.js';
 import { DEFAULT_TASK_QUEUE } from './worker.js';
 
 export interface JobClientOptions {
@@ -198,6 +199,11 @@ export class JobClient {
   /** The Job's pods, Kubernetes-shaped, in creation order. */
   async pods(name: string, ref: JobRef = {}): Promise<Pod[]> {
     return this.read(name, ref, (result) => result.pods, (handle) => handle.query<Pod[]>(QUERY_PODS));
+  }
+
+  /** The Job's events (SuccessfulCreate, Completed, BackoffLimitExceeded, …), oldest first. */
+  async events(name: string, ref: JobRef = {}): Promise<JobEvent[]> {
+    return this.read(name, ref, (result) => result.events, (handle) => handle.query<JobEvent[]>(QUERY_EVENTS));
   }
 
   /** Logs of a Job's pods (all pods, or the one named `pod`), the kept tail of each container. */

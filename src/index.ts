@@ -15,6 +15,7 @@ export type {
   JobSpec,
   JobStatus,
   JobCondition,
+  JobEvent,
   JobConditionType,
   ObjectMeta,
   PodTemplateSpec,

@@ -159,3 +159,14 @@ export interface ContainerLog {
   text: string;
   truncatedBytes: number;
 }
+
+/** An event of the Job, as `kubectl get events` shows it (source: job-controller). */
+export interface JobEvent {
+  type: 'Normal' | 'Warning';
+  /** SuccessfulCreate, SuccessfulDelete, Completed, BackoffLimitExceeded, DeadlineExceeded, … */
+  reason: string;
+  message: string;
+  count: number;
+  firstTimestamp: string;
+  lastTimestamp: string;
+}

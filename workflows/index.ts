@@ -1,1 +1,1 @@
-export { kjobJob, jobQuery, podsQuery, logsQuery, podStartedSignal } from './job.js';
+export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal } from './job.js';

@@ -35,6 +35,7 @@ import {
   type PodRecord,
 } from '../src/controller/job-controller.js';
 import {
+  QUERY_EVENTS,
   QUERY_JOB,
   QUERY_LOGS,
   QUERY_PODS,
@@ -44,13 +45,14 @@ import {
   type PodRunResult,
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
-import type { ContainerLog, Job, Pod } from '../src/types.js';
+import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
 export const jobQuery = defineQuery<Job>(QUERY_JOB);
 export const podsQuery = defineQuery<Pod[]>(QUERY_PODS);
 export const logsQuery = defineQuery<ContainerLog[] | null, [string]>(QUERY_LOGS);
+export const eventsQuery = defineQuery<JobEvent[]>(QUERY_EVENTS);
 export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STARTED);
 
 const { controllerSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
@@ -90,6 +92,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
   setHandler(jobQuery, () => renderJob(state));
   setHandler(podsQuery, () => renderPods(state));
   setHandler(logsQuery, (podName) => state.logs.get(podName) ?? null);
+  setHandler(eventsQuery, () => state.events);
   setHandler(podStartedSignal, (report) => {
     events.push({ kind: 'started', report });
   });
@@ -140,5 +143,5 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
     });
     throw error;
   }
-  return { job: renderJob(state), pods: renderPods(state), logs: Object.fromEntries(state.logs) };
+  return { job: renderJob(state), pods: renderPods(state), logs: Object.fromEntries(state.logs), events: state.events };
 }

@@ -10,7 +10,7 @@
 import { JOB_COMPLETION_INDEX, JOB_INDEX_FAILURE_COUNT, JOB_INDEX_IGNORED_FAILURE_COUNT, randomNameSuffix } from '../manifest/defaults.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import { matchSuccessPolicy } from './success-policy.js';
-import type { ContainerLog, ContainerStatus, Job, JobCondition, JobConditionType, JobStatus, Pod, PodPhase } from '../types.js';
+import type { ContainerLog, ContainerStatus, Job, JobCondition, JobConditionType, JobEvent, JobStatus, Pod, PodPhase } from '../types.js';
 import {
   backoffDelayMs,
   CONTAINER_RESTART_BACKOFF,
@@ -54,15 +54,6 @@ export interface PodRecord {
   message?: string;
   /** Kubernetes' DisruptionTarget condition: the pod was lost with its worker. */
   disruption?: { reason: string; message: string; at: number };
-}
-
-export interface JobEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  count: number;
-  firstTimestamp: string;
-  lastTimestamp: string;
 }
 
 export interface JobControllerState {

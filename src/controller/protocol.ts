@@ -2,12 +2,13 @@
  * What passes between the Job workflow, its pod activities and clients. Plain data only: it crosses
  * Temporal's payload converter and the workflow sandbox.
  */
-import type { ContainerLog, Job, Pod } from '../types.js';
+import type { ContainerLog, Job, JobEvent, Pod } from '../types.js';
 
 export const JOB_WORKFLOW_TYPE = 'kjobJob';
 export const QUERY_JOB = 'job';
 export const QUERY_PODS = 'pods';
 export const QUERY_LOGS = 'logs';
+export const QUERY_EVENTS = 'events';
 export const SIGNAL_POD_STARTED = 'podStarted';
 
 /** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
@@ -82,6 +83,7 @@ export interface JobWorkflowResult {
   job: Job;
   pods: Pod[];
   logs: Record<string, ContainerLog[]>;
+  events: JobEvent[];
 }
 
 export function podSucceeded(result: PodRunResult): boolean {

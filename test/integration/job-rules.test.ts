@@ -142,6 +142,11 @@ describe('failures, backoff and backoffLimit', () => {
     const job = await t.jobs.wait('limit0');
     expect(job.status).toMatchObject({ failed: 1 });
     expect(conditions(job)).toEqual(['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded']);
+    const [pod] = await t.jobs.pods('limit0');
+    expect((await t.jobs.events('limit0')).map((e) => [e.type, e.reason, e.message, e.count])).toEqual([
+      ['Normal', 'SuccessfulCreate', `Created pod: ${pod!.metadata.name}`, 1],
+      ['Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', 1],
+    ]);
   });
 
   test('OnFailure: the container restarts in place (same pod) and restarts count toward backoffLimit', async () => {
@@ -204,5 +209,9 @@ describe('status and pods while running', () => {
     const done = await t.jobs.get('observed');
     expect(done.status).toMatchObject({ succeeded: 1 });
     expect(conditions(done)).toContain('Complete=True:CompletionsReached');
+    expect((await t.jobs.events('observed')).map((e) => `${e.type} ${e.reason} ${e.message}`)).toEqual([
+      `Normal SuccessfulCreate Created pod: ${pod!.metadata.name}`,
+      'Normal Completed Job completed',
+    ]);
   });
 });
