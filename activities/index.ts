@@ -1,8 +1,13 @@
 /** The worker's activities: the pod runner and the controller settings a Job reads when it starts. */
 import type { ControllerSettings, PodRunInput } from '../src/controller/protocol.js';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isGrpcServiceError } from '@temporalio/client';
 import { runPod, type PodRuntime } from './run-pod.js';
 
 export type { PodRuntime };
+
+const GRPC_NOT_FOUND = 5;
+const GRPC_UNIMPLEMENTED = 12;
 
 export function createActivities(deps: { settings: ControllerSettings; runtime: PodRuntime }) {
   return {
@@ -12,6 +17,19 @@ export function createActivities(deps: { settings: ControllerSettings; runtime: 
     },
     async runPod(input: PodRunInput) {
       return runPod(deps.runtime, input);
+    },
+    /** Deletes one run of a Job workflow (ttlSecondsAfterFinished); gone already counts as done. */
+    async deleteJobExecution({ workflowId, runId }: { workflowId: string; runId: string }): Promise<void> {
+      const { client, info } = Context.current();
+      try {
+        await client.workflowService.deleteWorkflowExecution({ namespace: info.workflowNamespace, workflowExecution: { workflowId, runId } });
+      } catch (error) {
+        if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return;
+        if (isGrpcServiceError(error) && error.code === GRPC_UNIMPLEMENTED) {
+          throw ApplicationFailure.nonRetryable(`this Temporal server cannot delete workflows (the time-skipping test server cannot); ${workflowId} stays`, 'Unimplemented');
+        }
+        throw error;
+      }
     },
   };
 }

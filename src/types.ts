@@ -56,6 +56,8 @@ export interface JobSpec {
   maxFailedIndexes?: number;
   podFailurePolicy?: { rules: PodFailurePolicyRule[] };
   successPolicy?: { rules: SuccessPolicyRule[] };
+  /** Seconds after the Job finishes until it and its pod records are deleted. */
+  ttlSecondsAfterFinished?: number;
   /** Failed when a podFailurePolicy is set, TerminatingOrFailed otherwise. */
   podReplacementPolicy: 'TerminatingOrFailed' | 'Failed';
   template: PodTemplateSpec;

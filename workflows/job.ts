@@ -13,7 +13,9 @@ import {
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  ParentClosePolicy,
   setHandler,
+  startChild,
   TimeoutFailure,
   uuid4,
   workflowInfo,
@@ -46,6 +48,7 @@ import {
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
+import { kjobJobTtl } from './ttl.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -142,6 +145,16 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       await condition(() => runs.size === 0);
     });
     throw error;
+  }
+  const ttl = job.spec.ttlSecondsAfterFinished;
+  if (ttl !== undefined) {
+    const info = workflowInfo();
+    const finishedAt = Date.parse(state.conditions[state.conditions.length - 1]?.lastTransitionTime ?? '') || Date.now();
+    await startChild(kjobJobTtl, {
+      workflowId: `kjob-ttl/${job.metadata.namespace}/${job.metadata.name}/${job.metadata.uid}`,
+      args: [{ workflowId: info.workflowId, runId: info.runId, expireAt: finishedAt + ttl * 1000 }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
   }
   return { job: renderJob(state), pods: renderPods(state), logs: Object.fromEntries(state.logs), events: state.events };
 }

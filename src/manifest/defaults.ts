@@ -56,6 +56,7 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
         }
       : {}),
     ...(spec.successPolicy ? { successPolicy: spec.successPolicy } : {}),
+    ...(spec.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished } : {}),
     podReplacementPolicy: (spec.podReplacementPolicy ?? (spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed')) as JobSpec['podReplacementPolicy'],
     template: {
       ...(template.metadata ? { metadata: { labels: template.metadata.labels, annotations: template.metadata.annotations } } : {}),

@@ -130,6 +130,7 @@ export const JobSpecSchema = z.strictObject({
   backoffLimitPerIndex: int32().optional(),
   maxFailedIndexes: int32().optional(),
   podReplacementPolicy: str().optional(),
+  ttlSecondsAfterFinished: int32().optional(),
   template: PodTemplateSpecSchema.optional(),
 });
 

@@ -71,7 +71,6 @@ export function schemaIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], r
 
 /** Pointers to the issues that track each feature, so a refusal says when to expect it. */
 const PLANNED: Record<string, string> = {
-  'spec.ttlSecondsAfterFinished': 'planned: ttlSecondsAfterFinished',
   'spec.suspend': 'planned: suspend and resume',
   'spec.template.spec.volumes': 'planned: emptyDir and hostPath volumes',
 };
@@ -153,6 +152,7 @@ function validateJobSpec(spec: Obj, metadata: Obj): FieldError[] {
   nonNegative('completions');
   nonNegative('backoffLimit');
   nonNegative('activeDeadlineSeconds');
+  nonNegative('ttlSecondsAfterFinished');
 
   const mode = spec.completionMode;
   if (mode !== undefined && mode !== 'NonIndexed' && mode !== 'Indexed') {

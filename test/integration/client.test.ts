@@ -92,3 +92,4 @@ describe('worker settings', () => {
     }
   });
 });
+

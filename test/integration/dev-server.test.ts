@@ -99,6 +99,24 @@ describe('the docs’ podFailurePolicy example', () => {
   });
 });
 
+describe('ttlSecondsAfterFinished', () => {
+  // The time-skipping test server cannot delete workflows, so the TTL runs here, in real time.
+  test('the finished Job stays readable until its TTL passes, then it is gone and its name is free', async () => {
+    await jobs.create(jobManifest('ttl', { ttlSecondsAfterFinished: 5 }, handlerContainer('hello')));
+    const job = await jobs.wait('ttl');
+    expect(job.spec.ttlSecondsAfterFinished).toBe(5);
+    expect((await jobs.get('ttl')).status).toMatchObject({ succeeded: 1 });
+    let gone = false;
+    for (let i = 0; i < 120 && !gone; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      gone = await jobs.get('ttl').then(() => false, (error: unknown) => error instanceof NotFoundError);
+    }
+    expect(gone).toBe(true);
+    await jobs.create(jobManifest('ttl', {}, handlerContainer('hello')));
+    expect((await jobs.wait('ttl')).status).toMatchObject({ succeeded: 1 });
+  });
+});
+
 describe('JobClient on the dev server', () => {
   test('list finds Jobs through visibility; delete terminates pods and frees the name', async () => {
     await jobs.create(jobManifest('held', {}, handlerContainer('hold')));
