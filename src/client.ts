@@ -14,21 +14,23 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporalTargetFromEnv } from './connection.js';
-import { rfc3339 } from './controller/job-controller.js';
+import { rfc3339, type JobSpecPatch } from './controller/job-controller.js';
 import {
   JOB_WORKFLOW_TYPE,
   QUERY_EVENTS,
   QUERY_JOB,
   QUERY_LOGS,
   QUERY_PODS,
+  UPDATE_PATCH_JOB,
   type JobWorkflowInput,
   type JobWorkflowResult,
 } from './controller/protocol.js';
-import { AlreadyExistsError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
+import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
+import { specPatch, validateJobSpecUpdate } from './manifest/update-rules.js';
 import { DEFAULT_NAMESPACE, materializeJob } from './manifest/defaults.js';
 import { parseJobManifests, type ManifestInput } from './manifest/parse.js';
 import type { JobManifest } from './manifest/schema.js';
-import type { ContainerLog, Job, JobEvent, Pod } from './types.js';
+import type { ContainerLog, Job, JobEvent, JobSpec, Pod } from './types.js';
 import { DEFAULT_TASK_QUEUE } from './worker.js';
 
 export interface JobClientOptions {
@@ -57,7 +59,8 @@ export interface JobRef {
 
 export interface ApplyResult {
   job: Job;
-  action: 'created' | 'unchanged';
+  /** As kubectl apply reports: created, configured (mutable fields changed) or unchanged. */
+  action: 'created' | 'configured' | 'unchanged';
 }
 
 export interface PodLog {
@@ -133,7 +136,11 @@ export class JobClient {
     return jobs;
   }
 
-  /** Creates each Job that does not exist; one that exists with the same spec is left unchanged. */
+  /**
+   * Creates each Job that does not exist; one that exists takes the changes to its mutable fields (suspend,
+   * parallelism, elastic completions, activeDeadlineSeconds, …) and is left alone when nothing changed. A change
+   * to an immutable field is refused as Kubernetes refuses it.
+   */
   async apply(input: ManifestInput): Promise<ApplyResult[]> {
     const results: ApplyResult[] = [];
     for (const manifest of parseJobManifests(input)) {
@@ -155,12 +162,20 @@ export class JobClient {
           existing = await this.get(name, { namespace });
         }
       }
-      if (!sameDesiredState(existing, manifest)) {
-        throw new UnsupportedChangeError(
-          `jobs.batch ${JSON.stringify(name)}: changing an existing Job is not supported yet by kjob; delete it and create it again`,
-        );
+      const desired = materializeJob(manifest, {
+        uid: existing.metadata.uid,
+        creationTimestamp: existing.metadata.creationTimestamp,
+        random: Math.random,
+        namespace: existing.metadata.namespace,
+      });
+      if (sameDesiredState(existing, desired)) {
+        results.push({ job: existing, action: 'unchanged' });
+        continue;
       }
-      results.push({ job: existing, action: 'unchanged' });
+      if (stableJson([existing.metadata.labels, existing.metadata.annotations]) !== stableJson([desired.metadata.labels, desired.metadata.annotations])) {
+        throw new UnsupportedChangeError(`jobs.batch ${JSON.stringify(name)}: changing a Job's labels or annotations is not supported yet by kjob`);
+      }
+      results.push({ job: await this.changeSpec(existing, desired.spec), action: 'configured' });
     }
     return results;
   }
@@ -189,6 +204,37 @@ export class JobClient {
       throw error;
     }
     return job;
+  }
+
+  /** Changes the mutable fields of a running Job (as `kubectl patch`); returns the Job. */
+  async patch(name: string, patch: JobSpecPatch, ref: JobRef = {}): Promise<Job> {
+    const current = await this.get(name, ref);
+    return this.changeSpec(current, { ...current.spec, ...patch });
+  }
+
+  /** Suspends a Job: its active pods are terminated (not counted as failed) and no new pods start. */
+  suspend(name: string, ref: JobRef = {}): Promise<Job> {
+    return this.patch(name, { suspend: true }, ref);
+  }
+
+  /** Resumes a suspended Job: pods start again and startTime (so the deadline) starts over. */
+  resume(name: string, ref: JobRef = {}): Promise<Job> {
+    return this.patch(name, { suspend: false }, ref);
+  }
+
+  /** Validates a new spec for an existing Job as Kubernetes does on update, then sends its mutable changes. */
+  private async changeSpec(current: Job, next: JobSpec): Promise<Job> {
+    const { status: _status, ...currentObject } = current;
+    parseJobManifests({ ...currentObject, spec: next });
+    const causes = validateJobSpecUpdate(current.spec, next);
+    if (causes.length > 0) throw new JobValidationError([{ jobName: current.metadata.name, documentIndex: 0, causes }]);
+    const patch = specPatch(current.spec, next);
+    if (Object.keys(patch).length === 0) return current;
+    if (isFinished(current)) {
+      throw new UnsupportedChangeError(`jobs.batch ${JSON.stringify(current.metadata.name)}: the Job has finished; kjob takes no changes to finished Jobs`);
+    }
+    const handle = await this.handle(current.metadata.name, { namespace: current.metadata.namespace });
+    return handle.executeUpdate<Job, [JobSpecPatch]>(UPDATE_PATCH_JOB, { args: [patch] });
   }
 
   /** The Job with its current status; works on running and finished Jobs. */
@@ -322,13 +368,7 @@ export class JobClient {
 }
 
 /** Whether a manifest asks for what an existing Job already is (apply's no-op check). */
-function sameDesiredState(existing: Job, manifest: JobManifest): boolean {
-  const desired = materializeJob(manifest, {
-    uid: existing.metadata.uid,
-    creationTimestamp: existing.metadata.creationTimestamp,
-    random: Math.random,
-    namespace: existing.metadata.namespace,
-  });
+function sameDesiredState(existing: Job, desired: Job): boolean {
   const comparable = (job: Job) => stableJson({ spec: job.spec, labels: job.metadata.labels, annotations: job.metadata.annotations });
   return comparable(desired) === comparable(existing);
 }

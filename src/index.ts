@@ -8,6 +8,7 @@ export { FileOnceStore, type OnceStore } from './once-store.js';
 export { parseJobManifests, type ManifestInput } from './manifest/parse.js';
 export { handlerImage, HANDLER_IMAGE_PREFIX } from './manifest/handler-image.js';
 export { formatFieldError, type FieldError } from './manifest/field-errors.js';
+export type { JobSpecPatch } from './controller/job-controller.js';
 export type { JobManifest } from './manifest/schema.js';
 export * from './errors.js';
 export type {

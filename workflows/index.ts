@@ -1,2 +1,2 @@
-export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal } from './job.js';
+export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal, patchJobUpdate } from './job.js';
 export { kjobJobTtl } from './ttl.js';

@@ -10,6 +10,7 @@ import {
   condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
@@ -23,6 +24,7 @@ import {
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import {
+  applySpecPatch,
   newControllerState,
   onPodExited,
   onPodStarted,
@@ -33,6 +35,7 @@ import {
   reconcile,
   renderJob,
   renderPods,
+  type JobSpecPatch,
   type PodOutcome,
   type PodRecord,
 } from '../src/controller/job-controller.js';
@@ -42,6 +45,7 @@ import {
   QUERY_LOGS,
   QUERY_PODS,
   SIGNAL_POD_STARTED,
+  UPDATE_PATCH_JOB,
   type JobWorkflowInput,
   type JobWorkflowResult,
   type PodRunResult,
@@ -57,6 +61,8 @@ export const podsQuery = defineQuery<Pod[]>(QUERY_PODS);
 export const logsQuery = defineQuery<ContainerLog[] | null, [string]>(QUERY_LOGS);
 export const eventsQuery = defineQuery<JobEvent[]>(QUERY_EVENTS);
 export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STARTED);
+/** Changes the mutable fields of a running Job (suspend, parallelism, elastic completions, deadline, …). */
+export const patchJobUpdate = defineUpdate<Job, [JobSpecPatch]>(UPDATE_PATCH_JOB);
 
 const { controllerSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
@@ -67,7 +73,10 @@ const { controllerSettings } = proxyLocalActivities<Activities>({ startToCloseTi
  */
 const POD_RUN_TIMEOUT = '365 days';
 
-type PodEvent = { kind: 'started'; report: PodStartedSignal } | { kind: 'exited'; podName: string; outcome: PodOutcome };
+type PodEvent =
+  | { kind: 'started'; report: PodStartedSignal }
+  | { kind: 'exited'; podName: string; outcome: PodOutcome }
+  | { kind: 'specChanged' };
 
 function outcomeOfFailure(error: unknown): PodOutcome {
   const cause = error instanceof ActivityFailure ? error.cause : error;
@@ -99,6 +108,19 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
   setHandler(podStartedSignal, (report) => {
     events.push({ kind: 'started', report });
   });
+  setHandler(
+    patchJobUpdate,
+    (patch) => {
+      applySpecPatch(state, patch);
+      events.push({ kind: 'specChanged' });
+      return renderJob(state);
+    },
+    {
+      validator: (_patch: JobSpecPatch) => {
+        if (state.finished) throw new Error('the Job has finished');
+      },
+    },
+  );
 
   const startRun = (pod: PodRecord) => {
     const scope = new CancellationScope();
@@ -128,7 +150,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
     for (;;) {
       for (const event of events.splice(0)) {
         if (event.kind === 'started') onPodStarted(state, event.report, Date.now());
-        else onPodExited(state, event.podName, event.outcome, Date.now());
+        else if (event.kind === 'exited') onPodExited(state, event.podName, event.outcome, Date.now());
       }
       const actions = reconcile(state, Date.now(), ids);
       actions.start.forEach(startRun);

@@ -245,6 +245,25 @@ program
     }),
   );
 
+for (const [verb, suspend] of [
+  ['suspend', true],
+  ['resume', false],
+] as const) {
+  program
+    .command(verb)
+    .description(`${verb} a Job (kubectl patch job NAME -p '{"spec":{"suspend":${suspend}}}')`)
+    .argument('[resource]', 'job, or job/NAME')
+    .argument('[name]')
+    .action(
+      withClient(async (jobs, resource: string | undefined, name: string | undefined) => {
+        const target = name ?? resource?.replace(/^jobs?(\.batch)?\//, '');
+        if (!target) throw new Error(`${verb} needs a Job name`);
+        await jobs.patch(target, { suspend });
+        process.stdout.write(`job.batch/${target} patched\n`);
+      }),
+    );
+}
+
 program
   .command('delete')
   .description('delete Jobs: pods are terminated and records removed')

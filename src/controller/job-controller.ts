@@ -168,7 +168,8 @@ function slotCount(job: Job): number {
  * `parallelism` until a pod succeeds, then no new pods.
  */
 export function wantActive(state: JobControllerState, active: number): number {
-  const { completions, parallelism } = state.job.spec;
+  const { completions, parallelism, suspend } = state.job.spec;
+  if (suspend) return 0;
   if (completions === null) return state.succeeded > 0 ? active : parallelism;
   return Math.max(0, Math.min(completions - state.succeeded, parallelism));
 }
@@ -184,9 +185,10 @@ export function pastBackoffLimitOnFailure(state: JobControllerState): boolean {
   return limit === 0 ? restarts > 0 : restarts >= limit;
 }
 
+/** The activeDeadlineSeconds deadline; none while the Job is suspended. */
 export function deadlineAt(state: JobControllerState): number | null {
   const ads = state.job.spec.activeDeadlineSeconds;
-  return ads === undefined || state.startTime === null ? null : state.startTime + ads * 1000;
+  return ads === undefined || state.startTime === null || state.job.spec.suspend ? null : state.startTime + ads * 1000;
 }
 
 //// Conditions and events
@@ -423,7 +425,7 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
   const wake = (at: number) => {
     actions.wakeAt = actions.wakeAt === null ? at : Math.min(actions.wakeAt, at);
   };
-  state.startTime ??= now;
+  if (!state.job.spec.suspend) state.startTime ??= now;
 
   // In-place restarts that are due (OnFailure); the kubelet counts a restart when the container starts again.
   const restarting: PodRecord[] = [];
@@ -443,6 +445,11 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
     finishIfSettled(state, target, now);
     return actions;
   }
+
+  // Pods beyond what the Job wants now (suspended, parallelism lowered, elastic scale-down) are deleted first and
+  // counted neither as succeeded nor as failed (deleteJobPods removes their tracking finalizer first).
+  removeExcessPods(state, now, actions);
+  updateSuspendedCondition(state, now);
 
   const active = activePods(state);
   for (const pod of active) {
@@ -508,13 +515,82 @@ function isComplete(state: JobControllerState): boolean {
 
 /** Deletes every active pod; when the Job is failing they count as failed, as Kubernetes counts them. */
 function terminateActivePods(state: JobControllerState, target: JobCondition, now: number, actions: ReconcileActions): void {
-  for (const pod of activePods(state)) {
+  deletePods(state, activePods(state), now, actions, target.type === 'FailureTarget' ? 'failed' : 'as-they-end');
+}
+
+/**
+ * Deletes pods: their runs are terminated. `failed` counts them as failed now; `uncounted` keeps them out of
+ * the counts whatever they do; `as-they-end` counts a pod that still succeeds.
+ */
+function deletePods(
+  state: JobControllerState,
+  pods: PodRecord[],
+  now: number,
+  actions: ReconcileActions,
+  counting: 'failed' | 'uncounted' | 'as-they-end',
+): void {
+  for (const pod of pods) {
     pod.deletionRequestedAt = now;
     addEvent(state, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.name}`, now);
-    if (target.type === 'FailureTarget') countFailure(state, pod, now);
+    if (counting === 'failed') countFailure(state, pod, now);
+    if (counting === 'uncounted') pod.counted = true;
     if (pod.runInFlight) actions.terminate.push(pod);
     else finishPod(pod, 'Failed', now);
   }
+}
+
+/**
+ * activePodsForRemoval: pods whose index is out of range (elastic scale-down), then the surplus over what the
+ * Job wants, preferring pods that are not running yet, then the newest.
+ */
+function removeExcessPods(state: JobControllerState, now: number, actions: ReconcileActions): void {
+  const { completions, completionMode } = state.job.spec;
+  const outOfRange = completionMode === 'Indexed' && completions !== null ? activePods(state).filter((p) => p.slot >= completions) : [];
+  deletePods(state, outOfRange, now, actions, 'uncounted');
+  const active = activePods(state);
+  const surplus = active.length - wantActive(state, active.length);
+  if (surplus <= 0) return;
+  const order = [...active].sort((a, b) => Number(a.containersRunning) - Number(b.containersRunning) || b.createdAt - a.createdAt);
+  deletePods(state, order.slice(0, surplus), now, actions, 'uncounted');
+}
+
+/** The Suspended condition: added (or set back to True) on suspend, set to False on resume, which restarts startTime. */
+function updateSuspendedCondition(state: JobControllerState, now: number): void {
+  const existing = state.conditions.find((c) => c.type === 'Suspended');
+  const time = rfc3339(now);
+  if (state.job.spec.suspend) {
+    if (existing?.status === 'True') return;
+    if (existing) Object.assign(existing, { status: 'True', reason: 'JobSuspended', message: 'Job suspended', lastProbeTime: time, lastTransitionTime: time });
+    else addCondition(state, 'Suspended', 'JobSuspended', 'Job suspended', now);
+    addEvent(state, 'Normal', 'Suspended', 'Job suspended', now);
+  } else if (existing?.status === 'True') {
+    Object.assign(existing, { status: 'False', reason: 'JobResumed', message: 'Job resumed', lastProbeTime: time, lastTransitionTime: time });
+    addEvent(state, 'Normal', 'Resumed', 'Job resumed', now);
+    state.startTime = now;
+  }
+}
+
+/** The spec fields a running Job takes changes to (ValidateJobSpecUpdate leaves them mutable). */
+export type JobSpecPatch = Partial<
+  Pick<
+    Job['spec'],
+    'suspend' | 'parallelism' | 'completions' | 'activeDeadlineSeconds' | 'backoffLimit' | 'maxFailedIndexes' | 'ttlSecondsAfterFinished' | 'podReplacementPolicy'
+  >
+>;
+
+/**
+ * Applies a change to a running Job's spec. An elastic Indexed Job that shrinks forgets its completed and
+ * failed indexes above the new size (succeeded may decrease, as Kubernetes documents); the next reconcile
+ * deletes their pods.
+ */
+export function applySpecPatch(state: JobControllerState, patch: JobSpecPatch): void {
+  const spec = { ...state.job.spec, ...patch };
+  state.job = { ...state.job, spec };
+  if (state.finished || spec.completionMode !== 'Indexed' || spec.completions === null) return;
+  const limit = spec.completions;
+  state.completedSlots = new Set([...state.completedSlots].filter((i) => i < limit));
+  state.failedSlots = new Set([...state.failedSlots].filter((i) => i < limit));
+  state.succeeded = state.completedSlots.size;
 }
 
 /** The terminal condition waits until no pod is terminating (enactJobFinished). */

@@ -10,6 +10,7 @@ export const QUERY_PODS = 'pods';
 export const QUERY_LOGS = 'logs';
 export const QUERY_EVENTS = 'events';
 export const SIGNAL_POD_STARTED = 'podStarted';
+export const UPDATE_PATCH_JOB = 'patchJob';
 
 /** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
 export interface ControllerSettings {

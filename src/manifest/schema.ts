@@ -123,7 +123,6 @@ export const JobSpecSchema = z.strictObject({
   completionMode: str().optional(),
   backoffLimit: int32().optional(),
   activeDeadlineSeconds: int64().optional(),
-  /** Only `false` (the default) is accepted until suspend/resume lands. */
   suspend: z.boolean({ error: 'must be a boolean' }).optional(),
   podFailurePolicy: PodFailurePolicySchema.optional(),
   successPolicy: SuccessPolicySchema.optional(),

@@ -71,7 +71,6 @@ export function schemaIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], r
 
 /** Pointers to the issues that track each feature, so a refusal says when to expect it. */
 const PLANNED: Record<string, string> = {
-  'spec.suspend': 'planned: suspend and resume',
   'spec.template.spec.volumes': 'planned: emptyDir and hostPath volumes',
 };
 
@@ -183,7 +182,6 @@ function validateJobSpec(spec: Obj, metadata: Obj): FieldError[] {
       }
     }
   }
-  if (spec.suspend === true) errors.push(notSupportedYet('spec.suspend'));
 
   // The Job controller labels every pod `batch.kubernetes.io/job-name=<name>`, so the name must be a label value.
   if (isStr(metadata.name) && metadata.name.length > 63) {

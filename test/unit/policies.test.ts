@@ -224,3 +224,56 @@ describe('successPolicy (success_policy_test.go, job_controller_test.go TestSync
     expect(conditions(s)).toEqual(['FailureTarget:BackoffLimitExceeded', 'Failed:BackoffLimitExceeded']);
   });
 });
+
+describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElasticIndexedJob)', () => {
+  test('"suspending a job with satisfied expectations": active pods deleted and not counted; Suspended condition', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ completions: 2, parallelism: 2 });
+    const pods = reconcile(s, 0, ids).start;
+    applySpecPatch(s, { suspend: true });
+    const actions = reconcile(s, S, ids);
+    expect(actions.terminate).toEqual(pods);
+    for (const pod of pods) exit(s, pod, 0, 2 * S); // even a pod that exits 0 after deletion is not counted
+    reconcile(s, 2 * S, ids);
+    expect(renderJobStatus(s)).toMatchObject({ terminating: 0 });
+    expect(renderJobStatus(s).succeeded).toBeUndefined();
+    expect(renderJobStatus(s).failed).toBeUndefined();
+    expect(conditions(s)).toEqual(['Suspended:JobSuspended']);
+    expect(reconcile(s, 100 * S, ids)).toMatchObject({ start: [], wakeAt: null });
+    applySpecPatch(s, { suspend: false });
+    expect(reconcile(s, 200 * S, ids).start).toHaveLength(2);
+    expect(renderJobStatus(s)).toMatchObject({ startTime: '1970-01-01T00:03:20Z', conditions: [expect.objectContaining({ type: 'Suspended', status: 'False', reason: 'JobResumed' })] });
+  });
+
+  test('"the deadline does not run while suspended"', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ activeDeadlineSeconds: 10, suspend: true });
+    expect(reconcile(s, 0, ids)).toMatchObject({ start: [], wakeAt: null });
+    expect(renderJobStatus(s).startTime).toBeUndefined();
+    applySpecPatch(s, { suspend: false });
+    expect(reconcile(s, 50 * S, ids)).toMatchObject({ wakeAt: 60 * S });
+  });
+
+  test('"too many active pods": lowering parallelism deletes the surplus, not counted', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ completions: 4, parallelism: 3 });
+    reconcile(s, 0, ids);
+    applySpecPatch(s, { parallelism: 1 });
+    expect(reconcile(s, S, ids).terminate).toHaveLength(2);
+    expect(renderJobStatus(s)).toMatchObject({ active: 1, terminating: 2 });
+    expect(renderJobStatus(s).failed).toBeUndefined();
+  });
+
+  test('"index finishes successfully, scale down, scale up": a dropped index runs again', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ completions: 3, parallelism: 3, completionMode: 'Indexed' });
+    const pods = reconcile(s, 0, ids).start;
+    exit(s, pods[2]!, 0, S);
+    applySpecPatch(s, { completions: 2, parallelism: 2 });
+    expect(renderJobStatus(s).succeeded).toBeUndefined();
+    reconcile(s, S, ids);
+    applySpecPatch(s, { completions: 3, parallelism: 3 });
+    const again = reconcile(s, 2 * S, ids).start;
+    expect(again.map((p) => p.index)).toEqual([2]);
+  });
+});
