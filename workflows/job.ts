@@ -16,6 +16,7 @@ import {
   proxyLocalActivities,
   ParentClosePolicy,
   setHandler,
+  sleep,
   startChild,
   TimeoutFailure,
   uuid4,
@@ -146,6 +147,25 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       .finally(() => runs.delete(pod.name));
   };
 
+  /**
+   * Durable timers for backoffs, restarts and the deadline. A timer is never cancelled: one that fires when it
+   * is no longer needed only causes an idle reconcile, and a cancelled timer racing its own firing is what the
+   * time-skipping test server mishandles.
+   */
+  const pendingWakes = new Set<number>();
+  let woken = false;
+  const wakeAt = (at: number) => {
+    for (const pending of pendingWakes) if (pending <= at) return;
+    pendingWakes.add(at);
+    sleep(Math.max(at - Date.now(), 1)).then(
+      () => {
+        pendingWakes.delete(at);
+        woken = true;
+      },
+      () => undefined,
+    );
+  };
+
   try {
     for (;;) {
       for (const event of events.splice(0)) {
@@ -156,8 +176,9 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       actions.start.forEach(startRun);
       for (const pod of actions.terminate) runs.get(pod.name)?.cancel();
       if (state.finished) break;
-      const timeout = actions.wakeAt === null ? undefined : Math.max(actions.wakeAt - Date.now(), 1);
-      await condition(() => events.length > 0, timeout);
+      if (actions.wakeAt !== null) wakeAt(actions.wakeAt);
+      await condition(() => events.length > 0 || woken);
+      woken = false;
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;

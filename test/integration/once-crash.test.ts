@@ -1,6 +1,6 @@
 /**
- * Duplicate starts are safe: the worker process is killed (SIGKILL) after a handler's side effect but before
- * its activity completes. The pod is noticed lost through its heartbeat, a replacement runs on a new worker
+ * Duplicate starts are safe: the worker process is killed (SIGKILL) after a handler's side effect (committed by
+ * `ctx.once`) but before its activity completes. The pod is noticed lost through its heartbeat, a replacement runs on a new worker
  * with the same idempotency key, the effect is not repeated, and the Job completes. Real dev server, real
  * processes.
  */
@@ -60,7 +60,9 @@ afterAll(async () => {
 test('a worker killed after the effect: the replacement pod finds the committed effect and the Job completes', async () => {
   const first = await startWorker(true);
   await jobs.create(jobManifest('once', { completions: 2, parallelism: 2, completionMode: 'Indexed' }, handlerContainer('effect')));
-  await until(() => existsSync(effectsFile) && readFileSync(effectsFile, 'utf8').trim().split('\n').length === 2, 60_000);
+  // Kill the worker once both pods' effects are committed and the pods are still running (their activities open).
+  const committed = `${effectsFile}.committed`;
+  await until(() => existsSync(committed) && readFileSync(committed, 'utf8').trim().split('\n').length === 2, 60_000);
   first.kill('SIGKILL');
   await startWorker(false);
   const job = await jobs.wait('once', { timeoutMs: 90_000 });
