@@ -1,6 +1,6 @@
 /** JobClient semantics on the time-skipping server: duplicate creates, apply, invalid input, the backoff cap. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError } from '../../src/errors.js';
+import { AlreadyExistsError, JobValidationError, NotFoundError } from '../../src/errors.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import { conditions, creationGaps, handlerContainer, jobManifest } from '../helpers.js';
 
@@ -33,13 +33,15 @@ describe('duplicate starts', () => {
     await expect(t.jobs.create(manifest)).rejects.toBeInstanceOf(AlreadyExistsError);
   });
 
-  test('apply: creates, then an identical manifest is a no-op; a changed one is refused', async () => {
+  test('apply: creates, then an identical manifest is a no-op; a change to an immutable field is refused', async () => {
     const manifest = jobManifest('applied', { completions: 2 }, handlerContainer('slow'));
     expect((await t.jobs.apply(manifest)).map((r) => r.action)).toEqual(['created']);
     const again = await t.jobs.apply(manifest);
     expect(again.map((r) => r.action)).toEqual(['unchanged']);
     const uid = again[0]!.job.metadata.uid;
-    await expect(t.jobs.apply(jobManifest('applied', { completions: 3 }, handlerContainer('slow')))).rejects.toBeInstanceOf(UnsupportedChangeError);
+    await expect(t.jobs.apply(jobManifest('applied', { completions: 3 }, handlerContainer('slow')))).rejects.toThrow(
+      'Job.batch "applied" is invalid: [spec.completions: Invalid value: 3: field is immutable]',
+    );
     const job = await t.jobs.wait('applied');
     expect(job.metadata.uid).toBe(uid);
     expect(job.status).toMatchObject({ succeeded: 2 });
