@@ -13,7 +13,7 @@ import type { OnceStore } from '../src/once-store.js';
 import type { Container, ContainerLog } from '../src/types.js';
 import { runCommand, type ContainerExit } from './command-container.js';
 import { containerEnv, expandReferences } from './container-env.js';
-import { podLogger, runHandler } from './handler-container.js';
+import { MAX_TIMER_MS, podLogger, runHandler } from './handler-container.js';
 import { LogTail } from './log-tail.js';
 
 export interface PodRuntime {
@@ -39,14 +39,19 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
   const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
   const results: ContainerResult[] = [];
   const logs: ContainerLog[] = [];
+  // The pod's own activeDeadlineSeconds ends it like a termination, and marks it DeadlineExceeded.
+  const deadline = new AbortController();
+  const podDeadline =
+    input.podDeadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), Math.min(input.podDeadlineMs, MAX_TIMER_MS));
+  const stop = AbortSignal.any([ctx.cancellationSignal, deadline.signal]);
   try {
     ctx.heartbeat();
     await mkdir(scratchDir, { recursive: true });
     const podSpec = input.job.spec.template.spec;
-    const run = (container: Container, init: boolean) => runContainer(runtime, input, container, init, scratchDir, ctx.cancellationSignal);
+    const run = (container: Container, init: boolean) => runContainer(runtime, input, container, init, scratchDir, stop);
     let initFailed = false;
     for (const container of podSpec.initContainers ?? []) {
-      if (ctx.cancellationSignal.aborted) break;
+      if (stop.aborted) break;
       const { result, log } = await run(container, true);
       results.push(result);
       logs.push(log);
@@ -55,7 +60,7 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
         break;
       }
     }
-    if (!initFailed && !ctx.cancellationSignal.aborted) {
+    if (!initFailed && !stop.aborted) {
       // As in Kubernetes, the pod is Running (and ready) once its init containers are done.
       await reportStarted(input, runtime.nodeName);
       for (const { result, log } of await Promise.all(podSpec.containers.map((c) => run(c, false)))) {
@@ -63,9 +68,16 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
         logs.push(log);
       }
     }
-    return { containers: results, logs, nodeName: runtime.nodeName, terminated: ctx.cancellationSignal.aborted };
+    return {
+      containers: results,
+      logs,
+      nodeName: runtime.nodeName,
+      terminated: ctx.cancellationSignal.aborted,
+      ...(deadline.signal.aborted && !ctx.cancellationSignal.aborted ? { deadlineExceeded: true } : {}),
+    };
   } finally {
     clearInterval(heartbeat);
+    clearTimeout(podDeadline);
     // A pod's leftovers must not turn its result into a failure; a directory it made read-only is made writable.
     await rm(scratchDir, { recursive: true, force: true }).catch(async () => {
       await chmodTree(scratchDir).catch(() => undefined);

@@ -25,6 +25,8 @@ export interface PodTemplateSpec {
     initContainers?: Container[];
     /** Seconds from SIGTERM to SIGKILL when a pod is terminated. Default 30. */
     terminationGracePeriodSeconds: number;
+    /** Pod-level deadline, counted from the pod's start (not the Job's). */
+    activeDeadlineSeconds?: number;
   };
 }
 

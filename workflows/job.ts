@@ -87,6 +87,13 @@ function outcomeOfFailure(error: unknown): PodOutcome {
   return { kind: 'aborted', message: cause instanceof Error ? cause.message : String(cause) };
 }
 
+/** The pod-level deadline left for a run: counted from the pod's first start, as the kubelet counts it. */
+function podDeadlineFor(job: Job, pod: PodRecord, now: number): { podDeadlineMs?: number } {
+  const seconds = job.spec.template.spec.activeDeadlineSeconds;
+  if (seconds === undefined) return {};
+  return { podDeadlineMs: Math.max(seconds * 1000 - (pod.startedAt === null ? 0 : now - pod.startedAt), 1) };
+}
+
 export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowResult> {
   const settings = await controllerSettings();
   const { runPod } = proxyActivities<Activities>({
@@ -133,6 +140,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       podUid: pod.uid,
       index: pod.index,
       restartCount: pod.restartCount,
+      ...podDeadlineFor(job, pod, Date.now()),
       labels: podLabels(job, pod.index),
       annotations: podAnnotations(job, pod),
       hostname: podHostname(job, pod),

@@ -388,20 +388,29 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
     pod.nodeName = outcome.result.nodeName || pod.nodeName;
     storeLogs(state, pod.name, outcome.result.logs);
   }
-  const succeeded = outcome.kind === 'exited' && podSucceeded(outcome.result);
+  const succeeded = outcome.kind === 'exited' && podSucceeded(outcome.result) && !outcome.result.deadlineExceeded;
   if (succeeded) {
     finishPod(pod, 'Succeeded', now);
     countSuccess(state, pod);
     return;
   }
-  if (pod.deletionRequestedAt === null && outcome.kind === 'exited' && state.job.spec.template.spec.restartPolicy === 'OnFailure') {
+  const podDeadlineExceeded = outcome.kind === 'exited' && outcome.result.deadlineExceeded === true;
+  if (
+    pod.deletionRequestedAt === null &&
+    outcome.kind === 'exited' &&
+    !podDeadlineExceeded &&
+    state.job.spec.template.spec.restartPolicy === 'OnFailure'
+  ) {
     // The kubelet restarts the failed container in place: at once the first time, then after its crash-loop
     // delay (10 s doubling, capped at 5 minutes).
     pod.restartAt = now + backoffDelayMs(pod.restartCount, CONTAINER_RESTART_BACKOFF);
     return;
   }
   finishPod(pod, 'Failed', now);
-  if (outcome.kind === 'lost') {
+  if (podDeadlineExceeded) {
+    pod.reason = 'DeadlineExceeded';
+    pod.message = 'Pod was active on the node longer than the specified deadline';
+  } else if (outcome.kind === 'lost') {
     pod.reason = 'WorkerLost';
     pod.message = outcome.message;
     pod.disruption = { reason: 'WorkerLost', message: outcome.message, at: now };

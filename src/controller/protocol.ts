@@ -51,6 +51,8 @@ export interface PodRunInput {
   podKey: string;
   /** Unique per pod and container run. */
   attemptKey: string;
+  /** Pod-level activeDeadlineSeconds left for this run, in ms (the pod's first start counts). */
+  podDeadlineMs?: number;
 }
 
 export interface ContainerResult {
@@ -71,6 +73,8 @@ export interface PodRunResult {
   nodeName: string;
   /** The run was stopped by a termination request. */
   terminated: boolean;
+  /** The pod-level activeDeadlineSeconds ran out and the kubelet-like runner killed the pod. */
+  deadlineExceeded?: boolean;
 }
 
 export interface PodStartedSignal {

@@ -65,6 +65,7 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
         containers: podSpec.containers ?? [],
         ...(podSpec.initContainers?.length ? { initContainers: podSpec.initContainers } : {}),
         terminationGracePeriodSeconds: podSpec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
+        ...(podSpec.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: podSpec.activeDeadlineSeconds } : {}),
       },
     },
   };

@@ -71,6 +71,8 @@ export const PodSpecSchema = z.strictObject({
   initContainers: z.array(ContainerSchema, { error: 'must be a list' }).optional(),
   /** Seconds between SIGTERM and SIGKILL when a pod is terminated; Kubernetes' default is 30. */
   terminationGracePeriodSeconds: int64().optional(),
+  /** Pod-level deadline: the pod fails with reason DeadlineExceeded after this long on its node. */
+  activeDeadlineSeconds: int64().optional(),
 });
 export type PodSpec = z.infer<typeof PodSpecSchema>;
 

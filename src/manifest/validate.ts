@@ -214,6 +214,10 @@ function validatePodSpec(podSpec: Obj): FieldError[] {
   }
   const grace = podSpec.terminationGracePeriodSeconds;
   if (isInt(grace) && grace < 0) errors.push(fieldError.invalid(`${base}.terminationGracePeriodSeconds`, grace, NON_NEGATIVE));
+  const podDeadline = podSpec.activeDeadlineSeconds;
+  if (isInt(podDeadline) && (podDeadline < 1 || podDeadline > 2147483647)) {
+    errors.push(fieldError.invalid(`${base}.activeDeadlineSeconds`, podDeadline, 'must be between 1 and 2147483647, inclusive'));
+  }
 
   const containers = Array.isArray(podSpec.containers) ? podSpec.containers : [];
   const initContainers = Array.isArray(podSpec.initContainers) ? podSpec.initContainers : [];

@@ -131,6 +131,17 @@ describe('container lifetime', () => {
   });
 });
 
+describe('pod-level activeDeadlineSeconds', () => {
+  test('the pod fails with reason DeadlineExceeded and counts as a failure', async () => {
+    await t.jobs.create(jobManifest('pod-deadline', { backoffLimit: 0 }, { image: 'busybox', command: ['sleep', '30'] }, { activeDeadlineSeconds: 1, terminationGracePeriodSeconds: 1 }));
+    const job = await t.jobs.wait('pod-deadline');
+    expect(conditions(job)).toEqual(['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded']);
+    const [pod] = await t.jobs.pods('pod-deadline');
+    expect(pod!.status).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' });
+    expect(terminated(pod!)).toMatchObject({ exitCode: 143 });
+  });
+});
+
 describe('handler pods', () => {
   test('the context: index, pod name, attempt, env, scratch dir, logger, keys', async () => {
     await t.jobs.create(

@@ -180,6 +180,11 @@ describe('validation messages in Kubernetes form', () => {
       'metadata.annotations: Too long: may not be more than 262144 bytes',
     ]);
   });
+  test('pod-level activeDeadlineSeconds must be positive', () => {
+    const bad = job();
+    (bad.spec.template.spec as Record<string, unknown>).activeDeadlineSeconds = 0;
+    expect(violations(bad)).toEqual(['spec.template.spec.activeDeadlineSeconds: Invalid value: 0: must be between 1 and 2147483647, inclusive']);
+  });
   test('formatFieldError renders each kind', () => {
     expect(formatFieldError({ field: 'a', type: 'FieldValueRequired', detail: '' })).toBe('a: Required value');
   });
