@@ -17,6 +17,9 @@ export interface CommandRun {
   log: LogTail;
   signal: AbortSignal;
   gracePeriodMs: number;
+  /** Told of the process group once it exists and once it is gone (for the orphan reaper). */
+  onSpawn?: (pid: number) => void;
+  onExit?: (pid: number) => void;
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -28,7 +31,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs }: CommandRun): Promise<ContainerExit> {
+export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, onSpawn, onExit }: CommandRun): Promise<ContainerExit> {
   const [file, ...args] = argv;
   return new Promise((resolve) => {
     const child = spawn(file as string, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,10 +46,12 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs }: Comma
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     let settled = false;
     const finish = (code: number | null, sig: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
+      if (child.pid !== undefined) onExit?.(child.pid);
       clearTimeout(killTimer);
       signal.removeEventListener('abort', onAbort);
       if (spawnError) {

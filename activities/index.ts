@@ -5,6 +5,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { runPod, type PodRuntime } from './run-pod.js';
 
 export type { PodRuntime };
+export { ProcessRegistry } from './process-registry.js';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_UNIMPLEMENTED = 12;

@@ -15,6 +15,7 @@ import { runCommand, type ContainerExit } from './command-container.js';
 import { containerEnv, expandReferences } from './container-env.js';
 import { MAX_TIMER_MS, podLogger, runHandler } from './handler-container.js';
 import { LogTail } from './log-tail.js';
+import type { ProcessRegistry } from './process-registry.js';
 
 export interface PodRuntime {
   handlers: PodHandlers;
@@ -29,6 +30,8 @@ export interface PodRuntime {
   nodeName: string;
   /** PATH handed to command pods, standing in for the image's PATH. */
   podPath: string;
+  /** Where command pods' process groups are recorded, so a later worker can kill what a dead one left. */
+  processes?: ProcessRegistry;
 }
 
 const HEARTBEAT_INTERVAL_MS = 1000;
@@ -173,6 +176,8 @@ async function runContainer(
       log,
       signal,
       gracePeriodMs: job.spec.template.spec.terminationGracePeriodSeconds * 1000,
+      onSpawn: (pid) => void runtime.processes?.record(pid).catch(() => undefined),
+      onExit: (pid) => void runtime.processes?.forget(pid).catch(() => undefined),
     });
   }
   return {

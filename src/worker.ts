@@ -7,7 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities/index.js';
+import { createActivities, ProcessRegistry } from '../activities/index.js';
 import { temporalTargetFromEnv } from './connection.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from './controller/protocol.js';
 import type { PodHandlers } from './handlers.js';
@@ -40,7 +40,13 @@ export interface JobWorkerOptions {
   logTailBytes?: number;
   /** Log bytes kept per Job over all its pods (default 512 KiB). */
   jobLogBudgetBytes?: number;
-  /** Where `ctx.once` results are committed (default `.kjob/once` in the working directory). */
+  /**
+   * This worker's state on its host (default `.kjob` in the working directory): `ctx.once` commits (unless
+   * `onceStore` is given) and the process groups of running command pods, which the next worker started on the
+   * host kills if this one dies.
+   */
+  stateDir?: string;
+  /** Where `ctx.once` results are committed (default `<stateDir>/once`). */
   onceStore?: OnceStore;
   /** Root of the pods' scratch directories (default the OS temp dir). */
   scratchRoot?: string;
@@ -73,11 +79,16 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     podHeartbeatTimeoutSeconds: options.podHeartbeatTimeoutSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podHeartbeatTimeoutSeconds,
     jobLogBudgetBytes: options.jobLogBudgetBytes ?? DEFAULT_CONTROLLER_SETTINGS.jobLogBudgetBytes,
   };
+  const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
+  const processes = new ProcessRegistry(join(stateDir, 'processes'));
+  const reaped = await processes.reapOrphans();
+  if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
   const activities = createActivities({
     settings,
     runtime: {
       handlers: options.handlers ?? {},
-      onceStore: options.onceStore ?? new FileOnceStore(join(process.cwd(), '.kjob', 'once')),
+      onceStore: options.onceStore ?? new FileOnceStore(join(stateDir, 'once')),
+      processes,
       scratchRoot: options.scratchRoot ?? join(tmpdir(), 'kjob-pods'),
       logTailBytes: options.logTailBytes ?? 16 * 1024,
       commandPods: options.commandPods ?? true,

@@ -27,6 +27,7 @@ function startWorker(hang: boolean): Promise<ChildProcess> {
       TEMPORAL_ADDRESS: server.address,
       KJOB_TASK_QUEUE: taskQueue,
       KJOB_ONCE_DIR: join(dir, 'once'),
+      KJOB_STATE_DIR: join(dir, 'state'),
       KJOB_EFFECTS_FILE: effectsFile,
       KJOB_HANG_AFTER_EFFECT: hang ? '1' : '0',
     },
@@ -57,14 +58,34 @@ afterAll(async () => {
   await server?.stop();
 });
 
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 test('a worker killed after the effect: the replacement pod finds the committed effect and the Job completes', async () => {
   const first = await startWorker(true);
   await jobs.create(jobManifest('once', { completions: 2, parallelism: 2, completionMode: 'Indexed' }, handlerContainer('effect')));
+  // A command pod of the same worker: its process must not outlive the worker for long.
+  const pidFile = join(dir, 'orphan.pid');
+  // "$$$$" is the shell's "$$" once Kubernetes' $(VAR) expansion has turned "$$" into "$".
+  const script = `if [ -f ${dir}/orphan.done ]; then exit 0; fi; echo $$$$ > ${pidFile}; touch ${dir}/orphan.done; exec sleep 300`;
+  await jobs.create(jobManifest('orphan', {}, { image: 'busybox', command: ['sh', '-c', script] }));
+  await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '', 60_000);
+  const orphanPid = Number(readFileSync(pidFile, 'utf8').trim());
   // Kill the worker once both pods' effects are committed and the pods are still running (their activities open).
   const committed = `${effectsFile}.committed`;
   await until(() => existsSync(committed) && readFileSync(committed, 'utf8').trim().split('\n').length === 2, 60_000);
   first.kill('SIGKILL');
+  expect(processAlive(orphanPid)).toBe(true);
   await startWorker(false);
+  // The new worker on this host killed the process group the dead worker left.
+  await until(() => !processAlive(orphanPid), 10_000);
+  expect((await jobs.wait('orphan', { timeoutMs: 90_000 })).status).toMatchObject({ succeeded: 1, failed: 1 });
   const job = await jobs.wait('once', { timeoutMs: 90_000 });
   expect(conditions(job)).toEqual(['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached']);
   // Both first pods were lost with the worker (counted as failed, as Kubernetes counts a pod lost with its node).
