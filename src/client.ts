@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporalTargetFromEnv } from './connection.js';
-import { rfc3339, type JobSpecPatch } from './controller/job-controller.js';
+import { mergeSpecPatch, rfc3339, type JobSpecPatch } from './controller/job-controller.js';
 import {
   JOB_WORKFLOW_TYPE,
   QUERY_EVENTS,
@@ -209,7 +209,7 @@ export class JobClient {
   /** Changes the mutable fields of a running Job (as `kubectl patch`); returns the Job. */
   async patch(name: string, patch: JobSpecPatch, ref: JobRef = {}): Promise<Job> {
     const current = await this.get(name, ref);
-    return this.changeSpec(current, { ...current.spec, ...patch });
+    return this.changeSpec(current, mergeSpecPatch(current.spec, patch));
   }
 
   /** Suspends a Job: its active pods are terminated (not counted as failed) and no new pods start. */

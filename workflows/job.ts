@@ -197,7 +197,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
     });
     throw error;
   }
-  const ttl = job.spec.ttlSecondsAfterFinished;
+  const ttl = state.job.spec.ttlSecondsAfterFinished;
   if (ttl !== undefined) {
     const info = workflowInfo();
     const finishedAt = Date.parse(state.conditions[state.conditions.length - 1]?.lastTransitionTime ?? '') || Date.now();

@@ -254,22 +254,23 @@ function createPod(state: JobControllerState, slot: number, now: number, ids: Id
  * backoffLimitPerIndex each index waits out its own backoff; `notBefore` reports the earliest such wait.
  */
 function pendingSlots(state: JobControllerState, count: number, now: number): { slots: number[]; notBefore: number | null } {
-  const occupied = new Set(activePods(state).map((p) => p.slot));
+  // With podReplacementPolicy Failed, a terminating pod still holds its index.
+  const holders = state.job.spec.podReplacementPolicy === 'Failed' ? state.pods.filter((p) => !isTerminal(p)) : activePods(state);
+  const occupied = new Set(holders.map((p) => p.slot));
+  const candidates: number[] = [];
+  const total = slotCount(state.job);
+  for (let slot = 0; slot < total && candidates.length < count; slot++) {
+    if (!state.completedSlots.has(slot) && !state.failedSlots.has(slot) && !occupied.has(slot)) candidates.push(slot);
+  }
+  if (state.job.spec.backoffLimitPerIndex === undefined) return { slots: candidates, notBefore: null };
+  // Kubernetes takes the first pending indexes, then holds back those still in their own backoff.
   const slots: number[] = [];
   let notBefore: number | null = null;
-  const total = slotCount(state.job);
-  const perIndex = state.job.spec.backoffLimitPerIndex !== undefined;
-  for (let slot = 0; slot < total && slots.length < count; slot++) {
-    if (state.completedSlots.has(slot) || state.failedSlots.has(slot) || occupied.has(slot)) continue;
-    const failures = perIndex ? state.slotFailures.get(slot) : undefined;
-    if (failures) {
-      const readyAt = failures.lastFailureAt + backoffDelayMs(failures.counted + failures.ignored, podBackoffPolicy(state.settings));
-      if (readyAt > now) {
-        notBefore = notBefore === null ? readyAt : Math.min(notBefore, readyAt);
-        continue;
-      }
-    }
-    slots.push(slot);
+  for (const slot of candidates) {
+    const failures = state.slotFailures.get(slot);
+    const readyAt = failures ? failures.lastFailureAt + backoffDelayMs(failures.counted + failures.ignored, podBackoffPolicy(state.settings)) : now;
+    if (readyAt > now) notBefore = notBefore === null ? readyAt : Math.min(notBefore, readyAt);
+    else slots.push(slot);
   }
   return { slots, notBefore };
 }
@@ -280,6 +281,11 @@ function finishPod(pod: PodRecord, phase: 'Succeeded' | 'Failed', now: number): 
   pod.runInFlight = false;
   pod.containersRunning = false;
   pod.restartAt = null;
+}
+
+function outOfRange(state: JobControllerState, pod: PodRecord): boolean {
+  const { completionMode, completions } = state.job.spec;
+  return completionMode === 'Indexed' && completions !== null && pod.slot >= completions;
 }
 
 function countSuccess(state: JobControllerState, pod: PodRecord): void {
@@ -388,6 +394,8 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
     pod.nodeName = outcome.result.nodeName || pod.nodeName;
     storeLogs(state, pod.name, outcome.result.logs);
   }
+  // A pod whose index is beyond an elastic Job's new size counts for nothing (getValidPodsWithFilter).
+  if (outOfRange(state, pod)) pod.counted = true;
   const succeeded = outcome.kind === 'exited' && podSucceeded(outcome.result) && !outcome.result.deadlineExceeded;
   if (succeeded) {
     finishPod(pod, 'Succeeded', now);
@@ -419,7 +427,7 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
     pod.message = outcome.message;
   }
   // A pod the controller terminated was counted (or not) when it was deleted.
-  if (pod.deletionRequestedAt === null) recordPodFailed(state, pod, now);
+  if (pod.deletionRequestedAt === null && !pod.counted) recordPodFailed(state, pod, now);
 }
 
 //// The sync loop
@@ -467,7 +475,8 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
       actions.start.push(pod);
     } else if (pod.restartAt !== null) wake(pod.restartAt);
   }
-  const toCreate = wantActive(state, active.length) - active.length;
+  const terminatingHeld = state.job.spec.podReplacementPolicy === 'Failed' ? state.pods.filter(isTerminating).length : 0;
+  const toCreate = wantActive(state, active.length) - terminatingHeld - active.length;
   if (toCreate > 0) {
     // Without a per-index limit, one Job-wide backoff gates all creations; with it, each index has its own.
     const waitMs = state.job.spec.backoffLimitPerIndex === undefined ? remainingBackoffMs(state.backoff, now, podBackoffPolicy(state.settings)) : 0;
@@ -541,8 +550,8 @@ function deletePods(
   for (const pod of pods) {
     pod.deletionRequestedAt = now;
     addEvent(state, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.name}`, now);
+    if (counting === 'uncounted' || outOfRange(state, pod)) pod.counted = true;
     if (counting === 'failed') countFailure(state, pod, now);
-    if (counting === 'uncounted') pod.counted = true;
     if (pod.runInFlight) actions.terminate.push(pod);
     else finishPod(pod, 'Failed', now);
   }
@@ -572,20 +581,37 @@ function updateSuspendedCondition(state: JobControllerState, now: number): void 
     if (existing) Object.assign(existing, { status: 'True', reason: 'JobSuspended', message: 'Job suspended', lastProbeTime: time, lastTransitionTime: time });
     else addCondition(state, 'Suspended', 'JobSuspended', 'Job suspended', now);
     addEvent(state, 'Normal', 'Suspended', 'Job suspended', now);
+    // As Kubernetes 1.35 (and the 1.32-1.34 patch releases) do: a suspended Job has no startTime, so the
+    // deadline starts over when it resumes.
+    state.startTime = null;
   } else if (existing?.status === 'True') {
     Object.assign(existing, { status: 'False', reason: 'JobResumed', message: 'Job resumed', lastProbeTime: time, lastTransitionTime: time });
     addEvent(state, 'Normal', 'Resumed', 'Job resumed', now);
-    state.startTime = now;
   }
 }
 
-/** The spec fields a running Job takes changes to (ValidateJobSpecUpdate leaves them mutable). */
-export type JobSpecPatch = Partial<
-  Pick<
-    Job['spec'],
-    'suspend' | 'parallelism' | 'completions' | 'activeDeadlineSeconds' | 'backoffLimit' | 'maxFailedIndexes' | 'ttlSecondsAfterFinished' | 'podReplacementPolicy'
-  >
->;
+type MutableSpecField =
+  | 'suspend'
+  | 'parallelism'
+  | 'completions'
+  | 'activeDeadlineSeconds'
+  | 'backoffLimit'
+  | 'maxFailedIndexes'
+  | 'ttlSecondsAfterFinished'
+  | 'podReplacementPolicy';
+
+/** The spec fields a running Job takes changes to (ValidateJobSpecUpdate leaves them mutable); `null` removes one. */
+export type JobSpecPatch = { [K in MutableSpecField]?: Job['spec'][K] | null };
+
+/** A spec with a patch applied; `null` removes an optional field (completions: null is work-queue mode). */
+export function mergeSpecPatch(spec: Job['spec'], patch: JobSpecPatch): Job['spec'] {
+  const merged: Record<string, unknown> = { ...spec };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null && key !== 'completions') delete merged[key];
+    else merged[key] = value;
+  }
+  return merged as unknown as Job['spec'];
+}
 
 /**
  * Applies a change to a running Job's spec. An elastic Indexed Job that shrinks forgets its completed and
@@ -593,7 +619,7 @@ export type JobSpecPatch = Partial<
  * deletes their pods.
  */
 export function applySpecPatch(state: JobControllerState, patch: JobSpecPatch): void {
-  const spec = { ...state.job.spec, ...patch };
+  const spec = mergeSpecPatch(state.job.spec, patch);
   state.job = { ...state.job, spec };
   if (state.finished || spec.completionMode !== 'Indexed' || spec.completions === null) return;
   const limit = spec.completions;

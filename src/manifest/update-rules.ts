@@ -39,6 +39,7 @@ export function validateJobSpecUpdate(current: JobSpec, next: JobSpec): FieldErr
 /** The mutable fields in which `next` differs from `current`. */
 export function specPatch(current: JobSpec, next: JobSpec): JobSpecPatch {
   const patch: Record<string, unknown> = {};
-  for (const key of MUTABLE_SPEC_FIELDS) if (!same(current[key], next[key])) patch[key] = next[key];
+  // A removed field travels as null: JSON payloads drop undefined.
+  for (const key of MUTABLE_SPEC_FIELDS) if (!same(current[key], next[key])) patch[key] = next[key] ?? null;
   return patch as JobSpecPatch;
 }

@@ -277,3 +277,64 @@ describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElastic
     expect(again.map((p) => p.index)).toEqual([2]);
   });
 });
+
+describe('review cases: elastic counting, resume deadline, per-index order, replacement policy, removals', () => {
+  test('an out-of-range pod of a shrunk elastic Job counts for nothing, even when it succeeds', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ completions: 4, parallelism: 4, completionMode: 'Indexed' });
+    const pods = reconcile(s, 0, ids).start;
+    applySpecPatch(s, { completions: 2, parallelism: 2 });
+    exit(s, pods[3]!, 0, S);
+    reconcile(s, S, ids);
+    expect(renderJobStatus(s).completedIndexes).toBeUndefined();
+    exit(s, pods[0]!, 0, 2 * S);
+    exit(s, pods[1]!, 0, 2 * S);
+    for (const pod of s.pods.filter((p) => p.deletionRequestedAt !== null && p.phase !== 'Failed')) exit(s, pod, 143, 2 * S);
+    reconcile(s, 2 * S, ids);
+    expect(renderJobStatus(s)).toMatchObject({ succeeded: 2, completedIndexes: '0,1' });
+    expect(renderJobStatus(s).failed).toBeUndefined();
+  });
+
+  test('resuming after a long suspension does not trip the deadline: it starts over', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ activeDeadlineSeconds: 100 });
+    const [pod] = reconcile(s, 0, ids).start;
+    applySpecPatch(s, { suspend: true });
+    reconcile(s, 10 * S, ids);
+    exit(s, pod!, 143, 11 * S);
+    reconcile(s, 11 * S, ids);
+    expect(renderJobStatus(s).startTime).toBeUndefined();
+    applySpecPatch(s, { suspend: false });
+    const resumed = reconcile(s, 500 * S, ids);
+    expect(resumed.start).toHaveLength(1);
+    expect(resumed.wakeAt).toBe(600 * S);
+    expect(conditions(s)).toEqual(['Suspended:JobResumed']);
+  });
+
+  test('per-index backoff: the first pending index waiting out its backoff holds back later ones (parallelism 1)', () => {
+    const s = state({ completions: 2, parallelism: 1, completionMode: 'Indexed', backoffLimitPerIndex: 2 });
+    const [first] = reconcile(s, 0, ids).start;
+    exit(s, first!, 1, S);
+    expect(reconcile(s, S, ids)).toMatchObject({ start: [], wakeAt: 11 * S });
+    expect(reconcile(s, 11 * S, ids).start.map((p) => p.index)).toEqual([0]);
+  });
+
+  test('podReplacementPolicy Failed: a terminating pod holds its index until it has stopped', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ completions: 1, completionMode: 'Indexed', podFailurePolicy: { rules: [] } });
+    const [pod] = reconcile(s, 0, ids).start;
+    applySpecPatch(s, { suspend: true });
+    reconcile(s, S, ids);
+    applySpecPatch(s, { suspend: false });
+    expect(reconcile(s, 2 * S, ids).start).toEqual([]);
+    exit(s, pod!, 143, 3 * S);
+    expect(reconcile(s, 3 * S, ids).start.map((p) => p.index)).toEqual([0]);
+  });
+
+  test('a patch removes an optional field with null', async () => {
+    const { applySpecPatch } = await import('../../src/controller/job-controller.js');
+    const s = state({ activeDeadlineSeconds: 5 });
+    applySpecPatch(s, { activeDeadlineSeconds: null });
+    expect(s.job.spec.activeDeadlineSeconds).toBeUndefined();
+  });
+});
