@@ -6,6 +6,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../src/process-alive.js';
 
 interface ProcessRecord {
   pid: number;
@@ -23,14 +24,6 @@ async function startTicks(pid: number): Promise<string | null> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class ProcessRegistry {
   constructor(readonly dir: string) {}
@@ -57,7 +50,7 @@ export class ProcessRegistry {
     for (const file of files.filter((f) => f.endsWith('.json'))) {
       const path = join(this.dir, file);
       const record = JSON.parse(await readFile(path, 'utf8').catch(() => 'null')) as ProcessRecord | null;
-      if (!record || (record.workerPid !== process.pid && alive(record.workerPid))) continue;
+      if (!record || (record.workerPid !== process.pid && processAlive(record.workerPid))) continue;
       if (record.startTicks !== null && (await startTicks(record.pid)) === record.startTicks) {
         try {
           process.kill(-record.pid, 'SIGKILL');

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './process-alive.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface OnceStore {
@@ -23,14 +24,6 @@ interface LockOwner {
   pid: number;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function readJson(path: string): Promise<unknown> {
   try {
