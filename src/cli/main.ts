@@ -4,6 +4,7 @@ import { JobClient, type JobClientOptions } from '../client.js';
 import { NotFoundError } from '../errors.js';
 import { provisionTemporalCli, provisionTestServer } from '../provision/index.js';
 import type { Job } from '../types.js';
+import { describeJob } from './describe.js';
 import { printError } from './errors.js';
 import { jobRows, podRows, renderObjects } from './format.js';
 import { loadHandlers } from './load-handlers.js';
@@ -191,6 +192,19 @@ program
       }
       process.stderr.write(`error: the server doesn't have a resource type "${resource}"\n`);
       return 1;
+    }),
+  );
+
+program
+  .command('describe')
+  .description("show a Job in kubectl's describe layout, with its events")
+  .argument('<resource>', 'job, or job/NAME')
+  .argument('[name]')
+  .action(
+    withClient(async (jobs, resource: string, name: string | undefined) => {
+      const target = name ?? resource.replace(/^jobs?(\.batch)?\//, '');
+      const [job, events] = await Promise.all([jobs.get(target), jobs.events(target)]);
+      process.stdout.write(`${describeJob(job, events, Date.now())}\n`);
     }),
   );
 

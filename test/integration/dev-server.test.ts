@@ -151,6 +151,11 @@ describe('the kjob CLI', () => {
     const json = JSON.parse((await kjob('get', 'job', 'hello', '-o', 'json')).stdout);
     expect(json).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'hello' }, status: { succeeded: 1 } });
     expect((await kjob('logs', 'job/hello')).stdout).toBe('hello from kjob\n');
+    const described = (await kjob('describe', 'job', 'hello')).stdout;
+    expect(described).toMatch(/^Name:\s+hello\nNamespace:\s+default\n/);
+    expect(described).toMatch(/\nParallelism:\s+1\nCompletions:\s+1\nCompletion Mode:\s+NonIndexed\n/);
+    expect(described).toMatch(/\nPods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed\n/);
+    expect(described).toMatch(/\nEvents:\n  Type\s+Reason\s+Age\s+From\s+Message\n  ----\s+------\s+---\s+----\s+-------\n  Normal\s+SuccessfulCreate\s+\d+s\s+job-controller\s+Created pod: hello-[a-z0-9]{5}\n  Normal\s+Completed\s+\d+s\s+job-controller\s+Job completed/);
     const pods = await kjob('get', 'pods', '-l', 'job-name=hello');
     expect(pods.stdout).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\nhello-[a-z0-9]{5}\s+0\/1\s+Completed\s+0\s+\d+s\n$/);
     expect(await kjob('delete', 'job', 'hello')).toMatchObject({ code: 0, stdout: 'job.batch "hello" deleted\n' });
