@@ -133,18 +133,20 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
   const startRun = (pod: PodRecord) => {
     const scope = new CancellationScope();
     runs.set(pod.name, scope);
+    // The current Job (patches may have changed its mutable fields since the workflow started).
+    const current = state.job;
     const input = {
       workflowId: workflowInfo().workflowId,
-      job,
+      job: current,
       podName: pod.name,
       podUid: pod.uid,
       index: pod.index,
       restartCount: pod.restartCount,
-      ...podDeadlineFor(job, pod, Date.now()),
-      labels: podLabels(job, pod.index),
-      annotations: podAnnotations(job, pod),
-      hostname: podHostname(job, pod),
-      ...podKeys(job, pod),
+      ...podDeadlineFor(current, pod, Date.now()),
+      labels: podLabels(current, pod.index),
+      annotations: podAnnotations(current, pod),
+      hostname: podHostname(current, pod),
+      ...podKeys(current, pod),
     };
     scope
       .run(() => runPod(input))
