@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { MAX_TIMER_MS } from './handler-container.js';
 import type { LogTail } from './log-tail.js';
+import { signalProcessGroup } from './process-group.js';
 
 export interface ContainerExit {
   exitCode: number;
@@ -17,21 +18,14 @@ export interface CommandRun {
   log: LogTail;
   signal: AbortSignal;
   gracePeriodMs: number;
+  /** A program in the group that SIGTERM must spare (the sandbox, which would die at once and cut the grace period). */
+  spareOnTerm?: string;
   /** Told of the process group once it exists and once it is gone (for the orphan reaper). */
   onSpawn?: (pid: number) => void;
   onExit?: (pid: number) => void;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    // The process leads its own group (detached), so children it started are signalled too.
-    process.kill(-pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, onSpawn, onExit }: CommandRun): Promise<ContainerExit> {
+export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOnTerm, onSpawn, onExit }: CommandRun): Promise<ContainerExit> {
   const [file, ...args] = argv;
   return new Promise((resolve) => {
     const child = spawn(file as string, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -41,8 +35,8 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, onSpawn
     child.stderr.on('data', (d: Buffer) => log.write(d));
     const onAbort = () => {
       if (child.pid === undefined) return;
-      killGroup(child.pid, 'SIGTERM');
-      killTimer = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), Math.min(gracePeriodMs, MAX_TIMER_MS));
+      void signalProcessGroup(child.pid, 'SIGTERM', spareOnTerm);
+      killTimer = setTimeout(() => child.pid !== undefined && void signalProcessGroup(child.pid, 'SIGKILL'), Math.min(gracePeriodMs, MAX_TIMER_MS));
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -75,7 +69,7 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, onSpawn
     // The container ends with its main process: what it left running is killed (as a container runtime
     // stops the container), and its output is read until the pipes close or for a moment more.
     child.on('exit', (code, sig) => {
-      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) void signalProcessGroup(child.pid, 'SIGKILL');
       setTimeout(() => finish(code, sig), 2000).unref();
     });
     child.on('close', finish);

@@ -11,11 +11,16 @@ import type { PodHandlers } from '../src/handlers.js';
 import { handlerNameOf } from '../src/manifest/handler-image.js';
 import type { OnceStore } from '../src/once-store.js';
 import type { Container, ContainerLog } from '../src/types.js';
+import { parseQuantity } from '../src/manifest/quantity.js';
+import type { FieldRefSource } from '../src/manifest/field-refs.js';
 import { runCommand, type ContainerExit } from './command-container.js';
 import { containerEnv, expandReferences } from './container-env.js';
 import { MAX_TIMER_MS, podLogger, runHandler } from './handler-container.js';
 import { LogTail } from './log-tail.js';
+import { containerMounts, preparePodVolumes, VolumeSetupError, type PodVolume } from './pod-volumes.js';
 import type { ProcessRegistry } from './process-registry.js';
+import type { CgroupDriver, ContainerLimits } from './resource-limits.js';
+import { commandExistsInSandbox, CONTAINER_PATH, sandboxArgs, type Sandbox } from './sandbox.js';
 
 export interface PodRuntime {
   handlers: PodHandlers;
@@ -32,6 +37,10 @@ export interface PodRuntime {
   podPath: string;
   /** Where command pods' process groups are recorded, so a later worker can kill what a dead one left. */
   processes?: ProcessRegistry;
+  /** The command pods' sandbox, or why this host has none (then pods with volume mounts cannot start). */
+  sandbox: Sandbox | { unavailable: string };
+  /** cgroups for resources.limits; without them limits are not enforced (the worker said so at start). */
+  cgroups?: CgroupDriver;
 }
 
 const HEARTBEAT_INTERVAL_MS = 1000;
@@ -40,6 +49,9 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
   const ctx = Context.current();
   const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
   const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
+  // Volumes belong to the pod, not the run: an emptyDir outlives an in-place restart (restartPolicy OnFailure).
+  const podDir = join(runtime.scratchRoot, input.podName);
+  let keepVolumes = false;
   const results: ContainerResult[] = [];
   const logs: ContainerLog[] = [];
   // The pod's own activeDeadlineSeconds ends it like a termination, and marks it DeadlineExceeded.
@@ -51,7 +63,24 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
     ctx.heartbeat();
     await mkdir(scratchDir, { recursive: true });
     const podSpec = input.job.spec.template.spec;
-    const run = (container: Container, init: boolean) => runContainer(runtime, input, container, init, scratchDir, stop);
+    const fieldRefs = fieldRefSource(input, runtime.nodeName);
+    let volumes: Map<string, PodVolume>;
+    try {
+      volumes = await preparePodVolumes(podSpec.volumes ?? [], podDir, fieldRefs);
+    } catch (error) {
+      // The kubelet would keep the pod Pending with a FailedMount event; kjob ends the run with the reason.
+      const log = new LogTail(runtime.logTailBytes);
+      const first = podSpec.initContainers?.[0] ?? podSpec.containers[0];
+      const exit = startError(log, error instanceof VolumeSetupError ? error.message : `volume setup failed: ${String(error)}`);
+      return {
+        containers: first ? [{ name: first.name, image: first.image ?? '', init: first !== podSpec.containers[0], ...exit }] : [],
+        logs: first ? [{ container: first.name, ...log.result() }] : [],
+        nodeName: runtime.nodeName,
+        terminated: false,
+      };
+    }
+    const run = (container: Container, init: boolean) =>
+      runContainer(runtime, input, container, init, { scratchDir, volumes, fieldRefs }, stop);
     let initFailed = false;
     for (const container of podSpec.initContainers ?? []) {
       if (stop.aborted) break;
@@ -71,6 +100,8 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
         logs.push(log);
       }
     }
+    keepVolumes =
+      podSpec.restartPolicy === 'OnFailure' && !stop.aborted && results.some((r) => r.exitCode !== 0);
     return {
       containers: results,
       logs,
@@ -81,14 +112,42 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
   } finally {
     clearInterval(heartbeat);
     clearTimeout(podDeadline);
-    // A pod's leftovers must not turn its result into a failure; a directory it made read-only is made writable.
-    await rm(scratchDir, { recursive: true, force: true }).catch(async () => {
-      await chmodTree(scratchDir).catch(() => undefined);
-      await rm(scratchDir, { recursive: true, force: true }).catch((error: unknown) =>
-        Context.current().log.warn('could not remove a pod scratch directory', { dir: scratchDir, error: String(error) }),
-      );
-    });
+    await removeTree(scratchDir);
+    if (!keepVolumes) await removeTree(podDir);
   }
+}
+
+/** A pod's leftovers must not turn its result into a failure; a directory it made read-only is made writable. */
+async function removeTree(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true }).catch(async () => {
+    await chmodTree(dir).catch(() => undefined);
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) =>
+      Context.current().log.warn('could not remove a pod directory', { dir, error: String(error) }),
+    );
+  });
+}
+
+function fieldRefSource(input: PodRunInput, nodeName: string): FieldRefSource {
+  return {
+    podName: input.podName,
+    namespace: input.job.metadata.namespace,
+    podUid: input.podUid,
+    nodeName,
+    hostIP: '127.0.0.1',
+    podIP: '127.0.0.1',
+    labels: input.labels,
+    annotations: input.annotations,
+  };
+}
+
+/** The limits kjob enforces; undefined when the container has none. */
+function limitsOf(container: Container): ContainerLimits | undefined {
+  const limits = container.resources?.limits ?? {};
+  const value = (raw: string | number | undefined) => (raw === undefined ? undefined : typeof raw === 'number' ? raw : parseQuantity(raw));
+  const memoryBytes = value(limits.memory);
+  const cpuCores = value(limits.cpu);
+  if (memoryBytes === undefined && cpuCores === undefined) return undefined;
+  return { ...(memoryBytes !== undefined ? { memoryBytes } : {}), ...(cpuCores !== undefined ? { cpuCores } : {}) };
 }
 
 async function chmodTree(dir: string): Promise<void> {
@@ -113,25 +172,13 @@ async function runContainer(
   input: PodRunInput,
   container: Container,
   init: boolean,
-  scratchDir: string,
+  pod: { scratchDir: string; volumes: ReadonlyMap<string, PodVolume>; fieldRefs: FieldRefSource },
   signal: AbortSignal,
 ): Promise<{ result: ContainerResult; log: ContainerLog }> {
   const log = new LogTail(runtime.logTailBytes);
   const { job } = input;
-  const env = containerEnv(
-    container,
-    {
-      podName: input.podName,
-      namespace: job.metadata.namespace,
-      podUid: input.podUid,
-      nodeName: runtime.nodeName,
-      hostIP: '127.0.0.1',
-      podIP: '127.0.0.1',
-      labels: input.labels,
-      annotations: input.annotations,
-    },
-    input.index,
-  );
+  const { scratchDir } = pod;
+  const env = containerEnv(container, pod.fieldRefs, input.index);
   const args = (container.args ?? []).map((a) => expandReferences(a, env));
   const image = container.image ?? '';
   const handlerName = handlerNameOf(image);
@@ -168,22 +215,64 @@ async function runContainer(
     exit = startError(log, `command pods are disabled on worker ${runtime.nodeName}`);
   } else {
     const command = (container.command ?? []).map((a) => expandReferences(a, env));
-    exit = await runCommand({
-      argv: [...command, ...args],
-      cwd: container.workingDir ?? scratchDir,
-      // A pod sees only its declared env and what Kubernetes sets, never the worker's own environment.
-      env: { PATH: runtime.podPath, HOME: scratchDir, HOSTNAME: input.hostname, ...env },
-      log,
-      signal,
-      gracePeriodMs: job.spec.template.spec.terminationGracePeriodSeconds * 1000,
-      onSpawn: (pid) => void runtime.processes?.record(pid).catch(() => undefined),
-      onExit: (pid) => void runtime.processes?.forget(pid).catch(() => undefined),
-    });
+    exit = await runCommandContainer(runtime, input, container, [...command, ...args], env, pod, log, signal);
   }
   return {
     result: { name: container.name, image, init, ...exit },
     log: { container: container.name, ...log.result() },
   };
+}
+
+async function runCommandContainer(
+  runtime: PodRuntime,
+  input: PodRunInput,
+  container: Container,
+  command: string[],
+  env: Record<string, string>,
+  pod: { scratchDir: string; volumes: ReadonlyMap<string, PodVolume> },
+  log: LogTail,
+  signal: AbortSignal,
+): Promise<ContainerExit> {
+  const { sandbox } = runtime;
+  const mounts = container.volumeMounts ?? [];
+  let argv = command;
+  if ('unavailable' in sandbox) {
+    if (mounts.length > 0) {
+      return startError(log, `volume mounts need the pod sandbox, which worker ${runtime.nodeName} does not have: ${sandbox.unavailable}`);
+    }
+  } else {
+    const sandboxMounts = await containerMounts(mounts, pod.volumes).catch((error: unknown) => error as Error);
+    if (sandboxMounts instanceof Error) return startError(log, sandboxMounts.message);
+    const pathVar = env.PATH ?? CONTAINER_PATH;
+    if (argv[0] === undefined || !commandExistsInSandbox(sandbox, argv[0], sandboxMounts, pathVar)) {
+      return startError(log, `exec: ${JSON.stringify(argv[0] ?? '')}: executable file not found in $PATH`);
+    }
+    argv = [sandbox.bwrap, ...sandboxArgs(sandbox, { argv, hostname: input.hostname, mounts: sandboxMounts, workingDir: container.workingDir })];
+  }
+  const limits = limitsOf(container);
+  const cgroup = limits && runtime.cgroups ? await runtime.cgroups.create(`${input.podName}-${input.restartCount}-${container.name}`, limits) : undefined;
+  try {
+    const sandboxed = !('unavailable' in sandbox);
+    const exit = await runCommand({
+      argv: cgroup ? cgroup.wrap(argv) : argv,
+      cwd: sandboxed ? pod.scratchDir : (container.workingDir ?? pod.scratchDir),
+      // A pod sees only its declared env and what Kubernetes sets, never the worker's own environment.
+      env: sandboxed
+        ? { PATH: CONTAINER_PATH, HOME: '/root', HOSTNAME: input.hostname, ...env }
+        : { PATH: runtime.podPath, HOME: pod.scratchDir, HOSTNAME: input.hostname, ...env },
+      log,
+      signal,
+      gracePeriodMs: input.job.spec.template.spec.terminationGracePeriodSeconds * 1000,
+      ...(sandboxed ? { spareOnTerm: sandbox.bwrap } : {}),
+      onSpawn: (pid) => void runtime.processes?.record(pid).catch(() => undefined),
+      onExit: (pid) => void runtime.processes?.forget(pid).catch(() => undefined),
+    });
+    // The kernel's OOM killer ended a process of the container: the runtime reports the container OOMKilled.
+    if (cgroup && exit.exitCode !== 0 && (await cgroup.oomKilled())) return { exitCode: exit.exitCode, reason: 'OOMKilled' };
+    return exit;
+  } finally {
+    await cgroup?.remove();
+  }
 }
 
 function startError(log: LogTail, message: string): ContainerExit {

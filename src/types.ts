@@ -2,9 +2,9 @@
  * The Kubernetes-shaped objects kjob hands out: a `batch/v1` Job with defaults applied, its JobStatus, and pod
  * records. Plain types with no runtime code, so workflow code can import them.
  */
-import type { CompletionMode, Container, EnvVar } from './manifest/schema.js';
+import type { CompletionMode, Container, EnvVar, Volume } from './manifest/schema.js';
 
-export type { CompletionMode, Container, EnvVar };
+export type { CompletionMode, Container, EnvVar, Volume };
 
 export interface ObjectMeta {
   name: string;
@@ -27,6 +27,7 @@ export interface PodTemplateSpec {
     terminationGracePeriodSeconds: number;
     /** Pod-level deadline, counted from the pod's start (not the Job's). */
     activeDeadlineSeconds?: number;
+    volumes?: Volume[];
   };
 }
 

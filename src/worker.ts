@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, ProcessRegistry } from '../activities/index.js';
+import { detectCgroups } from '../activities/resource-limits.js';
+import { detectSandbox, type SandboxSettings } from '../activities/sandbox.js';
 import { temporalTargetFromEnv } from './connection.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from './controller/protocol.js';
 import type { PodHandlers } from './handlers.js';
@@ -48,6 +50,16 @@ export interface JobWorkerOptions {
   stateDir?: string;
   /** Where `ctx.once` results are committed (default `<stateDir>/once`). */
   onceStore?: OnceStore;
+  /**
+   * The command pods' sandbox (bubblewrap): `auto` (default) uses it where the host allows and says at start
+   * when it cannot; `required` refuses to start without it; `off` runs command pods straight on the host (then
+   * pods with volume mounts cannot start).
+   */
+  podSandbox?: 'auto' | 'required' | 'off';
+  /** The sandboxed pods' network: `none` (default, loopback only) or the worker host's `host` network. */
+  podNetwork?: SandboxSettings['network'];
+  /** More host folders sandboxed pods see read-only, besides /usr, /bin, /lib*, /etc and /opt. */
+  podReadOnlyPaths?: string[];
   /** Root of the pods' scratch directories (default the OS temp dir). */
   scratchRoot?: string;
   /** Passed to the Temporal Worker as is. */
@@ -83,6 +95,22 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
   const processes = new ProcessRegistry(join(stateDir, 'processes'));
   const reaped = await processes.reapOrphans();
   if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
+  const commandPods = options.commandPods ?? true;
+  const sandboxMode = options.podSandbox ?? 'auto';
+  const sandbox =
+    sandboxMode === 'off' || !commandPods
+      ? { unavailable: 'the worker was started with the pod sandbox off' }
+      : await detectSandbox({ network: options.podNetwork ?? 'none', readOnlyPaths: options.podReadOnlyPaths ?? [] });
+  if ('unavailable' in sandbox && commandPods) {
+    if (sandboxMode === 'required') throw new Error(`kjob: the pod sandbox is required but unavailable: ${sandbox.unavailable}`);
+    if (sandboxMode === 'auto') {
+      console.warn(`kjob: command pods run unsandboxed on this host, and pods with volume mounts cannot start: ${sandbox.unavailable}`);
+    }
+  }
+  const cgroupProbe = commandPods ? await detectCgroups(String(process.pid)) : { unavailable: 'command pods are off' };
+  if ('unavailable' in cgroupProbe && commandPods) {
+    console.warn(`kjob: resources.limits are not enforced on this host: ${cgroupProbe.unavailable}`);
+  }
   const activities = createActivities({
     settings,
     runtime: {
@@ -91,7 +119,9 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       processes,
       scratchRoot: options.scratchRoot ?? join(tmpdir(), 'kjob-pods'),
       logTailBytes: options.logTailBytes ?? 16 * 1024,
-      commandPods: options.commandPods ?? true,
+      commandPods,
+      sandbox: 'sandbox' in sandbox ? sandbox.sandbox : sandbox,
+      ...('cgroups' in cgroupProbe ? { cgroups: cgroupProbe.cgroups } : {}),
       nodeName: hostname(),
       podPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
     },

@@ -66,6 +66,7 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
         ...(podSpec.initContainers?.length ? { initContainers: podSpec.initContainers } : {}),
         terminationGracePeriodSeconds: podSpec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
         ...(podSpec.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: podSpec.activeDeadlineSeconds } : {}),
+        ...(podSpec.volumes?.length ? { volumes: podSpec.volumes } : {}),
       },
     },
   };

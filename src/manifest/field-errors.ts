@@ -11,6 +11,7 @@ export const FieldErrorType = {
   TooMany: 'FieldValueTooMany',
   Duplicate: 'FieldValueDuplicate',
   Unknown: 'FieldValueUnknown',
+  NotFound: 'FieldValueNotFound',
   NotSupportedYet: 'FieldValueNotSupportedYet',
 } as const;
 export type FieldErrorType = (typeof FieldErrorType)[keyof typeof FieldErrorType];
@@ -51,6 +52,8 @@ export function formatFieldError(error: FieldError): string {
       return `${field}: Too many: ${renderValue(error.value)}: ${detail}`;
     case FieldErrorType.Duplicate:
       return `${field}: Duplicate value: ${renderValue(error.value)}`;
+    case FieldErrorType.NotFound:
+      return `${field}: Not found: ${renderValue(error.value)}`;
     case FieldErrorType.Unknown:
       return `unknown field ${JSON.stringify(field)}`;
     case FieldErrorType.NotSupportedYet:
@@ -83,6 +86,7 @@ export const fieldError = {
     detail: `must have at most ${max} items`,
   }),
   duplicate: (field: string, value: unknown): FieldError => ({ field, type: FieldErrorType.Duplicate, value, detail: '' }),
+  notFound: (field: string, value: unknown): FieldError => ({ field, type: FieldErrorType.NotFound, value, detail: '' }),
   unknown: (field: string): FieldError => ({ field, type: FieldErrorType.Unknown, detail: '' }),
   notSupportedYet: (field: string, detail = ''): FieldError => ({ field, type: FieldErrorType.NotSupportedYet, detail }),
 };

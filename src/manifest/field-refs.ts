@@ -56,7 +56,19 @@ export function resolveFieldRef(fieldPath: string, pod: FieldRefSource): string 
       return pod.hostIP;
     case 'status.podIP':
       return pod.podIP;
+    case 'metadata.labels':
+      return formatMap(pod.labels);
+    case 'metadata.annotations':
+      return formatMap(pod.annotations);
     default:
       throw new Error(`unsupported fieldRef ${fieldPath}`);
   }
+}
+
+/** fieldpath.FormatMap: `key="value"` lines in key order, as a downwardAPI volume file holds a whole map. */
+function formatMap(map: Record<string, string>): string {
+  return Object.keys(map)
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(map[key])}`)
+    .join('\n');
 }

@@ -36,6 +36,18 @@ export const KUBERNETES_FIELDS: Record<string, readonly string[]> = {
   EnvVar: ['name', 'value', 'valueFrom'],
   EnvVarSource: ['configMapKeyRef', 'fieldRef', 'fileKeyRef', 'resourceFieldRef', 'secretKeyRef'],
   ObjectFieldSelector: ['apiVersion', 'fieldPath'],
+  Volume: [
+    'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir',
+    'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image',
+    'iscsi', 'name', 'nfs', 'persistentVolumeClaim', 'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte',
+    'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume',
+  ],
+  VolumeMount: ['mountPath', 'mountPropagation', 'name', 'readOnly', 'recursiveReadOnly', 'subPath', 'subPathExpr'],
+  EmptyDirVolumeSource: ['medium', 'sizeLimit'],
+  HostPathVolumeSource: ['path', 'type'],
+  DownwardAPIVolumeSource: ['defaultMode', 'items'],
+  DownwardAPIVolumeFile: ['fieldRef', 'mode', 'path', 'resourceFieldRef'],
+  ResourceRequirements: ['claims', 'limits', 'requests'],
 };
 
 /** Which Kubernetes object sits at a path inside a Job manifest (`['spec','template','spec','containers',0]` → Container). */
@@ -61,6 +73,20 @@ export function objectKindAt(path: readonly (string | number)[]): string | undef
       return 'EnvVarSource';
     case 'fieldRef':
       return 'ObjectFieldSelector';
+    case 'volumes':
+      return 'Volume';
+    case 'volumeMounts':
+      return 'VolumeMount';
+    case 'emptyDir':
+      return 'EmptyDirVolumeSource';
+    case 'hostPath':
+      return 'HostPathVolumeSource';
+    case 'downwardAPI':
+      return 'DownwardAPIVolumeSource';
+    case 'items':
+      return 'DownwardAPIVolumeFile';
+    case 'resources':
+      return 'ResourceRequirements';
     default:
       return undefined;
   }

@@ -52,6 +52,44 @@ export const EnvVarSchema = z.strictObject({
 });
 export type EnvVar = z.infer<typeof EnvVarSchema>;
 
+export const VolumeMountSchema = z.strictObject({
+  name: str(),
+  mountPath: str(),
+  readOnly: z.boolean({ error: 'must be a boolean' }).optional(),
+  subPath: str().optional(),
+});
+export type VolumeMount = z.infer<typeof VolumeMountSchema>;
+
+const quantity = () => z.union([str(), z.number()], { error: 'must be a quantity' });
+export const ResourceRequirementsSchema = z.strictObject({
+  /** memory and cpu limits are enforced for command pods where the host has cgroups; the rest is informational. */
+  limits: z.record(z.string(), quantity(), { error: 'must be a map of quantities' }).optional(),
+  requests: z.record(z.string(), quantity(), { error: 'must be a map of quantities' }).optional(),
+});
+export type ResourceRequirements = z.infer<typeof ResourceRequirementsSchema>;
+
+export const DownwardAPIVolumeFileSchema = z.strictObject({
+  path: str(),
+  fieldRef: ObjectFieldSelectorSchema.optional(),
+  mode: int32().optional(),
+});
+
+export const VolumeSchema = z.strictObject({
+  name: str(),
+  /** A folder of the pod run, shared by its containers and removed with it. */
+  emptyDir: z.strictObject({ medium: str().optional(), sizeLimit: quantity().optional() }).optional(),
+  /** A folder of the worker host, bound into the sandbox. */
+  hostPath: z.strictObject({ path: str(), type: str().optional() }).optional(),
+  /** Files holding the pod's own metadata. */
+  downwardAPI: z
+    .strictObject({
+      items: z.array(DownwardAPIVolumeFileSchema, { error: 'must be a list' }).optional(),
+      defaultMode: int32().optional(),
+    })
+    .optional(),
+});
+export type Volume = z.infer<typeof VolumeSchema>;
+
 export const ContainerSchema = z.strictObject({
   name: str(),
   /** Informational for command pods; `kjob.dev/handler/<name>` selects a TypeScript handler (see README). */
@@ -62,6 +100,8 @@ export const ContainerSchema = z.strictObject({
   args: z.array(str(), { error: 'must be a list of strings' }).optional(),
   env: z.array(EnvVarSchema, { error: 'must be a list' }).optional(),
   workingDir: str().optional(),
+  volumeMounts: z.array(VolumeMountSchema, { error: 'must be a list' }).optional(),
+  resources: ResourceRequirementsSchema.optional(),
 });
 export type Container = z.infer<typeof ContainerSchema>;
 
@@ -73,6 +113,7 @@ export const PodSpecSchema = z.strictObject({
   terminationGracePeriodSeconds: int64().optional(),
   /** Pod-level deadline: the pod fails with reason DeadlineExceeded after this long on its node. */
   activeDeadlineSeconds: int64().optional(),
+  volumes: z.array(VolumeSchema, { error: 'must be a list' }).optional(),
 });
 export type PodSpec = z.infer<typeof PodSpecSchema>;
 

@@ -5,9 +5,10 @@
  */
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
-import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
+import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS } from './field-refs.js';
 import { handlerNameOf } from './handler-image.js';
 import { validateJobPolicies } from './validate-policies.js';
+import { objectFieldSelectorErrors, validateResources, validateVolumeMounts, validateVolumes } from './validate-volumes.js';
 import { KUBERNETES_FIELDS, objectKindAt } from './known-fields.js';
 import {
   dns1123LabelErrors,
@@ -69,14 +70,14 @@ export function schemaIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], r
   return errors;
 }
 
-/** Pointers to the issues that track each feature, so a refusal says when to expect it. */
-const PLANNED: Record<string, string> = {
-  'spec.template.spec.volumes': 'planned: emptyDir and hostPath volumes',
+/** What kjob offers instead, by the object the refused field sits in, so a refusal says what does work. */
+const ALTERNATIVES: Record<string, string> = {
+  'spec.template.spec.volumes': 'kjob supports emptyDir, hostPath and downwardAPI volumes',
 };
 
 function notSupportedYet(field: string): FieldError {
-  const generic = field.replace(/\[\d+\]/g, '');
-  return fieldError.notSupportedYet(field, PLANNED[generic] ?? '');
+  const parent = field.replace(/\[\d+\]/g, '').split('.').slice(0, -1).join('.');
+  return fieldError.notSupportedYet(field, ALTERNATIVES[parent] ?? '');
 }
 
 /** All Kubernetes rule violations in one Job manifest (types already checked by the schema are skipped). */
@@ -224,10 +225,16 @@ function validatePodSpec(podSpec: Obj): FieldError[] {
   if (containers.length === 0 && (podSpec.containers === undefined || Array.isArray(podSpec.containers))) {
     errors.push(fieldError.required(`${base}.containers`));
   }
+  const volumes = validateVolumes(podSpec.volumes, `${base}.volumes`);
+  errors.push(...volumes.errors);
   const seen = new Set<string>();
   const checkList = (list: unknown[], key: 'containers' | 'initContainers') =>
     list.forEach((container, i) => {
-      if (isObj(container)) errors.push(...validateContainer(container, `${base}.${key}[${i}]`, seen));
+      if (!isObj(container)) return;
+      const field = `${base}.${key}[${i}]`;
+      errors.push(...validateContainer(container, field, seen));
+      errors.push(...validateVolumeMounts(container.volumeMounts, `${field}.volumeMounts`, volumes.names));
+      errors.push(...validateResources(container.resources, `${field}.resources`));
     });
   checkList(initContainers, 'initContainers');
   checkList(containers, 'containers');
@@ -283,26 +290,20 @@ function validateEnvVar(envVar: Obj, field: string): FieldError[] {
   }
   const fieldRef = valueFrom.fieldRef;
   if (isObj(fieldRef)) {
-    const refField = `${field}.valueFrom.fieldRef`;
-    if (fieldRef.apiVersion !== undefined && fieldRef.apiVersion !== 'v1') {
-      errors.push(fieldError.notSupported(`${refField}.apiVersion`, fieldRef.apiVersion, ['v1']));
-    }
-    const path = fieldRef.fieldPath;
-    if (path === '' ) errors.push(fieldError.required(`${refField}.fieldPath`));
-    else if (isStr(path)) {
-      const subscripted = SUBSCRIPTED_FIELD_PATH.exec(path);
-      if (subscripted) {
-        // Kubernetes checks the key (annotation keys lower-cased) and reports it on the fieldRef itself.
-        const key = subscripted[1] === 'annotations' ? (subscripted[2] ?? '').toLowerCase() : (subscripted[2] ?? '');
-        for (const detail of qualifiedNameErrors(key)) errors.push(fieldError.invalid(refField, key, detail));
-      } else if (!KNOWN_POD_FIELD_LABELS.includes(path)) {
-        errors.push(fieldError.invalid(`${refField}.fieldPath`, path, `error converting fieldPath: field label not supported: ${path}`));
-      } else if (!(KUBERNETES_ENV_FIELD_PATHS as readonly string[]).includes(path)) {
-        errors.push(fieldError.notSupported(`${refField}.fieldPath`, path, [...KUBERNETES_ENV_FIELD_PATHS].sort()));
-      } else if (!KJOB_ENV_FIELD_PATHS.includes(path)) {
-        errors.push(fieldError.notSupportedYet(`${refField}.fieldPath`, `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`));
-      }
-    }
+    errors.push(
+      ...objectFieldSelectorErrors(fieldRef, `${field}.valueFrom.fieldRef`, (path, pathField) => {
+        if (!KNOWN_POD_FIELD_LABELS.includes(path)) {
+          return [fieldError.invalid(pathField, path, `error converting fieldPath: field label not supported: ${path}`)];
+        }
+        if (!(KUBERNETES_ENV_FIELD_PATHS as readonly string[]).includes(path)) {
+          return [fieldError.notSupported(pathField, path, [...KUBERNETES_ENV_FIELD_PATHS].sort())];
+        }
+        if (!KJOB_ENV_FIELD_PATHS.includes(path)) {
+          return [fieldError.notSupportedYet(pathField, `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`)];
+        }
+        return [];
+      }),
+    );
   }
   return errors;
 }

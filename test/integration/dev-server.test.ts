@@ -81,6 +81,39 @@ describe('the docs’ pi example', () => {
   });
 });
 
+describe('the docs’ podFailurePolicy and successPolicy examples, run together', () => {
+  test('failjob: the first exit code 42 fails the Job; job-success: the outcome Kubernetes’ sync order gives', async () => {
+    // Started together so that the 30 s sleeps of the failjob pods overlap the rest.
+    await jobs.create(readFileSync(join(root, 'examples', 'job-pod-failure-policy-failjob.yaml'), 'utf8'));
+    await jobs.create(readFileSync(join(root, 'examples', 'job-success-policy.yaml'), 'utf8'));
+
+    const success = await jobs.wait('job-success', { timeoutMs: 120_000 });
+    // The docs expect SuccessCriteriaMet, then Complete with reason SuccessPolicy. That relies on Kubernetes
+    // starting the ten pods one after another, so index 2 succeeds before seven others have failed. kjob starts
+    // them within milliseconds; when more than backoffLimit (6) failures are counted in the same sync as the
+    // success, Kubernetes' sync order (backoff limit before success policy) fails the Job, and so does kjob.
+    const failed = success.status?.failed ?? 0;
+    if (failed > 6) {
+      expect(conditions(success)).toEqual(['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded']);
+    } else {
+      expect(conditions(success)).toEqual(['SuccessCriteriaMet=True:SuccessPolicy', 'Complete=True:SuccessPolicy']);
+      expect(success.status?.conditions?.[1]?.message).toBe('Matched rules at index 0');
+      expect(success.status).toMatchObject({ succeeded: 1, completedIndexes: '2' });
+    }
+
+    const failjob = await jobs.wait('job-pod-failure-policy-failjob', { timeoutMs: 120_000 });
+    expect(conditions(failjob)).toEqual(['FailureTarget=True:PodFailurePolicy', 'Failed=True:PodFailurePolicy']);
+    expect(failjob.status?.conditions?.[1]?.message).toMatch(
+      /^Container main for pod default\/job-pod-failure-policy-failjob-[a-z0-9]{5} failed with exit code 42 matching FailJob rule at index 0$/,
+    );
+    // Both pods of the first wave (parallelism 2) ran their 30 s and failed; no second wave was started.
+    expect(failjob.status).toMatchObject({ failed: 2 });
+    expect(await jobs.pods('job-pod-failure-policy-failjob')).toHaveLength(2);
+    const [log] = await jobs.logs('job-pod-failure-policy-failjob');
+    expect(log!.text).toBe("Hello world! I'm going to exit with 42 to simulate a software bug.\n");
+  });
+});
+
 describe('the docs’ podFailurePolicy example', () => {
   // On the time-skipping test server this race (a pod fails a FailJob rule while the others exit at the same
   // moment, so kjob cancels activities that have just completed) makes the server reject the workflow task

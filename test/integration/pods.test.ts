@@ -42,13 +42,24 @@ describe('command pods', () => {
         template: {
           spec: {
             restartPolicy: 'Never',
-            initContainers: [{ name: 'prepare', image: 'busybox', command: ['sh', '-c', 'echo "prepared $JOB_COMPLETION_INDEX" > from-init'] }],
+            // The init container hands its file to the main one through an emptyDir, as in Kubernetes.
+            volumes: [{ name: 'work', emptyDir: {} }],
+            initContainers: [
+              {
+                name: 'prepare',
+                image: 'busybox',
+                command: ['sh', '-c', 'echo "prepared $JOB_COMPLETION_INDEX" > from-init'],
+                workingDir: '/work',
+                volumeMounts: [{ name: 'work', mountPath: '/work' }],
+              },
+            ],
             containers: [
               {
                 name: 'main',
                 image: 'busybox',
                 command: ['sh', '-c'],
-                args: ['echo "idx=$JOB_COMPLETION_INDEX host=$HOSTNAME ann=$FROM_ANNOTATION pod=$POD greeting=$GREETING arg=$(NAME) $(cat from-init)"; echo "secret=${KJOB_TEST_SECRET:-none}"'],
+                args: ['echo "idx=$JOB_COMPLETION_INDEX host=$HOSTNAME ann=$FROM_ANNOTATION pod=$POD greeting=$GREETING arg=$(NAME) $(cat /work/from-init)"; echo "secret=${KJOB_TEST_SECRET:-none}"'],
+                volumeMounts: [{ name: 'work', mountPath: '/work' }],
                 env: [
                   { name: 'FROM_ANNOTATION', valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-completion-index']" } } },
                   { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },

@@ -138,10 +138,10 @@ describe('validation messages in Kubernetes form', () => {
   test('fields Kubernetes has but kjob does not act on are refused, unknown fields too', () => {
     const input = job({ suspend: true, managedBy: 'example.com/x', bogus: 1 });
     // suspend is supported; managedBy is not yet.
-    (input.spec.template.spec as Record<string, unknown>).volumes = [];
+    (input.spec.template.spec as Record<string, unknown>).volumes = [{ name: 'cfg', configMap: { name: 'x' } }];
     expect(violations(input).sort()).toEqual([
       'spec.managedBy: Forbidden: not supported yet by kjob',
-      'spec.template.spec.volumes: Forbidden: not supported yet by kjob (planned: emptyDir and hostPath volumes)',
+      'spec.template.spec.volumes[0].configMap: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)',
       'unknown field "spec.bogus"',
     ]);
   });
@@ -270,5 +270,98 @@ describe('validation of the failure and success policies (pkg/apis/batch/validat
     expect(violations(indexed({ successPolicy: { rules: [] } }))).toEqual([
       'spec.successPolicy.rules: Required value: at least one rules must be specified when the successPolicy is specified',
     ]);
+  });
+});
+
+describe('volumes, volume mounts and resources (pkg/apis/core/validation)', () => {
+  const withPod = (podSpec: Record<string, unknown>, containerExtra: Record<string, unknown> = {}) =>
+    job({ template: { spec: { restartPolicy: 'Never', containers: [{ ...container, ...containerExtra }], ...podSpec } } });
+
+  test('the three volume kinds kjob provides are accepted and kept', () => {
+    const input = withPod(
+      {
+        volumes: [
+          { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
+          { name: 'shared', hostPath: { path: '/srv/shared', type: 'DirectoryOrCreate' } },
+          { name: 'meta', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+      },
+      {
+        volumeMounts: [
+          { name: 'scratch', mountPath: '/scratch' },
+          { name: 'shared', mountPath: '/shared', subPath: 'a/b', readOnly: true },
+          { name: 'meta', mountPath: '/etc/podinfo' },
+        ],
+        resources: { limits: { memory: '128Mi', cpu: '500m' }, requests: { memory: '64Mi', cpu: 0.25 } },
+      },
+    );
+    expect(violations(input)).toEqual([]);
+    expect(materialize(input).spec.template.spec.volumes).toHaveLength(3);
+  });
+
+  test('every volume rule is reported at once, in apimachinery’s words', () => {
+    const found = violations(
+      withPod(
+        {
+          volumes: [
+            { name: 'Bad_Name', emptyDir: {} },
+            { name: 'dup', emptyDir: {} },
+            { name: 'dup', emptyDir: {} },
+            { name: 'none' },
+            { name: 'two', emptyDir: {}, hostPath: { path: '/x' } },
+            { name: 'hp', hostPath: { path: '/a/../etc', type: 'Folder' } },
+            { name: 'dw', downwardAPI: { defaultMode: 512, items: [{ path: '/abs', fieldRef: { fieldPath: 'spec.nodeName' } }, { path: '../up', fieldRef: { fieldPath: "metadata.labels['a b']" } }] } },
+            { name: 'cm', configMap: { name: 'x' } },
+          ],
+        },
+        {
+          volumeMounts: [
+            { name: 'missing', mountPath: '/m' },
+            { name: 'dup', mountPath: '/m' },
+            { name: 'dup', mountPath: '/n', subPath: '../escape' },
+          ],
+          resources: { limits: { memory: '1Gx', cpu: '1', gpu: '1' }, requests: { cpu: '2', memory: '-1' } },
+        },
+      ),
+    );
+    const base = 'spec.template.spec';
+    expect(found).toEqual(
+      expect.arrayContaining([
+        `${base}.volumes[0].name: Invalid value: "Bad_Name": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+        `${base}.volumes[2].name: Duplicate value: "dup"`,
+        `${base}.volumes[3]: Required value: must specify a volume type`,
+        `${base}.volumes[4].hostPath: Forbidden: may not specify more than 1 volume type`,
+        `${base}.volumes[5].hostPath.path: Invalid value: "/a/../etc": must not contain '..'`,
+        `${base}.volumes[5].hostPath.type: Unsupported value: "Folder": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"`,
+        `${base}.volumes[6].downwardAPI.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both inclusive`,
+        `${base}.volumes[6].downwardAPI.items[0].path: Invalid value: "/abs": must be a relative path`,
+        `${base}.volumes[6].downwardAPI.items[0].fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"`,
+        `${base}.volumes[6].downwardAPI.items[1].path: Invalid value: "../up": must not contain '..'`,
+        `${base}.volumes[6].downwardAPI.items[1].path: Invalid value: "../up": must not start with '..'`,
+        `${base}.volumes[7].configMap: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)`,
+        `${base}.containers[0].volumeMounts[0].name: Not found: "missing"`,
+        `${base}.containers[0].volumeMounts[1].mountPath: Invalid value: "/m": must be unique`,
+        `${base}.containers[0].volumeMounts[2].subPath: Invalid value: "../escape": must not contain '..'`,
+        `${base}.containers[0].resources.limits[memory]: Invalid value: "1Gx": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
+        `${base}.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified`,
+        `${base}.containers[0].resources.requests[memory]: Invalid value: "-1": must be greater than or equal to 0`,
+        `${base}.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1`,
+      ]),
+    );
+    // The first "dup" is valid, so mounts may use it; a label key is checked and reported on the fieldRef.
+    expect(found.some((v) => v.includes('volumeMounts[1].name'))).toBe(false);
+    expect(found).toContainEqual(expect.stringMatching(/^spec\.template\.spec\.volumes\[6\]\.downwardAPI\.items\[1\]\.fieldRef: Invalid value: "a b": name part must consist/));
+    expect(found).toHaveLength(20);
+  });
+
+  test('quantities parse as apimachinery reads them', async () => {
+    const { parseQuantity } = await import('../../src/manifest/quantity.js');
+    expect(parseQuantity('128Mi')).toBe(128 * 2 ** 20);
+    expect(parseQuantity('1G')).toBe(1e9);
+    expect(parseQuantity('500m')).toBe(0.5);
+    expect(parseQuantity('1e3')).toBe(1000);
+    expect(parseQuantity('2')).toBe(2);
+    expect(parseQuantity('1Gx')).toBeUndefined();
+    expect(parseQuantity('..5')).toBeUndefined();
   });
 });

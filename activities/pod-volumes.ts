@@ -1,0 +1,98 @@
+/**
+ * A pod's volumes on the worker host, as the kubelet sets them up before the containers start: emptyDir
+ * folders shared by the pod's containers, hostPath folders checked against their type, and downwardAPI files.
+ */
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { resolveFieldRef, type FieldRefSource } from '../src/manifest/field-refs.js';
+import type { Volume, VolumeMount } from '../src/manifest/schema.js';
+import type { SandboxMount } from './sandbox.js';
+
+export interface PodVolume {
+  hostPath: string;
+  readOnly: boolean;
+}
+
+/** A volume that could not be set up: the pod cannot start, as Kubernetes reports a FailedMount. */
+export class VolumeSetupError extends Error {}
+
+const DOWNWARD_API_DEFAULT_MODE = 0o644;
+
+/** Sets up each volume under `podDir` (emptyDir, downwardAPI) or on the host (hostPath). */
+export async function preparePodVolumes(volumes: readonly Volume[], podDir: string, pod: FieldRefSource): Promise<Map<string, PodVolume>> {
+  const prepared = new Map<string, PodVolume>();
+  for (const volume of volumes) {
+    const own = join(podDir, 'volumes', volume.name);
+    if (volume.emptyDir) {
+      await mkdir(own, { recursive: true, mode: 0o777 });
+      await chmod(own, 0o777);
+      prepared.set(volume.name, { hostPath: own, readOnly: false });
+    } else if (volume.hostPath) {
+      await checkHostPath(volume.name, volume.hostPath.path, volume.hostPath.type ?? '');
+      prepared.set(volume.name, { hostPath: volume.hostPath.path, readOnly: false });
+    } else if (volume.downwardAPI) {
+      await mkdir(own, { recursive: true });
+      for (const item of volume.downwardAPI.items ?? []) {
+        const file = join(own, item.path);
+        await mkdir(dirname(file), { recursive: true });
+        await writeFile(file, item.fieldRef ? resolveFieldRef(item.fieldRef.fieldPath, pod) : '');
+        await chmod(file, item.mode ?? volume.downwardAPI.defaultMode ?? DOWNWARD_API_DEFAULT_MODE);
+      }
+      // Kubernetes mounts downwardAPI volumes read-only.
+      prepared.set(volume.name, { hostPath: own, readOnly: true });
+    }
+  }
+  return prepared;
+}
+
+/** The kubelet's hostPath type checks (pkg/volume/hostpath); an empty type checks nothing and makes a folder. */
+async function checkHostPath(name: string, path: string, type: string): Promise<void> {
+  const info = await stat(path).catch(() => undefined);
+  const fail = (what: string) => {
+    throw new VolumeSetupError(`MountVolume.SetUp failed for volume "${name}" : hostPath type check failed: ${path} ${what}`);
+  };
+  switch (type) {
+    case 'DirectoryOrCreate':
+      if (!info) await mkdir(path, { recursive: true, mode: 0o755 });
+      else if (!info.isDirectory()) fail('is not a directory');
+      return;
+    case 'Directory':
+      if (!info?.isDirectory()) fail('is not a directory');
+      return;
+    case 'FileOrCreate':
+      if (!info) await writeFile(path, '', { mode: 0o644 });
+      else if (!info.isFile()) fail('is not a file');
+      return;
+    case 'File':
+      if (!info?.isFile()) fail('is not a file');
+      return;
+    case 'Socket':
+      if (!info?.isSocket()) fail('is not a socket file');
+      return;
+    case 'CharDevice':
+      if (!info?.isCharacterDevice()) fail('is not a character device');
+      return;
+    case 'BlockDevice':
+      if (!info?.isBlockDevice()) fail('is not a block device');
+      return;
+    default:
+      // As a container runtime does for an unchecked hostPath that is missing.
+      if (!info) await mkdir(path, { recursive: true, mode: 0o755 });
+  }
+}
+
+/** Where a container's volume mounts come from on the host; a missing subPath is made as a folder, as the kubelet does. */
+export async function containerMounts(mounts: readonly VolumeMount[], volumes: ReadonlyMap<string, PodVolume>): Promise<SandboxMount[]> {
+  const result: SandboxMount[] = [];
+  for (const mount of mounts) {
+    const volume = volumes.get(mount.name);
+    if (!volume) throw new VolumeSetupError(`volume ${JSON.stringify(mount.name)} is not set up`);
+    let source = volume.hostPath;
+    if (mount.subPath) {
+      source = join(source, mount.subPath);
+      if (!(await stat(source).catch(() => undefined))) await mkdir(source, { recursive: true });
+    }
+    result.push({ source, target: mount.mountPath, readOnly: volume.readOnly || mount.readOnly === true });
+  }
+  return result;
+}

@@ -1,0 +1,108 @@
+/**
+ * The command pods' sandbox: bubblewrap with private mount, pid, IPC, UTS and (by default) network namespaces,
+ * a tmpfs root holding the host's system folders read-only, and the pod's volumes bound at their mountPaths.
+ * It stands in for a container: a pod sees the host's programs but not its files, processes or network.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/** The host folders a pod sees read-only: the programs and libraries that stand in for its image. */
+const SYSTEM_FOLDERS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc', '/opt'];
+
+/** The PATH of a typical Linux image, since the pod sees the host's system folders as its image. */
+export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export interface SandboxSettings {
+  /** `none`: the pod has only its own loopback, as the issue's isolation asks; `host`: the worker's network. */
+  network: 'none' | 'host';
+  /** More host folders the pods see read-only (a language runtime installed outside the system folders). */
+  readOnlyPaths: string[];
+}
+
+export interface Sandbox extends SandboxSettings {
+  /** The bubblewrap executable, resolved (its processes are spared SIGTERM). */
+  bwrap: string;
+}
+
+export interface SandboxMount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface SandboxedCommand {
+  argv: string[];
+  hostname: string;
+  mounts: SandboxMount[];
+  workingDir?: string;
+}
+
+export type SandboxProbe = { sandbox: Sandbox } | { unavailable: string };
+
+/** Whether this host can sandbox pods: bubblewrap is installed and may create the namespaces. */
+export async function detectSandbox(settings: SandboxSettings): Promise<SandboxProbe> {
+  let bwrap: string;
+  try {
+    const { stdout } = await execFileAsync('sh', ['-c', 'command -v bwrap']);
+    bwrap = realpathSync(stdout.trim());
+  } catch {
+    return { unavailable: 'bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap' };
+  }
+  const sandbox: Sandbox = { ...settings, bwrap };
+  try {
+    await execFileAsync(bwrap, sandboxArgs(sandbox, { argv: ['true'], hostname: 'kjob-probe', mounts: [] }), { timeout: 10_000 });
+    return { sandbox };
+  } catch (error) {
+    const stderr = (error as { stderr?: string }).stderr?.trim();
+    return { unavailable: `bubblewrap cannot create the sandbox here: ${stderr || String(error)}` };
+  }
+}
+
+/** bubblewrap's arguments to run a container's command in the sandbox. */
+export function sandboxArgs(sandbox: Sandbox, command: SandboxedCommand): string[] {
+  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', command.hostname];
+  if (sandbox.network === 'none') args.push('--unshare-net');
+  args.push('--tmpfs', '/');
+  for (const folder of [...SYSTEM_FOLDERS, ...sandbox.readOnlyPaths]) {
+    if (!existsSync(folder)) continue;
+    // A merged-/usr host has /bin -> usr/bin: the pod gets the same link, not a second copy of the folder.
+    if (lstatSync(folder).isSymbolicLink() && SYSTEM_FOLDERS.includes(folder)) args.push('--symlink', readlinkSync(folder), folder);
+    else args.push('--ro-bind', folder, folder);
+  }
+  args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/root');
+  for (const mount of command.mounts) args.push(mount.readOnly ? '--ro-bind' : '--bind', mount.source, absolute(mount.target));
+  const workingDir = absolute(command.workingDir ?? '/');
+  if (workingDir !== '/') args.push('--dir', workingDir);
+  args.push('--chdir', workingDir, '--', ...command.argv);
+  return args;
+}
+
+/**
+ * Whether the sandbox will find the command, checked on the host beforehand: bubblewrap reports a failed exec
+ * only as exit code 1, and a container runtime reports it as a start error (exit code 128).
+ */
+export function commandExistsInSandbox(sandbox: Sandbox, command: string, mounts: readonly SandboxMount[], pathVar: string): boolean {
+  const visible = [...SYSTEM_FOLDERS, ...sandbox.readOnlyPaths].map(absolute);
+  const under = (path: string, root: string) => path === root || path.startsWith(`${root.replace(/\/$/, '')}/`);
+  if (command.includes('/') && !command.startsWith('/')) return true; // relative to the working directory: let it run
+  const candidates = command.startsWith('/') ? [command] : pathVar.split(':').filter(Boolean).map((dir) => `${absolute(dir)}/${command}`);
+  return candidates.some((path) => {
+    // The innermost mount holding the path decides where it is on the host.
+    const mount = [...mounts].reverse().find((m) => under(path, absolute(m.target)));
+    if (!mount && !visible.some((root) => under(path, root))) return false;
+    const hostPath = mount ? `${mount.source}${path.slice(absolute(mount.target).replace(/\/$/, '').length)}` : path;
+    try {
+      return statSync(hostPath).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The runtime treats a relative mountPath or workingDir as relative to the container's root. */
+function absolute(path: string): string {
+  return path.startsWith('/') ? path : `/${path}`;
+}
