@@ -57,6 +57,9 @@ export interface JobRef {
   namespace?: string;
 }
 
+/** Kubernetes' deletion propagation; kubectl's `--cascade=background|foreground|orphan`. */
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
 export interface ApplyResult {
   job: Job;
   /** As kubectl apply reports: created, configured (mutable fields changed) or unchanged. */
@@ -334,7 +337,14 @@ export class JobClient {
    * Deletes a Job: its pods are terminated (SIGTERM, then SIGKILL after the grace period) and its records
    * removed, so the name can be used again.
    */
-  async delete(name: string, ref: JobRef = {}): Promise<void> {
+  async delete(name: string, options: JobRef & { propagationPolicy?: PropagationPolicy } = {}): Promise<void> {
+    const policy = options.propagationPolicy ?? 'Background';
+    if (policy === 'Orphan') {
+      throw new UnsupportedChangeError(
+        `jobs.batch ${JSON.stringify(name)}: propagationPolicy Orphan is not supported by kjob: a Job's pods are activities of its workflow and cannot outlive it`,
+      );
+    }
+    const ref: JobRef = options.namespace !== undefined ? { namespace: options.namespace } : {};
     const client = await this.client();
     const handle = await this.handle(name, ref);
     let running: boolean;
@@ -344,7 +354,9 @@ export class JobClient {
       if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
       throw error;
     }
-    if (running) {
+    // Foreground: the pods are terminated (SIGTERM, grace period) before the Job goes. Background: the Job goes
+    // at once (the server terminates its workflow) and the pods notice on their next heartbeat and are stopped.
+    if (running && policy === 'Foreground') {
       await handle.cancel();
       await this.result(handle).catch(() => undefined);
     }

@@ -53,12 +53,28 @@ const workerOptions = (cmd: Command) =>
     .option('--handlers <module>', 'JavaScript module exporting TypeScript-handler pods (`export const handlers = {...}`)')
     .option('--no-command-pods', 'refuse containers that run commands on this host')
     .option('--backoff-cap <seconds>', 'cap of the pod-recreation backoff (Kubernetes docs: 360; its code: 600)', '360')
-    .option('--heartbeat-timeout <seconds>', 'seconds of silence after which a pod is lost with its worker', '10');
+    .option('--heartbeat-timeout <seconds>', 'seconds of silence after which a pod is lost with its worker', '10')
+    .addOption(new Option('--pod-sandbox <mode>', 'run command pods in bubblewrap').choices(['auto', 'required', 'off']).default('auto'))
+    .addOption(new Option('--pod-network <network>', "sandboxed pods' network").choices(['none', 'host']).default('none'))
+    .option('--pod-read-only-path <path...>', 'more host folders sandboxed pods see read-only');
 
-async function toWorkerOptions(opts: { handlers?: string; commandPods: boolean; backoffCap: string; heartbeatTimeout: string }) {
+interface WorkerFlags {
+  handlers?: string;
+  commandPods: boolean;
+  backoffCap: string;
+  heartbeatTimeout: string;
+  podSandbox: 'auto' | 'required' | 'off';
+  podNetwork: 'none' | 'host';
+  podReadOnlyPath?: string[];
+}
+
+async function toWorkerOptions(opts: WorkerFlags) {
   return {
     handlers: await loadHandlers(opts.handlers),
     commandPods: opts.commandPods,
+    podSandbox: opts.podSandbox,
+    podNetwork: opts.podNetwork,
+    podReadOnlyPaths: opts.podReadOnlyPath ?? [],
     podBackoffCapSeconds: Number(opts.backoffCap),
     podHeartbeatTimeoutSeconds: Number(opts.heartbeatTimeout),
     taskQueue: program.opts<GlobalOptions>().taskQueue,
@@ -284,8 +300,14 @@ program
   .argument('[resource]', 'job')
   .argument('[names...]')
   .option('-f, --filename <path>', 'delete the Jobs a manifest names')
+  .addOption(
+    new Option('--cascade <strategy>', 'background: the Job goes at once, its pods stop after; foreground: pods stop first; orphan: not supported')
+      .choices(['background', 'foreground', 'orphan'])
+      .default('background'),
+  )
   .action(
-    withClient(async (jobs, resource: string | undefined, names: string[], opts: { filename?: string }) => {
+    withClient(async (jobs, resource: string | undefined, names: string[], opts: { filename?: string; cascade: string }) => {
+      const propagationPolicy = ({ background: 'Background', foreground: 'Foreground', orphan: 'Orphan' } as const)[opts.cascade as 'background'];
       let targets = names;
       if (opts.filename) {
         const { readDocuments } = await import('../manifest/parse.js');
@@ -294,7 +316,7 @@ program
       let code = 0;
       for (const name of targets) {
         try {
-          await jobs.delete(name);
+          await jobs.delete(name, { propagationPolicy });
           process.stdout.write(`job.batch "${name}" deleted\n`);
         } catch (error) {
           code = printError(error);

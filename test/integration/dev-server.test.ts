@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { JobClient } from '../../src/client.js';
-import { NotFoundError } from '../../src/errors.js';
+import { NotFoundError, UnsupportedChangeError } from '../../src/errors.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
 import { quietTemporalRuntime } from '../../src/runtime-logging.js';
 import { createJobWorker } from '../../src/worker.js';
@@ -24,6 +24,8 @@ let worker: Worker;
 let running: Promise<void>;
 let jobs: JobClient;
 let release: () => void = () => undefined;
+/** Pods of the `hold` handler that saw their AbortSignal fire (terminated). */
+const aborted: string[] = [];
 
 beforeAll(async () => {
   quietTemporalRuntime();
@@ -35,7 +37,14 @@ beforeAll(async () => {
       hold: async (ctx) => {
         await new Promise<void>((resolve) => {
           release = resolve;
-          ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+          ctx.signal.addEventListener(
+            'abort',
+            () => {
+              aborted.push(ctx.podName);
+              resolve();
+            },
+            { once: true },
+          );
         });
         return ctx.signal.aborted ? 143 : 0;
       },
@@ -151,7 +160,7 @@ describe('ttlSecondsAfterFinished', () => {
 });
 
 describe('JobClient on the dev server', () => {
-  test('list finds Jobs through visibility; delete terminates pods and frees the name', async () => {
+  test('list finds Jobs through visibility; delete terminates pods (foreground, background) and frees the name', async () => {
     await jobs.create(jobManifest('held', {}, handlerContainer('hold')));
     let listed: string[] = [];
     for (let i = 0; i < 50 && !listed.includes('held'); i++) {
@@ -159,8 +168,26 @@ describe('JobClient on the dev server', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(listed).toEqual(expect.arrayContaining(['held', 'pi']));
-    await jobs.delete('held');
+    const [heldPod] = await jobs.pods('held');
+    // Foreground: the pod has been terminated by the time the Job is gone.
+    await jobs.delete('held', { propagationPolicy: 'Foreground' });
+    expect(aborted).toContain(heldPod!.metadata.name);
     await expect(jobs.get('held')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(jobs.delete('held')).rejects.toBeInstanceOf(NotFoundError);
+
+    // Background (kubectl's default): the Job goes at once; its pod notices on a heartbeat and is terminated.
+    await jobs.create(jobManifest('held-bg', {}, handlerContainer('hold')));
+    let bgPod: string | undefined;
+    for (let i = 0; i < 100 && !bgPod; i++) {
+      bgPod = (await jobs.pods('held-bg')).find((p) => p.status.phase === 'Running')?.metadata.name;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await expect(jobs.delete('held-bg', { propagationPolicy: 'Orphan' })).rejects.toBeInstanceOf(UnsupportedChangeError);
+    await jobs.delete('held-bg');
+    await expect(jobs.get('held-bg')).rejects.toBeInstanceOf(NotFoundError);
+    for (let i = 0; i < 100 && !aborted.includes(bgPod!); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(aborted).toContain(bgPod);
+
     await jobs.create(jobManifest('held', {}, handlerContainer('hello')));
     expect((await jobs.wait('held')).status).toMatchObject({ succeeded: 1 });
   });

@@ -5,7 +5,7 @@
  * processes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -20,7 +20,7 @@ const dir = mkdtempSync(join(tmpdir(), 'kjob-once-'));
 const effectsFile = join(dir, 'effects.txt');
 const taskQueue = `once-${Date.now()}`;
 
-function startWorker(hang: boolean): Promise<ChildProcess> {
+function startWorker(hang: boolean, sandbox: 'auto' | 'required' | 'off' = 'off'): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'once-worker.mjs')], {
     env: {
       ...process.env,
@@ -30,6 +30,7 @@ function startWorker(hang: boolean): Promise<ChildProcess> {
       KJOB_STATE_DIR: join(dir, 'state'),
       KJOB_EFFECTS_FILE: effectsFile,
       KJOB_HANG_AFTER_EFFECT: hang ? '1' : '0',
+      KJOB_POD_SANDBOX: sandbox,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -68,7 +69,8 @@ const processAlive = (pid: number) => {
 };
 
 test('a worker killed after the effect: the replacement pod finds the committed effect and the Job completes', async () => {
-  const first = await startWorker(true);
+  // Unsandboxed, so the orphan's pid is a host pid and the reaper's work shows (sandboxed pods die with the worker).
+  const first = await startWorker(true, 'off');
   await jobs.create(jobManifest('once', { completions: 2, parallelism: 2, completionMode: 'Indexed' }, handlerContainer('effect')));
   // A command pod of the same worker: its process must not outlive the worker for long.
   const pidFile = join(dir, 'orphan.pid');
@@ -102,4 +104,32 @@ test('a worker killed after the effect: the replacement pod finds the committed 
   }
   // The effects were done by the first pods; their replacements for the same indexes did not repeat them.
   expect(effects.sort()).toEqual(lost.map((p) => p.metadata.name).sort());
+});
+
+/** Host pids of processes whose command line is exactly `argv`. */
+function pidsRunning(argv: string[]): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/cmdline`, 'utf8') === `${argv.join('\0')}\0`;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+test('a sandboxed command pod dies with its worker at once, before any other worker starts', async () => {
+  // Only this worker may take the pod: the earlier test's workers leave the task queue first.
+  for (const earlier of workers) earlier.kill('SIGKILL');
+  const worker = await startWorker(false, 'required');
+  // A sleep of a length no other process on the host has, to find the pod's process by its command line.
+  const argv = ['sleep', String(100_000 + Math.floor(Math.random() * 900_000))];
+  await jobs.create(jobManifest('sandboxed', {}, { image: 'busybox', command: argv }));
+  await until(() => pidsRunning(argv).length === 1, 60_000);
+  const [pid] = pidsRunning(argv);
+  worker.kill('SIGKILL');
+  // bubblewrap runs with --die-with-parent: the kernel ends the sandbox, and every process in it, with the worker.
+  await until(() => !processAlive(pid!), 3_000);
 });
