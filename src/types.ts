@@ -3,6 +3,7 @@
  * records. Plain types with no runtime code, so workflow code can import them.
  */
 import type { CompletionMode, Container, EnvVar, Volume } from './manifest/schema.js';
+import type { JOB_CONTROLLER_NAME } from './manifest/defaults.js';
 
 export type { CompletionMode, Container, EnvVar, Volume };
 
@@ -63,6 +64,8 @@ export interface JobSpec {
   ttlSecondsAfterFinished?: number;
   /** Failed when a podFailurePolicy is set, TerminatingOrFailed otherwise. */
   podReplacementPolicy: 'TerminatingOrFailed' | 'Failed';
+  /** Only Kubernetes' own Job controller, which kjob is, may manage a kjob Job. */
+  managedBy?: typeof JOB_CONTROLLER_NAME;
   template: PodTemplateSpec;
 }
 

@@ -5,6 +5,9 @@
 import type { Job, JobSpec, PodFailurePolicyAction } from '../types.js';
 import type { JobManifest } from './schema.js';
 
+
+/** spec.managedBy of Jobs that Kubernetes' built-in Job controller reconciles; kjob is that controller. */
+export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_BACKOFF_LIMIT = 6;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
@@ -57,6 +60,7 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
       : {}),
     ...(spec.successPolicy ? { successPolicy: spec.successPolicy } : {}),
     ...(spec.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished } : {}),
+    ...(spec.managedBy === JOB_CONTROLLER_NAME ? { managedBy: JOB_CONTROLLER_NAME } : {}),
     podReplacementPolicy: (spec.podReplacementPolicy ?? (spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed')) as JobSpec['podReplacementPolicy'],
     template: {
       ...(template.metadata ? { metadata: { labels: template.metadata.labels, annotations: template.metadata.annotations } } : {}),

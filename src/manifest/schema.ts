@@ -172,6 +172,7 @@ export const JobSpecSchema = z.strictObject({
   backoffLimitPerIndex: int32().optional(),
   maxFailedIndexes: int32().optional(),
   podReplacementPolicy: str().optional(),
+  managedBy: str().optional(),
   ttlSecondsAfterFinished: int32().optional(),
   template: PodTemplateSpecSchema.optional(),
 });

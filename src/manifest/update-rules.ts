@@ -17,7 +17,7 @@ export const MUTABLE_SPEC_FIELDS = [
   'podReplacementPolicy',
 ] as const satisfies readonly (keyof JobSpecPatch)[];
 
-const IMMUTABLE_SPEC_FIELDS = ['completionMode', 'backoffLimitPerIndex', 'podFailurePolicy', 'successPolicy', 'template'] as const;
+const IMMUTABLE_SPEC_FIELDS = ['completionMode', 'backoffLimitPerIndex', 'podFailurePolicy', 'successPolicy', 'managedBy', 'template'] as const;
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS } from './field-refs.js';
+import { JOB_CONTROLLER_NAME } from './defaults.js';
 import { handlerNameOf } from './handler-image.js';
 import { validateJobPolicies } from './validate-policies.js';
 import { objectFieldSelectorErrors, validateResources, validateVolumeMounts, validateVolumes } from './validate-volumes.js';
@@ -27,6 +28,7 @@ const KNOWN_POD_FIELD_LABELS: readonly string[] = [...KUBERNETES_ENV_FIELD_PATHS
 
 /** Kubernetes' caps for Indexed Jobs (pkg/apis/batch/validation). */
 export const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
+const MAX_MANAGED_BY_LENGTH = 63;
 
 export function formatPath(path: Path): string {
   let out = '';
@@ -154,6 +156,8 @@ function validateJobSpec(spec: Obj, metadata: Obj): FieldError[] {
   nonNegative('activeDeadlineSeconds');
   nonNegative('ttlSecondsAfterFinished');
 
+  errors.push(...validateManagedBy(spec.managedBy));
+
   const mode = spec.completionMode;
   if (mode !== undefined && mode !== 'NonIndexed' && mode !== 'Indexed') {
     errors.push(fieldError.notSupported('spec.completionMode', mode, ['NonIndexed', 'Indexed']));
@@ -201,6 +205,29 @@ function validateJobSpec(spec: Obj, metadata: Obj): FieldError[] {
   const podSpec = isObj(template.spec) ? template.spec : {};
   errors.push(...validatePodSpec(podSpec));
   errors.push(...validateJobPolicies(spec, podSpec));
+  return errors;
+}
+
+/** Kubernetes' managedBy rules (a domain-prefixed path of at most 63 characters); kjob runs only its own Jobs. */
+function validateManagedBy(managedBy: unknown): FieldError[] {
+  if (!isStr(managedBy)) return [];
+  const field = 'spec.managedBy';
+  const errors: FieldError[] = [];
+  const slash = managedBy.indexOf('/');
+  if (slash <= 0 || slash === managedBy.length - 1) {
+    errors.push(fieldError.invalid(field, managedBy, 'must be a domain-prefixed path (such as "acme.io/foo")'));
+  } else {
+    for (const detail of dns1123SubdomainErrors(managedBy.slice(0, slash))) errors.push(fieldError.invalid(field, managedBy, detail));
+  }
+  if (managedBy.length > MAX_MANAGED_BY_LENGTH) errors.push(fieldError.tooLong(field, managedBy, MAX_MANAGED_BY_LENGTH));
+  if (errors.length === 0 && managedBy !== JOB_CONTROLLER_NAME) {
+    errors.push(
+      fieldError.notSupportedYet(
+        field,
+        `kjob is the Job controller and runs only Jobs managed by ${JOB_CONTROLLER_NAME}; a Job for another controller would never run`,
+      ),
+    );
+  }
   return errors;
 }
 

@@ -137,10 +137,10 @@ describe('validation messages in Kubernetes form', () => {
   });
   test('fields Kubernetes has but kjob does not act on are refused, unknown fields too', () => {
     const input = job({ suspend: true, managedBy: 'example.com/x', bogus: 1 });
-    // suspend is supported; managedBy is not yet.
+    // suspend is supported; managedBy only names kjob itself (Kubernetes' Job controller).
     (input.spec.template.spec as Record<string, unknown>).volumes = [{ name: 'cfg', configMap: { name: 'x' } }];
     expect(violations(input).sort()).toEqual([
-      'spec.managedBy: Forbidden: not supported yet by kjob',
+      'spec.managedBy: Forbidden: not supported yet by kjob (kjob is the Job controller and runs only Jobs managed by kubernetes.io/job-controller; a Job for another controller would never run)',
       'spec.template.spec.volumes[0].configMap: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)',
       'unknown field "spec.bogus"',
     ]);
@@ -363,5 +363,18 @@ describe('volumes, volume mounts and resources (pkg/apis/core/validation)', () =
     expect(parseQuantity('2')).toBe(2);
     expect(parseQuantity('1Gx')).toBeUndefined();
     expect(parseQuantity('..5')).toBeUndefined();
+  });
+});
+
+describe('spec.managedBy', () => {
+  test('Kubernetes’ own Job controller is kjob; other managers and malformed values are refused', () => {
+    expect(violations(job({ managedBy: 'kubernetes.io/job-controller' }))).toEqual([]);
+    expect(materialize(job({ managedBy: 'kubernetes.io/job-controller' })).spec.managedBy).toBe('kubernetes.io/job-controller');
+    expect(violations(job({ managedBy: 'no-slash' }))).toEqual([
+      'spec.managedBy: Invalid value: "no-slash": must be a domain-prefixed path (such as "acme.io/foo")',
+    ]);
+    expect(violations(job({ managedBy: `example.com/${'x'.repeat(60)}` }))).toEqual([
+      'spec.managedBy: Too long: may not be more than 63 bytes',
+    ]);
   });
 });
