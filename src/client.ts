@@ -12,7 +12,10 @@ import {
   type ConnectionOptions,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { WorkflowIdReusePolicy } from '@temporalio/common';
+import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
+import { stringify } from 'yaml';
+import { jobStaticSummary } from './controller/ui-text.js';
+import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from './search-attributes.js';
 import { temporalTargetFromEnv } from './connection.js';
 import { mergeSpecPatch, rfc3339, type JobSpecPatch } from './controller/job-controller.js';
 import {
@@ -85,6 +88,7 @@ export function isFinished(job: Job): boolean {
 export class JobClient {
   private clientPromise: Promise<Client> | undefined;
   private resultQueue: Promise<unknown> = Promise.resolve();
+  private searchAttributesPromise: Promise<boolean> | undefined;
   readonly taskQueue: string;
   readonly namespace: string;
 
@@ -108,6 +112,24 @@ export class JobClient {
   async close(): Promise<void> {
     if (this.options.client || !this.clientPromise) return;
     await (await this.clientPromise).connection.close();
+  }
+
+  /**
+   * Whether the Temporal namespace has kjob's search attributes (the dev server registers them; a real cluster
+   * once, see README). Jobs are created with them only then: starting a workflow with unregistered attributes fails.
+   */
+  searchAttributesRegistered(): Promise<boolean> {
+    this.searchAttributesPromise ??= (async () => {
+      const client = await this.client();
+      try {
+        const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace: client.options.namespace });
+        return SEARCH_ATTRIBUTE_DEFINITIONS.every(({ name }) => Object.hasOwn(customAttributes ?? {}, name));
+      } catch {
+        // A server without the operator API (the time-skipping test server) has none.
+        return false;
+      }
+    })();
+    return this.searchAttributesPromise;
   }
 
   /** A workflow's result, awaited one at a time when `serializeResults` is set. */
@@ -199,6 +221,9 @@ export class JobClient {
         args: [input],
         // A closed Job keeps its name until it is deleted, as a finished Kubernetes Job does.
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: jobStaticSummary(job),
+        staticDetails: `\`\`\`yaml\n${stringify(job)}\`\`\``,
+        ...((await this.searchAttributesRegistered()) ? { typedSearchAttributes: initialSearchAttributes(job) } : {}),
       });
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
@@ -377,6 +402,17 @@ export class JobClient {
     }
     throw new WaitTimeoutError(name, 'deletion');
   }
+}
+
+/** The search attributes a Job starts with; the workflow keeps KjobPhase current. */
+function initialSearchAttributes(job: Job): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTE_KEYS.name, value: job.metadata.name },
+    { key: SEARCH_ATTRIBUTE_KEYS.namespace, value: job.metadata.namespace },
+    { key: SEARCH_ATTRIBUTE_KEYS.phase, value: job.spec.suspend ? 'Suspended' : 'Running' },
+    { key: SEARCH_ATTRIBUTE_KEYS.completionMode, value: job.spec.completionMode },
+    { key: SEARCH_ATTRIBUTE_KEYS.labels, value: labelEntries(job.metadata.labels) },
+  ];
 }
 
 /** Whether a manifest asks for what an existing Job already is (apply's no-op check). */

@@ -12,13 +12,16 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   ParentClosePolicy,
+  setCurrentDetails,
   setHandler,
   sleep,
   startChild,
   TimeoutFailure,
+  upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +29,7 @@ import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import {
   applySpecPatch,
+  deadlineAt,
   newControllerState,
   onPodExited,
   onPodStarted,
@@ -52,6 +56,9 @@ import {
   type PodRunResult,
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
+import { jobStatusColumn } from '../src/controller/job-phase.js';
+import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller/ui-text.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
 import { kjobJobTtl } from './ttl.js';
 
@@ -96,14 +103,15 @@ function podDeadlineFor(job: Job, pod: PodRecord, now: number): { podDeadlineMs?
 
 export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowResult> {
   const settings = await controllerSettings();
-  const { runPod } = proxyActivities<Activities>({
+  const podActivityOptions = {
     startToCloseTimeout: POD_RUN_TIMEOUT,
     heartbeatTimeout: `${settings.podHeartbeatTimeoutSeconds} seconds`,
     // A pod is never retried by Temporal: a failed pod is replaced (Never) or restarted (OnFailure) by the
     // controller, which counts it first, as Kubernetes does.
     retry: { maximumAttempts: 1 },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
+  };
+  const { runPod } = proxyActivities<Activities>(podActivityOptions);
   const state = newControllerState(job, settings);
   const events: PodEvent[] = [];
   const runs = new Map<string, CancellationScope>();
@@ -149,7 +157,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       ...podKeys(current, pod),
     };
     scope
-      .run(() => runPod(input))
+      .run(() => runPod.executeWithOptions({ ...podActivityOptions, summary: podRunSummary(pod) }, [input]))
       .then(
         (result: PodRunResult) => events.push({ kind: 'exited', podName: pod.name, outcome: { kind: 'exited', result } }),
         (error: unknown) => events.push({ kind: 'exited', podName: pod.name, outcome: outcomeOfFailure(error) }),
@@ -167,13 +175,29 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
   const wakeAt = (at: number) => {
     for (const pending of pendingWakes) if (pending <= at) return;
     pendingWakes.add(at);
-    sleep(Math.max(at - Date.now(), 1)).then(
+    sleep(Math.max(at - Date.now(), 1), { summary: wakeSummary(at, deadlineAt(state)) }).then(
       () => {
         pendingWakes.delete(at);
         woken = true;
       },
       () => undefined,
     );
+  };
+
+  /**
+   * The Job as the Web UI shows it: the live status as current details, and kubectl's STATUS word as the
+   * KjobPhase search attribute when the client registered kjob's attributes (the workflow started with them).
+   */
+  const searchable = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.name) !== undefined;
+  let publishedPhase = searchable ? workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.phase) : undefined;
+  const publishStatus = (nextWake: number | null) => {
+    const job = renderJob(state);
+    setCurrentDetails(jobCurrentDetails(job, nextWake));
+    const phase = jobStatusColumn(job);
+    if (searchable && phase !== publishedPhase && patched('kjob-phase-search-attribute')) {
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.phase, value: phase }]);
+      publishedPhase = phase;
+    }
   };
 
   try {
@@ -185,6 +209,7 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
       const actions = reconcile(state, Date.now(), ids);
       actions.start.forEach(startRun);
       for (const pod of actions.terminate) runs.get(pod.name)?.cancel();
+      publishStatus(actions.wakeAt);
       if (state.finished) break;
       if (actions.wakeAt !== null) wakeAt(actions.wakeAt);
       await condition(() => events.length > 0 || woken);

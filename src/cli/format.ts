@@ -1,7 +1,10 @@
 /** kubectl's ways of printing: tables without borders, human durations, the STATUS column of Jobs. */
 import Table from 'cli-table3';
 import { stringify } from 'yaml';
+import { completionsColumn, jobStatusColumn } from '../controller/job-phase.js';
 import type { Job, Pod } from '../types.js';
+
+export { completionsColumn, jobStatusColumn };
 
 /** A kubectl-style table: upper-case headers, columns separated by three spaces, no borders. */
 export function renderTable(head: string[], rows: string[][]): string {
@@ -36,23 +39,6 @@ export function humanDuration(ms: number): string {
   const years = Math.floor(hours / 24 / 365);
   if (hours < 24 * 365 * 8) return `${years}y${Math.floor(hours / 24) % 365}d`;
   return `${years}y`;
-}
-
-const hasCondition = (job: Job, type: string) => (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
-
-/** The STATUS column of `kubectl get jobs`. */
-export function jobStatusColumn(job: Job): string {
-  for (const type of ['Complete', 'Failed', 'Suspended', 'FailureTarget', 'SuccessCriteriaMet']) {
-    if (hasCondition(job, type)) return type;
-  }
-  return 'Running';
-}
-
-export function completionsColumn(job: Job): string {
-  const succeeded = job.status?.succeeded ?? 0;
-  const { completions, parallelism } = job.spec;
-  if (completions !== null) return `${succeeded}/${completions}`;
-  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
 }
 
 export function durationColumn(job: Job, now: number): string {

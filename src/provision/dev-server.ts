@@ -3,6 +3,7 @@
  * process and waited for until it answers. kjob starts it itself (rather than through the SDK's 5 s window)
  * so `kjob dev` can keep it running, choose its file and ports, and register search attributes.
  */
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../search-attributes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
@@ -46,6 +47,11 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** kjob's search attributes, registered when the dev server starts (a real cluster registers them once; README). */
+function searchAttributeArgs(): string[] {
+  return SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]);
+}
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await provisionTemporalCli(options);
   const namespace = options.namespace ?? 'default';
@@ -56,7 +62,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
-  args.push(...(options.extraArgs ?? []));
+  args.push(...searchAttributeArgs(), ...(options.extraArgs ?? []));
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -111,7 +117,7 @@ async function startWithSdkDownload(
         ...(options.dbFile ? { dbFilename: options.dbFile } : {}),
         ui: options.uiPort !== undefined,
         ...(options.uiPort !== undefined ? { uiPort: options.uiPort } : {}),
-        extraArgs: options.extraArgs ?? [],
+        extraArgs: [...searchAttributeArgs(), ...(options.extraArgs ?? [])],
       },
     });
     return {

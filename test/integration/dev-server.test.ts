@@ -193,6 +193,46 @@ describe('JobClient on the dev server', () => {
   });
 });
 
+describe('what the Temporal Web UI reads', () => {
+  test('search attributes find Jobs by phase and namespace; summaries on the workflow, its pods and timers', async () => {
+    expect(await jobs.searchAttributesRegistered()).toBe(true);
+    await jobs.create(jobManifest('ui-fails', { backoffLimit: 1, completions: 2, completionMode: 'Indexed' }, { image: 'busybox', command: ['false'] }));
+    await jobs.wait('ui-fails');
+    const client = await jobs.client();
+    const find = async (query: string) => {
+      const ids: string[] = [];
+      for await (const execution of client.workflow.list({ query })) ids.push(execution.workflowId);
+      return ids;
+    };
+    // Visibility is eventually consistent: poll briefly.
+    let failed: string[] = [];
+    for (let i = 0; i < 50 && !failed.includes('kjob/default/ui-fails'); i++) {
+      failed = await find(`KjobPhase = "Failed" AND KjobNamespace = "default"`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(failed).toContain('kjob/default/ui-fails');
+    expect(await find(`KjobName = "ui-fails" AND KjobCompletionMode = "Indexed"`)).toEqual(['kjob/default/ui-fails']);
+    expect(await find(`KjobPhase = "Running" AND KjobName = "ui-fails"`)).toEqual([]);
+
+    const handle = client.workflow.getHandle('kjob/default/ui-fails');
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe('Job default/ui-fails: Indexed, 2 completions, parallelism 1');
+    expect(await description.staticDetails()).toMatch(/^```yaml\n[\s\S]*name: ui-fails/);
+    const history = await handle.fetchHistory();
+    const summaries = await Promise.all(
+      (history.events ?? [])
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runPod' || e.timerStartedEventAttributes)
+        .map(async (e) => (e.userMetadata?.summary ? String(await client.options.loadedDataConverter.payloadConverter.fromPayload(e.userMetadata.summary)) : '')),
+    );
+    expect(summaries).toContainEqual(expect.stringMatching(/^pod ui-fails-0-[a-z0-9]{5} · index 0 · attempt 0$/));
+    expect(summaries).toContainEqual(expect.stringMatching(/^backoff: next pod start at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/));
+    // The UI's "current details" come from the SDK's built-in metadata query.
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/^\*\*Failed\*\* · completions 0\/2 · active 0 · ready 0 · failed 2/);
+    expect(metadata.currentDetails).toContain('Condition: Failed (BackoffLimitExceeded): Job has reached the specified backoff limit');
+  });
+});
+
 describe('the kjob CLI', () => {
   test('create, get, wait, logs, delete with kubectl’s output and exit codes', async () => {
     const file = join(dir, 'hello.yaml');

@@ -1,0 +1,43 @@
+/**
+ * What the Temporal Web UI shows of a Job: the workflow's static summary and details (set at start), its
+ * current details (the live status), and a one-line summary on each pod activity and each timer. Pure, so the
+ * workflow and the client share it and tests can read it.
+ */
+import type { Job, JobStatus } from '../types.js';
+import { completionsColumn, jobStatusColumn } from './job-phase.js';
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** The workflow's one-line summary: what `kubectl get job` would say of it at creation. */
+export function jobStaticSummary(job: Job): string {
+  const { spec } = job;
+  const completions = spec.completions === null ? 'work queue' : `${spec.completions} completions`;
+  return `Job ${job.metadata.namespace}/${job.metadata.name}: ${spec.completionMode}, ${completions}, parallelism ${spec.parallelism}`;
+}
+
+/** The summary on a pod's activity: which pod, which index, which run of it. */
+export function podRunSummary(pod: { name: string; index: number | null; restartCount: number }): string {
+  return `pod ${pod.name}${pod.index === null ? '' : ` · index ${pod.index}`} · attempt ${pod.restartCount}`;
+}
+
+/** The summary on a wake-up timer: the deadline, or the backoff that holds the next pod. */
+export function wakeSummary(at: number, deadline: number | null): string {
+  return deadline !== null && at >= deadline ? `activeDeadlineSeconds: the Job's deadline at ${iso(at)}` : `backoff: next pod start at ${iso(at)}`;
+}
+
+/** The workflow's current details (Markdown): the live JobStatus as `kubectl describe job` sums it up. */
+export function jobCurrentDetails(job: Job, nextWake: number | null): string {
+  const status: Partial<JobStatus> = job.status ?? {};
+  const lines = [
+    `**${jobStatusColumn(job)}** · completions ${completionsColumn(job)} · active ${status.active ?? 0} · ` +
+      `ready ${status.ready ?? 0} · failed ${status.failed ?? 0}${status.terminating ? ` · terminating ${status.terminating}` : ''}`,
+  ];
+  if (job.spec.completionMode === 'Indexed') {
+    lines.push(`Completed indexes: ${status.completedIndexes || '<none>'}`);
+    if (status.failedIndexes !== undefined) lines.push(`Failed indexes: ${status.failedIndexes || '<none>'}`);
+  }
+  if (nextWake !== null) lines.push(`Next retry: ${iso(nextWake)}`);
+  const last = status.conditions?.[status.conditions.length - 1];
+  if (last) lines.push(`Condition: ${last.type} (${last.reason ?? ''})${last.message ? `: ${last.message}` : ''}`);
+  return lines.join('\n\n');
+}
