@@ -22,6 +22,17 @@ export class LogTail {
     this.size = keep.length;
   }
 
+  /** Bytes written so far, kept or not. */
+  get totalBytes(): number {
+    return this.size + this.dropped;
+  }
+
+  /** The last `maxBytes` written, for a live view; the kept tail is not changed. */
+  peek(maxBytes: number): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - maxBytes)).toString('utf8');
+  }
+
   result(): { text: string; truncatedBytes: number } {
     this.trim();
     return { text: Buffer.concat(this.chunks).toString('utf8'), truncatedBytes: this.dropped };

@@ -6,7 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SIGNAL_POD_STARTED, type ContainerResult, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/controller/protocol.js';
+import { SIGNAL_POD_STARTED, type ContainerResult, type PodHeartbeatDetails, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/controller/protocol.js';
 import type { PodHandlers } from '../src/handlers.js';
 import { handlerNameOf } from '../src/manifest/handler-image.js';
 import type { OnceStore } from '../src/once-store.js';
@@ -44,10 +44,18 @@ export interface PodRuntime {
 }
 
 const HEARTBEAT_INTERVAL_MS = 1000;
+/** Log bytes per running container a heartbeat carries for `kjob logs -f`. */
+const LIVE_LOG_BYTES = 4096;
 
 export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<PodRunResult> {
   const ctx = Context.current();
-  const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  const live = new Map<string, LogTail>();
+  const liveDetails = (): PodHeartbeatDetails => ({
+    pod: input.podName,
+    restartCount: input.restartCount,
+    logs: [...live].map(([container, log]) => ({ container, totalBytes: log.totalBytes, tail: log.peek(LIVE_LOG_BYTES) })),
+  });
+  const heartbeat = setInterval(() => ctx.heartbeat(liveDetails()), HEARTBEAT_INTERVAL_MS);
   const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
   // Volumes belong to the pod, not the run: an emptyDir outlives an in-place restart (restartPolicy OnFailure).
   const podDir = join(runtime.scratchRoot, input.podName);
@@ -79,8 +87,15 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
         terminated: false,
       };
     }
-    const run = (container: Container, init: boolean) =>
-      runContainer(runtime, input, container, init, { scratchDir, volumes, fieldRefs }, stop);
+    const run = async (container: Container, init: boolean) => {
+      const log = new LogTail(runtime.logTailBytes);
+      live.set(container.name, log);
+      try {
+        return await runContainer(runtime, input, container, init, { scratchDir, volumes, fieldRefs, log }, stop);
+      } finally {
+        live.delete(container.name);
+      }
+    };
     let initFailed = false;
     for (const container of podSpec.initContainers ?? []) {
       if (stop.aborted) break;
@@ -172,12 +187,11 @@ async function runContainer(
   input: PodRunInput,
   container: Container,
   init: boolean,
-  pod: { scratchDir: string; volumes: ReadonlyMap<string, PodVolume>; fieldRefs: FieldRefSource },
+  pod: { scratchDir: string; volumes: ReadonlyMap<string, PodVolume>; fieldRefs: FieldRefSource; log: LogTail },
   signal: AbortSignal,
 ): Promise<{ result: ContainerResult; log: ContainerLog }> {
-  const log = new LogTail(runtime.logTailBytes);
   const { job } = input;
-  const { scratchDir } = pod;
+  const { scratchDir, log } = pod;
   const env = containerEnv(container, pod.fieldRefs, input.index);
   const args = (container.args ?? []).map((a) => expandReferences(a, env));
   const image = container.image ?? '';

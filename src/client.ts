@@ -6,23 +6,22 @@
 import { randomUUID } from 'node:crypto';
 import {
   Client,
-  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  type ConnectionOptions,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { stringify } from 'yaml';
 import { jobStaticSummary } from './controller/ui-text.js';
 import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from './search-attributes.js';
-import { temporalTargetFromEnv } from './connection.js';
+import { LazyTemporalClient, type TemporalClientOptions } from './temporal-client.js';
 import { mergeSpecPatch, rfc3339, type JobSpecPatch } from './controller/job-controller.js';
 import {
   JOB_WORKFLOW_TYPE,
   QUERY_EVENTS,
   QUERY_JOB,
   QUERY_LOGS,
+  type PodHeartbeatDetails,
   QUERY_PODS,
   UPDATE_PATCH_JOB,
   type JobWorkflowInput,
@@ -36,15 +35,7 @@ import type { JobManifest } from './manifest/schema.js';
 import type { ContainerLog, Job, JobEvent, JobSpec, Pod } from './types.js';
 import { DEFAULT_TASK_QUEUE } from './worker.js';
 
-export interface JobClientOptions {
-  /** A Temporal client to use; otherwise one is connected from TEMPORAL_ADDRESS and friends. */
-  client?: Client;
-  /** Address to connect to when no client is given (default TEMPORAL_ADDRESS or localhost:7233). */
-  address?: string;
-  /** Connection options (TLS, API key, metadata…) over those from the environment, when no client is given. */
-  connection?: Partial<ConnectionOptions>;
-  /** Temporal namespace when no client is given. */
-  temporalNamespace?: string;
+export interface JobClientOptions extends TemporalClientOptions {
   taskQueue?: string;
   /** Kubernetes namespace for Jobs whose manifest names none (default "default"). */
   namespace?: string;
@@ -69,6 +60,14 @@ export interface ApplyResult {
   action: 'created' | 'configured' | 'unchanged';
 }
 
+/** A running container's log so far: its last bytes (`tail`) and how many bytes it has written in all. */
+export interface LiveLog {
+  pod: string;
+  container: string;
+  totalBytes: number;
+  tail: string;
+}
+
 export interface PodLog {
   pod: string;
   container: string;
@@ -86,7 +85,7 @@ export function isFinished(job: Job): boolean {
 }
 
 export class JobClient {
-  private clientPromise: Promise<Client> | undefined;
+  private readonly temporal: LazyTemporalClient;
   private resultQueue: Promise<unknown> = Promise.resolve();
   private searchAttributesPromise: Promise<boolean> | undefined;
   readonly taskQueue: string;
@@ -95,23 +94,17 @@ export class JobClient {
   constructor(private readonly options: JobClientOptions = {}) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    if (options.client) this.clientPromise = Promise.resolve(options.client);
+    this.temporal = new LazyTemporalClient(options);
   }
 
   /** The underlying Temporal client. */
   client(): Promise<Client> {
-    this.clientPromise ??= (async () => {
-      const target = temporalTargetFromEnv({ address: this.options.address, namespace: this.options.temporalNamespace });
-      const connection = await Connection.connect({ ...target.connectionOptions, ...this.options.connection });
-      return new Client({ connection, namespace: target.namespace });
-    })();
-    return this.clientPromise;
+    return this.temporal.get();
   }
 
   /** Closes the connection this client opened (not one it was given). */
-  async close(): Promise<void> {
-    if (this.options.client || !this.clientPromise) return;
-    await (await this.clientPromise).connection.close();
+  close(): Promise<void> {
+    return this.temporal.close();
   }
 
   /**
@@ -301,6 +294,32 @@ export class JobClient {
   }
 
   /** Reads from the result of a finished Job (no worker needed) or queries a running one. */
+  /**
+   * The log output of the Job's running containers so far, as their pods' last heartbeats carry it (the end of
+   * each log, with the total bytes written): what `kjob logs -f` shows before a container ends.
+   */
+  async liveLogs(name: string, ref: JobRef = {}): Promise<LiveLog[]> {
+    const client = await this.client();
+    const handle = await this.handle(name, ref);
+    let pending;
+    try {
+      pending = (await handle.describe()).raw.pendingActivities ?? [];
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
+      throw error;
+    }
+    const converter = client.options.loadedDataConverter.payloadConverter;
+    const live: LiveLog[] = [];
+    for (const activity of pending) {
+      const payload = activity.heartbeatDetails?.payloads?.[0];
+      if (!payload) continue;
+      const details = converter.fromPayload<PodHeartbeatDetails | undefined>(payload);
+      if (!details || !Array.isArray(details.logs)) continue;
+      for (const log of details.logs) live.push({ pod: details.pod, ...log });
+    }
+    return live;
+  }
+
   private async read<T>(
     name: string,
     ref: JobRef,

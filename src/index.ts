@@ -29,3 +29,4 @@ export type {
   CompletionMode,
 } from './types.js';
 export { provisionTemporalCli, provisionTestServer, startDevServer, type DevServer, type DevServerOptions } from './provision/index.js';
+export * from './cronjob/index.js';

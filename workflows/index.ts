@@ -1,2 +1,3 @@
 export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal, patchJobUpdate } from './job.js';
 export { kjobJobTtl } from './ttl.js';
+export { kjobCronJobRun, kjobCronJobState, cronJobStateQuery, cronJobJobStartedSignal, cronJobJobFinishedSignal, cronJobJobDeletedSignal } from './cron.js';

@@ -6,7 +6,8 @@ export function printError(error: unknown): number {
   if (error instanceof JobValidationError) {
     for (const job of error.invalid) {
       const lines = job.causes.map(formatFieldError);
-      const head = `The Job ${JSON.stringify(job.jobName)} is invalid: `;
+      const kind = error.name === 'CronJobValidationError' ? 'CronJob' : 'Job';
+      const head = `The ${kind} ${JSON.stringify(job.jobName)} is invalid: `;
       process.stderr.write(lines.length === 1 ? `${head}${lines[0]}\n` : `${head}\n${lines.map((l) => `* ${l}`).join('\n')}\n`);
     }
   } else if (isKjobError(error) && (error.reason === 'NotFound' || error.reason === 'AlreadyExists')) {

@@ -1,10 +1,20 @@
 /** The `kjob` command: kubectl's grammar for Jobs on Temporal. */
 import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { JobClient, type JobClientOptions } from '../client.js';
 import { NotFoundError } from '../errors.js';
+import { followLogs, lastLines } from '../log-follow.js';
 import { provisionTemporalCli, provisionTestServer } from '../provision/index.js';
 import type { Job } from '../types.js';
+import { jobFromImage } from './create-job.js';
+import { CronJobClient } from '../cronjob/client.js';
+import { cronJobRows } from './cronjob-format.js';
 import { describeJob } from './describe.js';
+import { createOrApply } from './manifests.js';
+import { eventRows } from './events.js';
+import { mergePatch } from './merge-patch.js';
+import { waitWithProgress } from './progress.js';
+import { watchJobs } from './watch.js';
 import { printError } from './errors.js';
 import { jobRows, podRows, renderObjects } from './format.js';
 import { loadHandlers } from './load-handlers.js';
@@ -26,23 +36,31 @@ const program = new Command('kjob')
   .option('--task-queue <queue>', 'Temporal task queue of the kjob workers', 'kjob')
   .showHelpAfterError();
 
-function jobClient(): JobClient {
+function clientOptions(): JobClientOptions {
   const opts = program.opts<GlobalOptions>();
   const options: JobClientOptions = { namespace: opts.namespace, taskQueue: opts.taskQueue };
   if (opts.address) options.address = opts.address;
   if (opts.temporalNamespace) options.temporalNamespace = opts.temporalNamespace;
-  return new JobClient(options);
+  return options;
+}
+
+let cronJobClientInstance: CronJobClient | undefined;
+/** The CronJob client, made on first use by the commands that take CronJobs. */
+function cronJobs(): CronJobClient {
+  cronJobClientInstance ??= new CronJobClient(clientOptions());
+  return cronJobClientInstance;
 }
 
 /** Runs a client command, prints errors kubectl's way, and sets the exit code. */
 function withClient(fn: (jobs: JobClient, ...args: any[]) => Promise<number | void>) {
   return async (...args: unknown[]) => {
-    const jobs = jobClient();
+    const jobs = new JobClient(clientOptions());
     try {
       process.exitCode = (await fn(jobs, ...args)) ?? 0;
     } catch (error) {
       process.exitCode = printError(error);
     } finally {
+      await cronJobClientInstance?.close().catch(() => undefined);
       await jobs.close().catch(() => undefined);
     }
   };
@@ -152,14 +170,43 @@ program
 
 program
   .command('create')
-  .description('create Jobs from a file, a folder or stdin (-f -)')
-  .requiredOption('-f, --filename <path>', 'manifest file, folder, or - for stdin')
+  .description('create Jobs from a file, a folder or stdin (-f -), or one Job: create job NAME --image=IMAGE -- [COMMAND] [args...]')
+  .argument('[resource]', 'job, with NAME, --image and a command after --')
+  .argument('[name]')
+  .argument('[command...]', 'the container command and its arguments, after --')
+  .option('-f, --filename <path>', 'manifest file, folder, or - for stdin')
+  .option('--from <cronjob/NAME>', 'create the Job from a CronJob\'s jobTemplate, as kubectl create job NAME --from=cronjob/X')
+  .option('--image <image>', 'image of the Job\'s one container (informational for command pods; kjob.dev/handler/<name> for a handler)')
   .action(
-    withClient(async (jobs, opts: { filename: string }) => {
-      for (const job of await jobs.createAll(await readManifestText(opts.filename))) {
+    withClient(
+      async (jobs, resource: string | undefined, name: string | undefined, command: string[], opts: { filename?: string; image?: string; from?: string }) => {
+        if (opts.filename) {
+          const lines = await createOrApply(jobs, cronJobs(), await readManifestText(opts.filename), 'create');
+          process.stdout.write(lines.map((line) => `${line}\n`).join(''));
+          return;
+        }
+        const fromCronJob = /^cronjobs?(?:\.batch)?\/(.+)$/.exec(opts.from ?? '')?.[1];
+        if (resource === 'job' && name && opts.from) {
+          if (!fromCronJob) {
+            process.stderr.write(`error: from must be an existing cronjob: ${opts.from}\n`);
+            return 1;
+          }
+          const job = await cronJobs().createJobFromCronJob(fromCronJob, name);
+          process.stdout.write(`job.batch/${job.metadata.name} created\n`);
+          return;
+        }
+        if (resource !== 'job' || !name) {
+          process.stderr.write('error: must specify one of -f and -k, or create job NAME --image=IMAGE -- [COMMAND] [args...]\n');
+          return 1;
+        }
+        if (!opts.image) {
+          process.stderr.write('error: required flag(s) "image" not set\n');
+          return 1;
+        }
+        const job = await jobs.create(jobFromImage(name, opts.image, command));
         process.stdout.write(`job.batch/${job.metadata.name} created\n`);
-      }
-    }),
+      },
+    ),
   );
 
 program
@@ -168,23 +215,47 @@ program
   .requiredOption('-f, --filename <path>', 'manifest file, folder, or - for stdin')
   .action(
     withClient(async (jobs, opts: { filename: string }) => {
-      for (const { job, action } of await jobs.apply(await readManifestText(opts.filename))) {
-        process.stdout.write(`job.batch/${job.metadata.name} ${action}\n`);
-      }
+      const lines = await createOrApply(jobs, cronJobs(), await readManifestText(opts.filename), 'apply');
+      process.stdout.write(lines.map((line) => `${line}\n`).join(''));
     }),
   );
 
 program
   .command('get')
   .description('show Jobs (get jobs [NAME]) or their pods (get pods)')
-  .argument('<resource>', 'jobs | job | pods | pod')
+  .argument('<resource>', 'jobs | job | pods | pod | cronjobs | cronjob')
   .argument('[name]')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide', 'name']))
   .option('-A, --all-namespaces', 'Jobs of every namespace')
   .option('-l, --selector <job-name=NAME>', 'for pods: only those of one Job')
+  .option('-w, --watch', 'after the list, print a row each time a Job changes (until Ctrl-C)')
   .action(
-    withClient(async (jobs, resource: string, name: string | undefined, opts: { output?: string; allNamespaces?: boolean; selector?: string }) => {
+    withClient(async (jobs, resource: string, name: string | undefined, opts: { output?: string; allNamespaces?: boolean; selector?: string; watch?: boolean }) => {
       const now = Date.now();
+      if (resource.startsWith('cronjob') || resource === 'cj') {
+        const list = name ? [await cronJobs().get(name)] : await cronJobs().list({ allNamespaces: opts.allNamespaces ?? false });
+        if (list.length === 0) {
+          process.stderr.write(`No resources found in ${jobs.namespace} namespace.\n`);
+          return;
+        }
+        if (opts.output === 'json' || opts.output === 'yaml') process.stdout.write(`${renderObjects(list, opts.output)}\n`);
+        else if (opts.output === 'name') process.stdout.write(list.map((c) => `cronjob.batch/${c.metadata.name}\n`).join(''));
+        else process.stdout.write(`${cronJobRows(list, now, { allNamespaces: opts.allNamespaces ?? false })}\n`);
+        return;
+      }
+      if (resource.startsWith('job') && opts.watch) {
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        process.once('SIGTERM', () => stop.abort());
+        await watchJobs(jobs, {
+          ...(name ? { name } : {}),
+          allNamespaces: opts.allNamespaces ?? false,
+          wide: opts.output === 'wide',
+          signal: stop.signal,
+          write: (text) => process.stdout.write(text),
+        });
+        return;
+      }
       if (resource.startsWith('job')) {
         const list: Job[] = name ? [await jobs.get(name)] : await jobs.list({ allNamespaces: opts.allNamespaces ?? false });
         if (list.length === 0) {
@@ -212,6 +283,40 @@ program
   );
 
 program
+  .command('events')
+  .description("the Jobs' events, oldest first (kubectl events)")
+  .option('--for <job/NAME>', 'only the events of one Job')
+  .action(
+    withClient(async (jobs, opts: { for?: string }) => {
+      const names = opts.for ? [opts.for.replace(/^jobs?(\.batch)?\//i, '')] : (await jobs.list()).map((j) => j.metadata.name);
+      const events = (await Promise.all(names.map(async (job) => (await jobs.events(job)).map((event) => ({ job, event }))))).flat();
+      if (events.length === 0) {
+        process.stderr.write(`No events found in ${jobs.namespace} namespace.\n`);
+        return;
+      }
+      process.stdout.write(`${eventRows(events, Date.now())}\n`);
+    }),
+  );
+
+program
+  .command('patch')
+  .description("change a Job's mutable fields with a JSON merge patch (kubectl patch job NAME -p '{\"spec\":{\"parallelism\":3}}')")
+  .argument('<resource>', 'job, or job/NAME')
+  .argument('[name]')
+  .requiredOption('-p, --patch <json>', 'the patch, JSON or YAML')
+  .addOption(new Option('--type <type>', 'patch type').choices(['merge', 'strategic']).default('strategic'))
+  .action(
+    withClient(async (jobs, resource: string, name: string | undefined, opts: { patch: string }) => {
+      const target = name ?? resource.replace(/^jobs?(\.batch)?\//, '');
+      const current = await jobs.get(target);
+      // For the fields a Job can change (scalars), a strategic merge patch is a JSON merge patch.
+      const desired = mergePatch({ apiVersion: 'batch/v1', kind: 'Job', metadata: current.metadata, spec: current.spec }, parseYaml(opts.patch));
+      const [result] = await jobs.apply(desired as object);
+      process.stdout.write(`job.batch/${target} ${result?.action === 'unchanged' ? 'patched (no change)' : 'patched'}\n`);
+    }),
+  );
+
+program
   .command('describe')
   .description("show a Job in kubectl's describe layout, with its events")
   .argument('<resource>', 'job, or job/NAME')
@@ -226,12 +331,14 @@ program
 
 program
   .command('logs')
-  .description('print the kept log tail of a Job (job/NAME: every pod) or of one pod')
+  .description('print the log of a Job (job/NAME: every pod) or of one pod; -f follows it as it is written')
   .argument('<target>', 'job/NAME or POD')
   .option('-c, --container <name>')
   .option('--prefix', 'prefix each line with the pod and container')
+  .option('-f, --follow', 'stream the log until the Job (or the pod) ends')
+  .option('--tail <lines>', 'only the last lines of each log (-1: all)', '-1')
   .action(
-    withClient(async (jobs, target: string, opts: { container?: string; prefix?: boolean }) => {
+    withClient(async (jobs, target: string, opts: { container?: string; prefix?: boolean; follow?: boolean; tail: string }) => {
       let jobName: string;
       let pod: string | undefined;
       if (target.startsWith('job/') || target.startsWith('jobs/')) jobName = target.slice(target.indexOf('/') + 1);
@@ -241,10 +348,24 @@ program
         if (!owner) throw new NotFoundError(jobs.namespace, pod);
         jobName = owner.metadata.name;
       }
+      const tailLines = Number(opts.tail);
+      const print = (log: { pod: string; container: string; text: string }) =>
+        process.stdout.write(opts.prefix ? log.text.replace(/^(?=.)/gm, `[pod/${log.pod}/${log.container}] `) : log.text);
+      if (opts.follow) {
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        const follow = followLogs(jobs, jobName, {
+          ...(pod ? { pod } : {}),
+          ...(opts.container ? { container: opts.container } : {}),
+          ...(tailLines >= 0 ? { tailLines } : {}),
+          signal: stop.signal,
+        });
+        for await (const chunk of follow) print(chunk);
+        return;
+      }
       for (const log of await jobs.logs(jobName, { ...(pod ? { pod } : {}), ...(opts.container ? { container: opts.container } : {}) })) {
-        if (log.truncatedBytes > 0) process.stderr.write(`(${log.truncatedBytes} earlier bytes of ${log.pod}/${log.container} not kept)\n`);
-        const text = opts.prefix ? log.text.replace(/^(?=.)/gm, `[pod/${log.pod}/${log.container}] `) : log.text;
-        process.stdout.write(text);
+        if (log.truncatedBytes > 0 && tailLines < 0) process.stderr.write(`(${log.truncatedBytes} earlier bytes of ${log.pod}/${log.container} not kept)\n`);
+        print({ ...log, text: tailLines >= 0 ? lastLines(log.text, tailLines) : log.text });
       }
     }),
   );
@@ -262,7 +383,7 @@ program
       if (wanted !== 'complete' && wanted !== 'failed') throw new Error(`unrecognized condition: ${JSON.stringify(opts.for)}`);
       const timeoutMs = parseDuration(opts.timeout);
       const deadline = Date.now() + timeoutMs;
-      const job = await jobs.wait(name, { timeoutMs });
+      const job = await waitWithProgress(jobs, name, { timeoutMs, stream: process.stderr });
       const met = (job.status?.conditions ?? []).some((c) => c.type.toLowerCase() === wanted && c.status === 'True');
       if (met) {
         process.stdout.write(`job.batch/${name} condition met\n`);
@@ -296,8 +417,8 @@ for (const [verb, suspend] of [
 
 program
   .command('delete')
-  .description('delete Jobs: pods are terminated and records removed')
-  .argument('[resource]', 'job')
+  .description('delete Jobs (pods are terminated and records removed) or CronJobs (with their Jobs)')
+  .argument('[resource]', 'job or cronjob, or job/NAME')
   .argument('[names...]')
   .option('-f, --filename <path>', 'delete the Jobs a manifest names')
   .addOption(
@@ -308,16 +429,24 @@ program
   .action(
     withClient(async (jobs, resource: string | undefined, names: string[], opts: { filename?: string; cascade: string }) => {
       const propagationPolicy = ({ background: 'Background', foreground: 'Foreground', orphan: 'Orphan' } as const)[opts.cascade as 'background'];
-      let targets = names;
+      type Target = { kind: 'job' | 'cronjob'; name: string };
+      const kindOf = (word: string | undefined): Target['kind'] => (/^(cronjobs?|cj)(\.batch)?$/.test(word ?? '') ? 'cronjob' : 'job');
+      let targets: Target[];
       if (opts.filename) {
         const { readDocuments } = await import('../manifest/parse.js');
-        targets = readDocuments(await readManifestText(opts.filename)).map((d) => String((d as { metadata?: { name?: string } }).metadata?.name ?? ''));
-      } else if (resource?.includes('/')) targets = [resource.slice(resource.indexOf('/') + 1), ...names];
+        targets = readDocuments(await readManifestText(opts.filename)).map((d) => {
+          const doc = d as { kind?: string; metadata?: { name?: string } };
+          return { kind: doc.kind === 'CronJob' ? 'cronjob' : 'job', name: String(doc.metadata?.name ?? '') };
+        });
+      } else if (resource?.includes('/')) {
+        targets = [resource, ...names].map((r) => ({ kind: kindOf(r.slice(0, r.indexOf('/'))), name: r.slice(r.indexOf('/') + 1) }));
+      } else targets = names.map((name) => ({ kind: kindOf(resource), name }));
       let code = 0;
-      for (const name of targets) {
+      for (const { kind, name } of targets) {
         try {
-          await jobs.delete(name, { propagationPolicy });
-          process.stdout.write(`job.batch "${name}" deleted\n`);
+          if (kind === 'cronjob') await cronJobs().delete(name, { propagationPolicy });
+          else await jobs.delete(name, { propagationPolicy });
+          process.stdout.write(`${kind}.batch "${name}" deleted\n`);
         } catch (error) {
           code = printError(error);
         }

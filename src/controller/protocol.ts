@@ -55,6 +55,16 @@ export interface PodRunInput {
   podDeadlineMs?: number;
 }
 
+/**
+ * What a running pod's heartbeat carries: the end of each running container's log, so `kjob logs -f` can show
+ * output as it is written (read from the pending activity, without adding to the workflow's history).
+ */
+export interface PodHeartbeatDetails {
+  pod: string;
+  restartCount: number;
+  logs: { container: string; totalBytes: number; tail: string }[];
+}
+
 export interface ContainerResult {
   name: string;
   image: string;

@@ -33,8 +33,10 @@ export function jobCurrentDetails(job: Job, nextWake: number | null): string {
       `ready ${status.ready ?? 0} · failed ${status.failed ?? 0}${status.terminating ? ` · terminating ${status.terminating}` : ''}`,
   ];
   if (job.spec.completionMode === 'Indexed') {
-    lines.push(`Completed indexes: ${status.completedIndexes || '<none>'}`);
-    if (status.failedIndexes !== undefined) lines.push(`Failed indexes: ${status.failedIndexes || '<none>'}`);
+    // kubectl's <none>, escaped: the UI renders these details as Markdown, where <none> is an HTML tag.
+    const none = '\\<none\\>';
+    lines.push(`Completed indexes: ${status.completedIndexes || none}`);
+    if (status.failedIndexes !== undefined) lines.push(`Failed indexes: ${status.failedIndexes || none}`);
   }
   if (nextWake !== null) lines.push(`Next retry: ${iso(nextWake)}`);
   const last = status.conditions?.[status.conditions.length - 1];

@@ -2,7 +2,7 @@
  * On the embedded dev server (SQLite file): the docs' pi example as a command pod, the client's list, get after
  * the worker is gone, delete and re-create, and the `kjob` CLI binary with kubectl's output and exit codes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +23,6 @@ let server: DevServer;
 let worker: Worker;
 let running: Promise<void>;
 let jobs: JobClient;
-let release: () => void = () => undefined;
 /** Pods of the `hold` handler that saw their AbortSignal fire (terminated). */
 const aborted: string[] = [];
 
@@ -36,7 +35,6 @@ beforeAll(async () => {
     handlers: {
       hold: async (ctx) => {
         await new Promise<void>((resolve) => {
-          release = resolve;
           ctx.signal.addEventListener(
             'abort',
             () => {
@@ -280,6 +278,51 @@ describe('the kjob CLI', () => {
       ].join('\n'),
     );
     expect((await kjob('get', 'job', 'bad')).code).toBe(1);
+  });
+
+  test('create job --image, get -w, logs -f --tail, events, patch, and wait’s progress lines', async () => {
+    // kubectl create job NAME --image=IMAGE -- COMMAND ARGS: one container named after the Job, restartPolicy Never.
+    const script = 'for i in 1 2 3 4 5; do echo "tick $i"; sleep 1; done';
+    expect(await kjob('create', 'job', 'ticker', '--image=busybox', '--', 'sh', '-c', script)).toMatchObject({
+      code: 0,
+      stdout: 'job.batch/ticker created\n',
+    });
+    // get -w: the table, then a row per change, until interrupted.
+    const watch = spawn(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', taskQueue, 'get', 'jobs', 'ticker', '-w'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+    });
+    let watched = '';
+    watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));
+    // logs -f follows the running pod; --tail 2 starts from its last two lines so far.
+    const follow = await kjob('logs', 'job/ticker', '-f', '--tail', '2');
+    expect(follow.code).toBe(0);
+    expect(follow.stdout).toMatch(/(tick \d\n)*tick 5\n$/);
+    expect(follow.stdout.split('\n').filter(Boolean).length).toBeLessThanOrEqual(5);
+    expect((await kjob('logs', 'job/ticker', '--tail', '2')).stdout).toBe('tick 4\ntick 5\n');
+    const waited = await kjob('wait', '--for=condition=Complete', 'job/ticker', '--timeout=60s');
+    expect(waited).toMatchObject({ code: 0, stdout: 'job.batch/ticker condition met\n' });
+    // Not a terminal: plain progress lines on stderr.
+    expect(waited.stderr).toMatch(/job\.batch\/ticker: 1\/1 succeeded, 0 active, 0 failed\n$/);
+    for (let i = 0; i < 50 && !/Complete/.test(watched); i++) await new Promise((r) => setTimeout(r, 100));
+    watch.kill('SIGINT');
+    await new Promise((resolve) => watch.once('exit', resolve));
+    const lines = watched.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NAME\s{3,}STATUS\s{3,}COMPLETIONS\s{3,}DURATION\s{3,}AGE$/);
+    expect(lines.slice(1).every((line) => line.startsWith('ticker '))).toBe(true);
+    expect(lines[lines.length - 1]).toMatch(/^ticker\s+Complete\s+1\/1\s/);
+
+    const events = await kjob('events', '--for', 'job/ticker');
+    expect(events.stdout).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n\d+s\s+Normal\s+SuccessfulCreate\s+Job\/ticker\s+Created pod: ticker-[a-z0-9]{5}\n\d+s\s+Normal\s+Completed\s+Job\/ticker\s+Job completed\n$/);
+
+    // patch: mutable fields change, immutable ones are refused with Kubernetes' message.
+    await jobs.create(jobManifest('patched', { suspend: true }, handlerContainer('hello')));
+    expect(await kjob('patch', 'job', 'patched', '-p', '{"spec":{"parallelism":2}}')).toMatchObject({ code: 0, stdout: 'job.batch/patched patched\n' });
+    expect((await jobs.get('patched')).spec.parallelism).toBe(2);
+    expect(await kjob('patch', 'job', 'patched', '-p', '{"spec":{"parallelism":2}}')).toMatchObject({ stdout: 'job.batch/patched patched (no change)\n' });
+    const immutable = await kjob('patch', 'job/patched', '-p', '{"spec":{"completionMode":"Indexed"}}');
+    expect(immutable.code).toBe(1);
+    expect(immutable.stderr).toContain('spec.completionMode: Invalid value: "Indexed": field is immutable');
+    await jobs.delete('patched');
   });
 
   test('get works on a finished Job with no worker running', async () => {

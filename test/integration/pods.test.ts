@@ -184,3 +184,25 @@ describe('handler pods', () => {
     expect(terminated((await t.jobs.pods('unknown'))[0]!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
   });
 });
+
+describe('logs as they are written', () => {
+  test('followLogs shows a running container’s output before it ends, every byte once; --tail keeps the last lines', async () => {
+    const { followLogs, lastLines } = await import('../../src/log-follow.js');
+    await t.jobs.create(
+      jobManifest('chatty', {}, { image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3 4; do echo "line $i"; sleep 1; done'] }),
+    );
+    const chunks: { text: string; running: boolean }[] = [];
+    for await (const chunk of followLogs(t.jobs, 'chatty', { intervalMs: 200 })) {
+      const running = (await t.jobs.pods('chatty')).some((p) => p.status.phase === 'Running');
+      chunks.push({ text: chunk.text, running });
+    }
+    expect(chunks.map((c) => c.text).join('')).toBe('line 1\nline 2\nline 3\nline 4\n');
+    // Output arrived in pieces while the pod was still running, not only at its end.
+    expect(chunks.filter((c) => c.running).length).toBeGreaterThanOrEqual(2);
+
+    const tailed: string[] = [];
+    for await (const chunk of followLogs(t.jobs, 'chatty', { tailLines: 2 })) tailed.push(chunk.text);
+    expect(tailed.join('')).toBe('line 3\nline 4\n');
+    expect(lastLines('a\nb\nc', 2)).toBe('b\nc');
+  });
+});

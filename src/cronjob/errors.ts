@@ -1,0 +1,30 @@
+/** The typed errors of JobClient, worded for CronJobs (`cronjobs.batch "x" already exists`). */
+import { AlreadyExistsError, JobValidationError, NotFoundError, type InvalidJob } from '../errors.js';
+import { formatFieldError } from '../manifest/field-errors.js';
+
+export class CronJobAlreadyExistsError extends AlreadyExistsError {
+  override name = 'CronJobAlreadyExistsError';
+  constructor(namespace: string, name: string) {
+    super(namespace, name);
+    this.message = `cronjobs.batch ${JSON.stringify(name)} already exists`;
+  }
+}
+
+export class CronJobNotFoundError extends NotFoundError {
+  override name = 'CronJobNotFoundError';
+  constructor(namespace: string, name: string) {
+    super(namespace, name);
+    this.message = `cronjobs.batch ${JSON.stringify(name)} not found`;
+  }
+}
+
+/** `invalid[].jobName` holds the CronJob's name. */
+export class CronJobValidationError extends JobValidationError {
+  override name = 'CronJobValidationError';
+  constructor(invalid: InvalidJob[]) {
+    super(invalid);
+    this.message = invalid
+      .map(({ jobName, causes }) => `CronJob.batch ${JSON.stringify(jobName)} is invalid: [${causes.map(formatFieldError).join(', ')}]`)
+      .join('\n');
+  }
+}

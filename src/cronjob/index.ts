@@ -1,0 +1,8 @@
+/** CronJobs (batch/v1) on Temporal Schedules. */
+export { CronJobClient, type CronJobClientOptions, type CronJobRef, type CronJobApplyResult } from './client.js';
+export { parseCronJobManifests, validateCronJobRules, MAX_CRONJOB_NAME_LENGTH } from './validate.js';
+export { CronJobAlreadyExistsError, CronJobNotFoundError, CronJobValidationError } from './errors.js';
+export { scheduledJobName, CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CRONJOB_INSTANTIATE_ANNOTATION } from './defaults.js';
+export { cronJobScheduleId } from './protocol.js';
+export type { CronJobManifest } from './schema.js';
+export type { CronJob, CronJobSpec, CronJobStatus, ConcurrencyPolicy, JobTemplateSpec, ObjectReference } from './types.js';

@@ -1,0 +1,37 @@
+/** The Temporal client a kjob client uses: the one it was given, or one it connects on first use and closes. */
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { temporalTargetFromEnv } from './connection.js';
+
+export interface TemporalClientOptions {
+  /** An existing Temporal client (its connection is not closed by `close()`). */
+  client?: Client;
+  /** Temporal frontend address (default TEMPORAL_ADDRESS, then the config file, then localhost:7233). */
+  address?: string;
+  /** Connection options (TLS, API key, metadata…) over those from the environment, when no client is given. */
+  connection?: Partial<ConnectionOptions>;
+  /** Temporal namespace when no client is given. */
+  temporalNamespace?: string;
+}
+
+export class LazyTemporalClient {
+  private clientPromise: Promise<Client> | undefined;
+
+  constructor(private readonly options: TemporalClientOptions) {
+    if (options.client) this.clientPromise = Promise.resolve(options.client);
+  }
+
+  get(): Promise<Client> {
+    this.clientPromise ??= (async () => {
+      const target = temporalTargetFromEnv({ address: this.options.address, namespace: this.options.temporalNamespace });
+      const connection = await Connection.connect({ ...target.connectionOptions, ...this.options.connection });
+      return new Client({ connection, namespace: target.namespace });
+    })();
+    return this.clientPromise;
+  }
+
+  /** Closes the connection this holder opened (not one it was given). */
+  async close(): Promise<void> {
+    if (this.options.client || !this.clientPromise) return;
+    await (await this.clientPromise).connection.close();
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * CronJobs on the dev server (the time-skipping test server has no Schedule API: it answers "Failed to create
+ * schedule"). Runs are fired deterministically with Schedule backfills over past January firsts of a yearly
+ * schedule, so no run fires by itself and each slot has its own Job name.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { JobClient } from '../../src/client.js';
+import { CronJobClient } from '../../src/cronjob/client.js';
+import { CronJobAlreadyExistsError, CronJobNotFoundError } from '../../src/cronjob/errors.js';
+import { NotFoundError } from '../../src/errors.js';
+import { startDevServer, type DevServer } from '../../src/provision/index.js';
+import { quietTemporalRuntime } from '../../src/runtime-logging.js';
+import { createJobWorker } from '../../src/worker.js';
+import { conditions, handlerContainer } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kjob-cron-'));
+const taskQueue = `cron-${Date.now()}`;
+let server: DevServer;
+let worker: Worker;
+let running: Promise<void>;
+let cronJobs: CronJobClient;
+let jobs: JobClient;
+/** Release functions of running `hold` pods, by Job name. */
+const holds = new Map<string, () => void>();
+/** Jobs whose `hold` pod saw its termination signal. */
+const aborted: string[] = [];
+
+beforeAll(async () => {
+  quietTemporalRuntime();
+  server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: false });
+  worker = await createJobWorker({
+    connection: await NativeConnection.connect({ address: server.address }),
+    taskQueue,
+    handlers: {
+      hold: async (ctx) => {
+        await new Promise<void>((resolve) => {
+          holds.set(ctx.jobName, resolve);
+          ctx.signal.addEventListener('abort', () => (aborted.push(ctx.jobName), resolve()), { once: true });
+        });
+        return ctx.signal.aborted ? 143 : 0;
+      },
+      quick: () => 0,
+    },
+  });
+  running = worker.run();
+  cronJobs = new CronJobClient({ address: server.address, taskQueue });
+  jobs = await cronJobs.jobs();
+});
+afterAll(async () => {
+  for (const release of holds.values()) release();
+  if (worker?.getState() === 'RUNNING') worker.shutdown();
+  await running?.catch(() => undefined);
+  await cronJobs?.close();
+  await server?.stop();
+});
+
+const newYear = (year: number) => Date.UTC(year, 0, 1);
+const minutes = (year: number) => newYear(year) / 60_000;
+/** Fires the yearly slots of the given years. */
+const backfill = (name: string, from: number, to: number) =>
+  cronJobs.backfill(name, { start: new Date(newYear(from) - 60_000), end: new Date(newYear(to) + 60_000) });
+
+function cronJob(name: string, handler: string, spec: Record<string, unknown> = {}) {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name },
+    spec: {
+      schedule: '0 0 1 1 *',
+      ...spec,
+      jobTemplate: {
+        metadata: { labels: { app: name } },
+        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', ...handlerContainer(handler) }] } } },
+      },
+    },
+  };
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+/** A Job just started may not answer queries for a moment; it exists all the same. */
+const exists = (name: string) => jobs.get(name).then(() => true, (e: unknown) => !(e instanceof NotFoundError));
+const holding = (name: string) => eventually(async () => holds.has(name), Boolean, 30_000);
+const activeNames = async (name: string) => ((await cronJobs.get(name)).status?.active ?? []).map((a) => a.name);
+
+describe('CronJobs on Temporal Schedules', () => {
+  test('Allow: slots overlap; each Job is <cronjob>-<unix minutes> with the scheduled-timestamp annotation', async () => {
+    await cronJobs.create(cronJob('allow', 'hold'));
+    await expect(cronJobs.create(cronJob('allow', 'hold'))).rejects.toBeInstanceOf(CronJobAlreadyExistsError);
+    await backfill('allow', 2020, 2021);
+    const [a, b] = [`allow-${minutes(2020)}`, `allow-${minutes(2021)}`];
+    await holding(a);
+    await holding(b);
+    expect((await activeNames('allow')).sort()).toEqual([a, b]);
+    const job = await jobs.get(a);
+    expect(job.metadata.labels).toEqual({ app: 'allow' });
+    expect(job.metadata.annotations).toEqual({ 'batch.kubernetes.io/cronjob-scheduled-timestamp': '2020-01-01T00:00:00Z' });
+    holds.get(a)!();
+    holds.get(b)!();
+    expect(conditions(await jobs.wait(a))).toContain('Complete=True:CompletionsReached');
+    await jobs.wait(b);
+    const done = await eventually(() => cronJobs.get('allow'), (c) => !c.status?.active && c.status?.lastSuccessfulTime !== undefined);
+    expect(done.status).toMatchObject({ lastScheduleTime: '2021-01-01T00:00:00Z' });
+    expect(done.status?.active).toBeUndefined();
+  });
+
+  test('Forbid: a slot due while the previous Job runs is skipped', async () => {
+    await cronJobs.create(cronJob('forbid', 'hold', { concurrencyPolicy: 'Forbid' }));
+    await backfill('forbid', 2020, 2021);
+    const first = `forbid-${minutes(2020)}`;
+    await holding(first);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await exists(`forbid-${minutes(2021)}`)).toBe(false);
+    expect(await activeNames('forbid')).toEqual([first]);
+    holds.get(first)!();
+    await jobs.wait(first);
+  });
+
+  test('Replace: the running Job is terminated and deleted, the new one runs', async () => {
+    await cronJobs.create(cronJob('replace', 'hold', { concurrencyPolicy: 'Replace' }));
+    const [old, next] = [`replace-${minutes(2020)}`, `replace-${minutes(2021)}`];
+    await backfill('replace', 2020, 2020);
+    await holding(old);
+    await backfill('replace', 2021, 2021);
+    await holding(next);
+    expect(aborted).toContain(old);
+    expect(await eventually(() => exists(old), (e) => !e)).toBe(false);
+    expect(await activeNames('replace')).toEqual([next]);
+    holds.get(next)!();
+    await jobs.wait(next);
+  });
+
+  test('history limits delete the oldest finished Jobs', async () => {
+    await cronJobs.create(cronJob('history', 'quick', { successfulJobsHistoryLimit: 1 }));
+    await backfill('history', 2020, 2022);
+    const names = [2020, 2021, 2022].map((y) => `history-${minutes(y)}`);
+    const kept = await eventually(async () => (await Promise.all(names.map(exists))), (e) => e.join() === 'false,false,true');
+    expect(kept).toEqual([false, false, true]);
+  });
+
+  test('suspend pauses the Schedule; createJobFromCronJob; delete takes the Jobs along', async () => {
+    expect((await cronJobs.suspend('history')).spec.suspend).toBe(true);
+    const client = await cronJobs.client();
+    expect((await client.schedule.getHandle('kjob-cron/default/history').describe()).state.paused).toBe(true);
+    expect((await cronJobs.resume('history')).spec.suspend).toBe(false);
+
+    const manual = await cronJobs.createJobFromCronJob('history', 'history-manual');
+    expect(manual.metadata.annotations).toEqual({ 'cronjob.kubernetes.io/instantiate': 'manual' });
+    expect(conditions(await jobs.wait('history-manual'))).toContain('Complete=True:CompletionsReached');
+
+    const [applied] = await cronJobs.apply(cronJob('history', 'quick', { successfulJobsHistoryLimit: 1, schedule: '0 0 2 1 *' }));
+    expect(applied).toMatchObject({ action: 'configured', cronJob: { spec: { schedule: '0 0 2 1 *' } } });
+    expect((await cronJobs.apply(cronJob('history', 'quick', { successfulJobsHistoryLimit: 1, schedule: '0 0 2 1 *' })))[0]!.action).toBe('unchanged');
+    expect((await cronJobs.list()).map((c) => c.metadata.name)).toEqual(['allow', 'forbid', 'history', 'replace']);
+
+    await cronJobs.delete('history');
+    await expect(cronJobs.get('history')).rejects.toBeInstanceOf(CronJobNotFoundError);
+    expect(await eventually(() => exists('history-manual'), (e) => !e)).toBe(false);
+  });
+});
+
+describe('the kjob CLI with CronJobs', () => {
+  const kjob = async (...args: string[]) => {
+    const { execFile } = await import('node:child_process');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'kjob.js');
+    return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [bin, '--task-queue', taskQueue, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: server.address } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+  };
+
+  test('apply -f with a CronJob and a Job, get cronjobs, create job --from=cronjob/X, delete cronjob', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const file = join(dir, 'both.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cli-cron\nspec:\n  schedule: "0 0 1 1 *"\n  timeZone: Europe/Paris\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: main\n            image: kjob.dev/handler/quick\n',
+        'apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: cli-plain\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: kjob.dev/handler/quick\n',
+      ].join('---\n'),
+    );
+    expect(await kjob('apply', '-f', file)).toMatchObject({ code: 0, stdout: 'cronjob.batch/cli-cron created\njob.batch/cli-plain created\n' });
+    expect(await kjob('apply', '-f', file)).toMatchObject({ code: 0, stdout: 'cronjob.batch/cli-cron unchanged\njob.batch/cli-plain unchanged\n' });
+    const table = await kjob('get', 'cronjobs');
+    expect(table.stdout).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ncli-cron\s+0 0 1 1 \*\s+Europe\/Paris\s+False\s+0\s+<none>\s+\d+s\n$/);
+    expect(await kjob('create', 'job', 'cli-manual', '--from=cronjob/cli-cron')).toMatchObject({ code: 0, stdout: 'job.batch/cli-manual created\n' });
+    const manual = await jobs.wait('cli-manual');
+    expect(manual.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
+    expect(await kjob('get', 'cronjob', 'nope')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): cronjobs.batch "nope" not found\n' });
+    const bad = join(dir, 'bad-cron.yaml');
+    writeFileSync(bad, 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: bad\nspec:\n  schedule: "bad"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n          - name: main\n            image: kjob.dev/handler/quick\n');
+    expect(await kjob('create', '-f', bad)).toMatchObject({
+      code: 1,
+      stderr: 'The CronJob "bad" is invalid: spec.schedule: Invalid value: "bad": expected exactly 5 fields, found 1: [bad]\n',
+    });
+    expect(await kjob('delete', 'cronjob', 'cli-cron')).toMatchObject({ code: 0, stdout: 'cronjob.batch "cli-cron" deleted\n' });
+    await expect(cronJobs.get('cli-cron')).rejects.toBeInstanceOf(CronJobNotFoundError);
+  });
+});
