@@ -14,6 +14,8 @@ import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/com
 import { stringify } from 'yaml';
 import { jobStaticSummary } from './controller/ui-text.js';
 import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from './search-attributes.js';
+import { existingOrCreated } from './existing-or-created.js';
+import { stableJson } from './stable-json.js';
 import { LazyTemporalClient, type TemporalClientOptions } from './temporal-client.js';
 import { mergeSpecPatch, rfc3339, type JobSpecPatch } from './controller/job-controller.js';
 import {
@@ -165,20 +167,13 @@ export class JobClient {
       const namespace = manifest.metadata?.namespace || this.namespace;
       const name = manifest.metadata?.name;
       if (!name) throw new UnsupportedChangeError('apply needs metadata.name (generateName only works with create)');
-      let existing: Job | undefined;
-      try {
-        existing = await this.get(name, { namespace });
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-      if (!existing) {
-        try {
-          results.push({ job: await this.start(manifest), action: 'created' });
-          continue;
-        } catch (error) {
-          if (!(error instanceof AlreadyExistsError)) throw error;
-          existing = await this.get(name, { namespace });
-        }
+      const { existing, created } = await existingOrCreated(
+        () => this.get(name, { namespace }),
+        () => this.start(manifest),
+      );
+      if (created) {
+        results.push({ job: created, action: 'created' });
+        continue;
       }
       const desired = materializeJob(manifest, {
         uid: existing.metadata.uid,
@@ -438,12 +433,4 @@ function initialSearchAttributes(job: Job): SearchAttributePair[] {
 function sameDesiredState(existing: Job, desired: Job): boolean {
   const comparable = (job: Job) => stableJson({ spec: job.spec, labels: job.metadata.labels, annotations: job.metadata.annotations });
   return comparable(desired) === comparable(existing);
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }

@@ -12,6 +12,8 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { existingOrCreated } from '../existing-or-created.js';
+import { stableJson } from '../stable-json.js';
 import { LazyTemporalClient } from '../temporal-client.js';
 import { rfc3339 } from '../controller/job-controller.js';
 import { AlreadyExistsError, NotFoundError, UnsupportedChangeError } from '../errors.js';
@@ -133,20 +135,13 @@ export class CronJobClient {
     for (const manifest of parseCronJobManifests(input)) {
       const namespace = manifest.metadata?.namespace || this.namespace;
       const name = manifest.metadata?.name ?? '';
-      let existing: CronJob | undefined;
-      try {
-        existing = await this.get(name, { namespace });
-      } catch (error) {
-        if (!(error instanceof CronJobNotFoundError)) throw error;
-      }
-      if (!existing) {
-        try {
-          results.push({ cronJob: await this.start(manifest), action: 'created' });
-          continue;
-        } catch (error) {
-          if (!(error instanceof CronJobAlreadyExistsError)) throw error;
-          existing = await this.get(name, { namespace });
-        }
+      const { existing, created } = await existingOrCreated(
+        () => this.get(name, { namespace }),
+        () => this.start(manifest),
+      );
+      if (created) {
+        results.push({ cronJob: created, action: 'created' });
+        continue;
       }
       const desired = materializeCronJob(manifest, { uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp, namespace });
       const { status: _status, ...current } = existing;
@@ -315,12 +310,4 @@ async function deleteExecution(client: Client, workflowId: string): Promise<void
     if ((error as { code?: number }).code === 5) return; // NOT_FOUND
     throw error;
   }
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
-      : v,
-  );
 }

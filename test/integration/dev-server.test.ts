@@ -3,67 +3,32 @@
  * the worker is gone, delete and re-create, and the `kjob` CLI binary with kubectl's output and exit codes.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { JobClient } from '../../src/client.js';
+import type { JobClient } from '../../src/client.js';
 import { NotFoundError, UnsupportedChangeError } from '../../src/errors.js';
-import { startDevServer, type DevServer } from '../../src/provision/index.js';
-import { quietTemporalRuntime } from '../../src/runtime-logging.js';
-import { createJobWorker } from '../../src/worker.js';
+import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const dir = mkdtempSync(join(tmpdir(), 'kjob-dev-'));
-const taskQueue = `dev-${Date.now()}`;
-let server: DevServer;
-let worker: Worker;
-let running: Promise<void>;
+const { hold, aborted } = holdingHandler();
+let env: DevEnvironment;
 let jobs: JobClient;
-/** Pods of the `hold` handler that saw their AbortSignal fire (terminated). */
-const aborted: string[] = [];
+let dir: string;
 
 beforeAll(async () => {
-  quietTemporalRuntime();
-  server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: false });
-  worker = await createJobWorker({
-    connection: await NativeConnection.connect({ address: server.address }),
-    taskQueue,
-    handlers: {
-      hold: async (ctx) => {
-        await new Promise<void>((resolve) => {
-          ctx.signal.addEventListener(
-            'abort',
-            () => {
-              aborted.push(ctx.podName);
-              resolve();
-            },
-            { once: true },
-          );
-        });
-        return ctx.signal.aborted ? 143 : 0;
-      },
-      hello: (ctx) => ctx.log.info('hello'),
-    },
-  });
-  running = worker.run();
-  jobs = new JobClient({ address: server.address, taskQueue });
+  env = await startDevEnvironment('dev', { worker: { handlers: { hold, hello: (ctx) => ctx.log.info('hello') } } });
+  ({ jobs, dir } = env);
 });
-afterAll(async () => {
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running?.catch(() => undefined);
-  await jobs?.close();
-  await server?.stop();
-});
+afterAll(async () => env?.stop());
 
 const execFileAsync = promisify(execFile);
 async function kjob(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', taskQueue, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+    const { stdout, stderr } = await execFileAsync(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', env.taskQueue, ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
       cwd: dir,
     });
     return { code: 0, stdout, stderr };
@@ -288,8 +253,8 @@ describe('the kjob CLI', () => {
       stdout: 'job.batch/ticker created\n',
     });
     // get -w: the table, then a row per change, until interrupted.
-    const watch = spawn(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', taskQueue, 'get', 'jobs', 'ticker', '-w'], {
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address },
+    const watch = spawn(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', env.taskQueue, 'get', 'jobs', 'ticker', '-w'], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
     });
     let watched = '';
     watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));
@@ -326,8 +291,8 @@ describe('the kjob CLI', () => {
   });
 
   test('get works on a finished Job with no worker running', async () => {
-    worker.shutdown();
-    await running;
+    env.worker.shutdown();
+    await env.running;
     const job = await jobs.get('pi');
     expect(conditions(job)).toContain('Complete=True:CompletionsReached');
     expect((await jobs.logs('pi'))[0]!.text).toMatch(/^3\.14159/);

@@ -8,16 +8,12 @@
  * Written against the UI that Temporal CLI v1.5.1 embeds (UI 2.42.1). Chromium must be installed
  * (`apt-get install chromium`); without it this test fails, it does not skip.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection, type Worker } from '@temporalio/worker';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { JobClient } from '../../src/client.js';
-import { freePort, startDevServer, type DevServer } from '../../src/provision/index.js';
-import { quietTemporalRuntime } from '../../src/runtime-logging.js';
-import { createJobWorker } from '../../src/worker.js';
+import type { JobClient } from '../../src/client.js';
+import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { jobManifest } from '../helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -33,15 +29,10 @@ const CHROMIUM_ARGS = [
 ];
 const root = join(import.meta.dirname, '..', '..');
 const artifacts = join(root, 'test-results', 'web-ui');
-const dir = mkdtempSync(join(tmpdir(), 'kjob-web-ui-'));
-const taskQueue = `web-ui-${Date.now()}`;
 const QUERY = 'KjobPhase="Failed" AND KjobNamespace="team-a"';
 const FAILED_ID = 'kjob/team-a/ui-fails';
 
-let server: DevServer;
-let connection: NativeConnection | undefined;
-let worker: Worker | undefined;
-let running: Promise<void> | undefined;
+let env: DevEnvironment | undefined;
 let jobs: JobClient | undefined;
 let browser: Browser | undefined;
 let context: BrowserContext;
@@ -53,15 +44,11 @@ const inNamespace = (namespace: string, manifest: ReturnType<typeof jobManifest>
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: the Web UI test needs it (Debian: apt-get install chromium)`);
-  quietTemporalRuntime();
   mkdirSync(artifacts, { recursive: true });
-  server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: await freePort() });
-  if (!server.uiUrl) throw new Error('the dev server was started without its Web UI');
-  connection = await NativeConnection.connect({ address: server.address });
   // A backoff base of 1 s (Kubernetes: 10 s) so the failing Job's second pod starts soon.
-  worker = await createJobWorker({ connection, taskQueue, stateDir: join(dir, 'state'), podBackoffBaseSeconds: 1 });
-  running = worker.run();
-  jobs = new JobClient({ address: server.address, taskQueue });
+  env = await startDevEnvironment('web-ui', { withUi: true, worker: { podBackoffBaseSeconds: 1 } });
+  if (!env.server.uiUrl) throw new Error('the dev server was started without its Web UI');
+  jobs = env.jobs;
 
   // Two Jobs named alike in two namespaces, both failing; a third in team-a that completes. Only the first
   // matches "failed Jobs of team-a". (A failed Job's workflow completes normally: its status is the result,
@@ -89,7 +76,7 @@ beforeAll(async () => {
   // A fresh context: no cookies, storage or saved views from an earlier run.
   context = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
   // Only the dev server's UI: anything else (the UI links to docs and GitHub) is refused, never fetched.
-  const ui = new URL(server.uiUrl).origin;
+  const ui = new URL(env.server.uiUrl).origin;
   await context.route((url) => url.origin !== ui, (route) => route.abort());
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
@@ -98,12 +85,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close();
-  if (worker?.getState() === 'RUNNING') worker.shutdown();
-  await running?.catch(() => undefined);
-  await connection?.close();
-  await jobs?.close();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await env?.stop();
+  if (env) rmSync(env.dir, { recursive: true, force: true });
 });
 
 /** Workflow ids in the rows of the workflow list, as shown (the first column's links). */
@@ -113,7 +96,7 @@ async function listedWorkflowIds(): Promise<string[]> {
 
 describe('the Temporal Web UI', () => {
   test('the query box finds exactly the failed Jobs of namespace team-a by kjob’s search attributes', async () => {
-    await page.goto(`${server.uiUrl}/namespaces/default/workflows`);
+    await page.goto(`${env!.server.uiUrl}/namespaces/default/workflows`);
     // All three Jobs are listed before filtering.
     await page.getByRole('link', { name: FAILED_ID, exact: true }).waitFor();
     await page.getByRole('link', { name: 'kjob/team-a/ui-ok', exact: true }).waitFor();

@@ -1,0 +1,77 @@
+/**
+ * A real dev server (SQLite file in a temp folder), one kjob worker on a task queue of its own, and a JobClient:
+ * what the dev-server tests share. `stop()` ends them in order and leaves no process behind.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { JobClient } from '../src/client.js';
+import type { PodHandler } from '../src/handlers.js';
+import { freePort, startDevServer, type DevServer } from '../src/provision/index.js';
+import { quietTemporalRuntime } from '../src/runtime-logging.js';
+import { createJobWorker, type JobWorkerOptions } from '../src/worker.js';
+
+export interface DevEnvironment {
+  dir: string;
+  taskQueue: string;
+  server: DevServer;
+  worker: Worker;
+  /** The worker's run; resolves once it has shut down. */
+  running: Promise<void>;
+  jobs: JobClient;
+  stop(): Promise<void>;
+}
+
+export async function startDevEnvironment(
+  name: string,
+  options: { withUi?: boolean; worker?: Omit<JobWorkerOptions, 'connection' | 'taskQueue'> } = {},
+): Promise<DevEnvironment> {
+  quietTemporalRuntime();
+  const dir = mkdtempSync(join(tmpdir(), `kjob-${name}-`));
+  const taskQueue = `${name}-${Date.now()}`;
+  const server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: options.withUi ? await freePort() : false });
+  const connection = await NativeConnection.connect({ address: server.address });
+  const worker = await createJobWorker({ stateDir: join(dir, 'state'), ...options.worker, connection, taskQueue });
+  const running = worker.run();
+  const jobs = new JobClient({ address: server.address, taskQueue });
+  return {
+    dir,
+    taskQueue,
+    server,
+    worker,
+    running,
+    jobs,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running.catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await jobs.close();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * A handler pod that runs until it is terminated (its AbortSignal fires) or released; `aborted` collects the
+ * pods that saw the signal, `releases` lets a test end a pod by its Job's name.
+ */
+export function holdingHandler(): { hold: PodHandler; aborted: string[]; releases: Map<string, () => void> } {
+  const aborted: string[] = [];
+  const releases = new Map<string, () => void>();
+  const hold: PodHandler = async (ctx) => {
+    await new Promise<void>((resolve) => {
+      releases.set(ctx.jobName, resolve);
+      ctx.signal.addEventListener(
+        'abort',
+        () => {
+          aborted.push(ctx.podName);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+    return ctx.signal.aborted ? 143 : 0;
+  };
+  return { hold, aborted, releases };
+}
