@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { JobClient, type JobClientOptions } from '../client.js';
 import { NotFoundError } from '../errors.js';
+import { JOB_COMPLETION_INDEX } from '../manifest/defaults.js';
 import { followLogs, lastLines } from '../log-follow.js';
 import { provisionTemporalCli, provisionTestServer } from '../provision/index.js';
 import type { Job } from '../types.js';
@@ -335,10 +336,11 @@ program
   .argument('<target>', 'job/NAME or POD')
   .option('-c, --container <name>')
   .option('--prefix', 'prefix each line with the pod and container')
+  .option('--index <n>', 'only the pods of one completion index (Indexed Jobs)')
   .option('-f, --follow', 'stream the log until the Job (or the pod) ends')
   .option('--tail <lines>', 'only the last lines of each log (-1: all)', '-1')
   .action(
-    withClient(async (jobs, target: string, opts: { container?: string; prefix?: boolean; follow?: boolean; tail: string }) => {
+    withClient(async (jobs, target: string, opts: { container?: string; prefix?: boolean; follow?: boolean; tail: string; index?: string }) => {
       let jobName: string;
       let pod: string | undefined;
       if (target.startsWith('job/') || target.startsWith('jobs/')) jobName = target.slice(target.indexOf('/') + 1);
@@ -349,6 +351,13 @@ program
         jobName = owner.metadata.name;
       }
       const tailLines = Number(opts.tail);
+      // --index: the pods of one completion index, as the annotation Kubernetes puts on Indexed pods says.
+      const indexPods =
+        opts.index === undefined
+          ? undefined
+          : new Set((await jobs.pods(jobName)).filter((p) => p.metadata.annotations?.[JOB_COMPLETION_INDEX] === opts.index).map((p) => p.metadata.name));
+      if (indexPods?.size === 0) throw new Error(`no pods of job/${jobName} with completion index ${opts.index}`);
+      const shown = (log: { pod: string }) => !indexPods || indexPods.has(log.pod);
       const print = (log: { pod: string; container: string; text: string }) =>
         process.stdout.write(opts.prefix ? log.text.replace(/^(?=.)/gm, `[pod/${log.pod}/${log.container}] `) : log.text);
       if (opts.follow) {
@@ -360,10 +369,11 @@ program
           ...(tailLines >= 0 ? { tailLines } : {}),
           signal: stop.signal,
         });
-        for await (const chunk of follow) print(chunk);
+        for await (const chunk of follow) if (shown(chunk)) print(chunk);
         return;
       }
       for (const log of await jobs.logs(jobName, { ...(pod ? { pod } : {}), ...(opts.container ? { container: opts.container } : {}) })) {
+        if (!shown(log)) continue;
         if (log.truncatedBytes > 0 && tailLines < 0) process.stderr.write(`(${log.truncatedBytes} earlier bytes of ${log.pod}/${log.container} not kept)\n`);
         print({ ...log, text: tailLines >= 0 ? lastLines(log.text, tailLines) : log.text });
       }

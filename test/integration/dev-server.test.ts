@@ -264,6 +264,11 @@ describe('the kjob CLI', () => {
     expect(follow.stdout).toMatch(/(tick \d\n)*tick 5\n$/);
     expect(follow.stdout.split('\n').filter(Boolean).length).toBeLessThanOrEqual(5);
     expect((await kjob('logs', 'job/ticker', '--tail', '2')).stdout).toBe('tick 4\ntick 5\n');
+    // --index: the pods of one completion index of an Indexed Job (ui-fails only ever ran index 0).
+    await jobs.create(jobManifest('indexed-logs', { completions: 2, parallelism: 2, completionMode: 'Indexed' }, { image: 'busybox', command: ['sh', '-c', 'echo "index $JOB_COMPLETION_INDEX"'] }));
+    await jobs.wait('indexed-logs');
+    expect(await kjob('logs', 'job/indexed-logs', '--index', '1')).toMatchObject({ code: 0, stdout: 'index 1\n' });
+    expect(await kjob('logs', 'job/indexed-logs', '--index', '5')).toMatchObject({ code: 1, stderr: 'error: no pods of job/indexed-logs with completion index 5\n' });
     const waited = await kjob('wait', '--for=condition=Complete', 'job/ticker', '--timeout=60s');
     expect(waited).toMatchObject({ code: 0, stdout: 'job.batch/ticker condition met\n' });
     // Not a terminal: plain progress lines on stderr.
