@@ -226,7 +226,7 @@ async function runContainer(
       );
     }
   } else if (!runtime.commandPods) {
-    exit = startError(log, `command pods are disabled on worker ${runtime.nodeName}`);
+    exit = startError(log, `command pods are disabled on worker ${runtime.nodeName} (start it with --command-pods, or commandPods: true)`);
   } else {
     const command = (container.command ?? []).map((a) => expandReferences(a, env));
     exit = await runCommandContainer(runtime, input, container, [...command, ...args], env, pod, log, signal);

@@ -25,7 +25,10 @@ export interface JobWorkerOptions {
   /** Temporal namespace (default TEMPORAL_NAMESPACE or "default"). */
   namespace?: string;
   taskQueue?: string;
-  /** Run containers that have a `command` as processes on this host (default true). */
+  /**
+   * Run containers that have a `command` as processes on this host (default false: a Job author's command would
+   * run on the worker's host, so a worker runs them only when told to).
+   */
   commandPods?: boolean;
   /** Cap of the pod-recreation backoff in seconds (default 360, as Kubernetes' docs say; its code uses 600). */
   podBackoffCapSeconds?: number;
@@ -95,7 +98,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
   const processes = new ProcessRegistry(join(stateDir, 'processes'));
   const reaped = await processes.reapOrphans();
   if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
-  const commandPods = options.commandPods ?? true;
+  const commandPods = options.commandPods ?? false;
   const sandboxMode = options.podSandbox ?? 'auto';
   const sandbox =
     sandboxMode === 'off' || !commandPods

@@ -32,7 +32,7 @@ export async function startDevEnvironment(
   const taskQueue = `${name}-${Date.now()}`;
   const server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: options.withUi ? await freePort() : false });
   const connection = await NativeConnection.connect({ address: server.address });
-  const worker = await createJobWorker({ stateDir: join(dir, 'state'), ...options.worker, connection, taskQueue });
+  const worker = await createJobWorker({ stateDir: join(dir, 'state'), commandPods: true, ...options.worker, connection, taskQueue });
   const running = worker.run();
   const jobs = new JobClient({ address: server.address, taskQueue });
   return {

@@ -67,10 +67,17 @@ function withClient(fn: (jobs: JobClient, ...args: any[]) => Promise<number | vo
   };
 }
 
-const workerOptions = (cmd: Command) =>
+/**
+ * The worker flags. Command pods run processes on the worker's host, so a worker for a shared cluster runs them
+ * only when started with --command-pods; `kjob dev` (a developer's own machine) runs them unless --no-command-pods.
+ */
+const workerOptions = (cmd: Command, commandPodsByDefault: boolean) =>
   cmd
     .option('--handlers <module>', 'JavaScript module exporting TypeScript-handler pods (`export const handlers = {...}`)')
-    .option('--no-command-pods', 'refuse containers that run commands on this host')
+    .option(
+      commandPodsByDefault ? '--no-command-pods' : '--command-pods',
+      commandPodsByDefault ? 'refuse containers that run commands on this host' : 'run containers that have a command as processes on this host (sandboxed)',
+    )
     .option('--backoff-cap <seconds>', 'cap of the pod-recreation backoff (Kubernetes docs: 360; its code: 600)', '360')
     .option('--heartbeat-timeout <seconds>', 'seconds of silence after which a pod is lost with its worker', '10')
     .addOption(new Option('--pod-sandbox <mode>', 'run command pods in bubblewrap').choices(['auto', 'required', 'off']).default('auto'))
@@ -79,7 +86,7 @@ const workerOptions = (cmd: Command) =>
 
 interface WorkerFlags {
   handlers?: string;
-  commandPods: boolean;
+  commandPods?: boolean;
   backoffCap: string;
   heartbeatTimeout: string;
   podSandbox: 'auto' | 'required' | 'off';
@@ -90,7 +97,7 @@ interface WorkerFlags {
 async function toWorkerOptions(opts: WorkerFlags) {
   return {
     handlers: await loadHandlers(opts.handlers),
-    commandPods: opts.commandPods,
+    commandPods: opts.commandPods ?? false,
     podSandbox: opts.podSandbox,
     podNetwork: opts.podNetwork,
     podReadOnlyPaths: opts.podReadOnlyPath ?? [],
@@ -125,6 +132,7 @@ workerOptions(
     .option('--db-file <path>', 'SQLite file for the server state', '.kjob/dev.db')
     .option('--port <port>', 'Temporal gRPC port', '7233')
     .option('--ui-port <port>', 'Web UI port', '8233'),
+  true,
 ).action(async (opts) => {
   try {
     await runDev({ dbFile: opts.dbFile, port: Number(opts.port), uiPort: Number(opts.uiPort), worker: await toWorkerOptions(opts) });
@@ -133,7 +141,7 @@ workerOptions(
   }
 });
 
-workerOptions(program.command('worker').description('run a kjob worker against TEMPORAL_ADDRESS (a real cluster)')).action(async (opts) => {
+workerOptions(program.command('worker').description('run a kjob worker against TEMPORAL_ADDRESS (a real cluster)'), false).action(async (opts) => {
   try {
     const { createJobWorker } = await import('../worker.js');
     const { onShutdownSignal } = await import('./serve.js');

@@ -60,7 +60,7 @@ export async function runDev(options: DevOptions): Promise<void> {
     [
       `Temporal dev server: ${server.address} (state in ${options.dbFile})`,
       `Temporal Web UI:     ${server.uiUrl ?? '(none)'}`,
-      `kjob worker:         task queue ${options.worker.taskQueue ?? 'kjob'}, command pods ${options.worker.commandPods === false ? 'off' : 'on'}`,
+      `kjob worker:         task queue ${options.worker.taskQueue ?? 'kjob'}, command pods ${options.worker.commandPods ? 'on (sandboxed where the host allows)' : 'off'}`,
       '',
       `Submit Jobs from another terminal:  TEMPORAL_ADDRESS=${server.address} npx kjob apply -f job.yaml`,
       'Press Ctrl-C to stop.',
@@ -78,7 +78,7 @@ export async function runDev(options: DevOptions): Promise<void> {
 /** The README's first command: the Kubernetes docs' pi Job on the embedded dev server, start to finish. */
 export async function runDemo(options: { keep: boolean; dbFile: string }): Promise<void> {
   const started = Date.now();
-  const { server, worker, running } = await startDevStack({ dbFile: options.dbFile, worker: {} });
+  const { server, worker, running } = await startDevStack({ dbFile: options.dbFile, worker: { commandPods: true } });
   const stop = async () => {
     worker.shutdown();
     await running;

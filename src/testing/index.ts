@@ -50,7 +50,8 @@ export async function createJobTestEnvironment(options: JobTestEnvironmentOption
   const taskQueue = `kjob-test-${randomUUID()}`;
   let worker: Worker;
   try {
-    worker = await createJobWorker({ ...options, connection: env.nativeConnection, taskQueue });
+    // Tests run the author's own Jobs on their own machine: command pods are on unless turned off.
+    worker = await createJobWorker({ commandPods: true, ...options, connection: env.nativeConnection, taskQueue });
   } catch (error) {
     await env.teardown();
     throw error;
