@@ -1,0 +1,118 @@
+/**
+ * The representative Jobs whose histories are kept as replay fixtures: each completion mode, retries with
+ * backoff, OnFailure restarts, the deadline, suspend and resume, elastic scaling, pod failure and success
+ * policies, per-index backoff, TTL. `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
+ */
+import type { JobClient } from '../../src/client.js';
+import type { PodHandlers } from '../../src/handlers.js';
+import { handlerContainer, jobManifest } from '../helpers.js';
+
+const failedOnce = new Set<string>();
+
+/** Handlers whose outcome depends only on the pod's index and history, so a re-recording gives the same story. */
+export const replayHandlers: PodHandlers = {
+  ok: () => 0,
+  /** Index 1 fails the first time it runs; its replacement (after the backoff) succeeds. */
+  flaky: (ctx) => {
+    const key = `${ctx.jobName}/${ctx.index}`;
+    if (ctx.index !== 1 || failedOnce.has(key)) return 0;
+    failedOnce.add(key);
+    return 1;
+  },
+  /** Fails until its third run of the same pod (OnFailure restarts count attempts). */
+  thirdTime: (ctx) => (ctx.attempt < 2 ? 1 : 0),
+  exit42: () => 42,
+  /** Index 2 succeeds, the others fail. */
+  onlyTwo: (ctx) => (ctx.index === 2 ? 0 : 1),
+  /** Runs until terminated. */
+  hold: (ctx) =>
+    new Promise<number>((resolve) => {
+      ctx.signal.addEventListener('abort', () => resolve(143), { once: true });
+    }),
+  /** Runs a few seconds. */
+  slow: (ctx) =>
+    new Promise<number>((resolve) => {
+      const timer = setTimeout(() => resolve(0), 1500);
+      ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(143)), { once: true });
+    }),
+};
+
+export interface ReplayJob {
+  name: string;
+  run(jobs: JobClient): Promise<void>;
+}
+
+const until = async (check: () => Promise<boolean>) => {
+  for (let i = 0; i < 300 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
+};
+
+export const replayJobs: ReplayJob[] = [
+  {
+    name: 'nonindexed-parallel',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('nonindexed-parallel', { completions: 3, parallelism: 2 }, handlerContainer('ok')));
+    },
+  },
+  {
+    name: 'indexed-backoff',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('indexed-backoff', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimit: 1 }, handlerContainer('flaky')));
+    },
+  },
+  {
+    name: 'onfailure-restarts',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('onfailure-restarts', { backoffLimit: 3 }, handlerContainer('thirdTime'), { restartPolicy: 'OnFailure' }));
+    },
+  },
+  {
+    name: 'deadline-exceeded',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('deadline-exceeded', { activeDeadlineSeconds: 2 }, handlerContainer('hold')));
+    },
+  },
+  {
+    name: 'suspend-resume-scale',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('suspend-resume-scale', { completions: 4, parallelism: 1, completionMode: 'Indexed' }, handlerContainer('slow')));
+      await until(async () => (await jobs.pods('suspend-resume-scale')).some((p) => p.status.phase === 'Running'));
+      await jobs.suspend('suspend-resume-scale');
+      await jobs.resume('suspend-resume-scale');
+      await jobs.patch('suspend-resume-scale', { parallelism: 2 });
+    },
+  },
+  {
+    name: 'pod-failure-policy',
+    run: async (jobs) => {
+      await jobs.create(
+        jobManifest('pod-failure-policy', { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }] } }, handlerContainer('exit42')),
+      );
+    },
+  },
+  {
+    name: 'success-policy',
+    run: async (jobs) => {
+      await jobs.create(
+        jobManifest(
+          'success-policy',
+          { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimit: 6, successPolicy: { rules: [{ succeededIndexes: '2' }] } },
+          handlerContainer('onlyTwo'),
+        ),
+      );
+    },
+  },
+  {
+    name: 'backoff-limit-per-index',
+    run: async (jobs) => {
+      await jobs.create(
+        jobManifest('backoff-limit-per-index', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1, maxFailedIndexes: 1 }, handlerContainer('onlyTwo')),
+      );
+    },
+  },
+  {
+    name: 'ttl',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('ttl', { ttlSecondsAfterFinished: 3600 }, handlerContainer('ok')));
+    },
+  },
+];

@@ -1,0 +1,42 @@
+/**
+ * Records the replay fixtures: runs the representative Jobs on the dev server and saves each workflow's history
+ * as test/replay/fixtures/<version>/<job>.json. Run it (`npm run replay:record`) before a change to the workflow
+ * code, commit the fixtures, and CI replays them against every later version (replay.test.ts). Skipped otherwise:
+ * recording in every run would only replay the code against itself.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { provisionTemporalCli } from '../../src/provision/index.js';
+import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
+import { replayHandlers, replayJobs } from './jobs.js';
+
+const recording = process.env.KJOB_RECORD_REPLAY === '1';
+
+describe.runIf(recording)('record replay fixtures', () => {
+  let env: DevEnvironment;
+  const version = process.env.KJOB_REPLAY_VERSION ?? new Date().toISOString().slice(0, 10);
+  const out = join(import.meta.dirname, 'fixtures', version);
+  beforeAll(async () => {
+    env = await startDevEnvironment('replay', { worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1 } });
+    mkdirSync(out, { recursive: true });
+  });
+  afterAll(async () => env?.stop());
+
+  test.each(replayJobs.map((job) => [job.name, job] as const))('%s', async (name, job) => {
+    await job.run(env.jobs);
+    const finished = await env.jobs.wait(name, { timeoutMs: 120_000 });
+    expect(finished.status?.conditions?.some((c) => c.type === 'Complete' || c.type === 'Failed')).toBe(true);
+    // The Temporal CLI's JSON export: the format the SDK's replayer reads (historyFromJSON) and the UI downloads.
+    const cli = await provisionTemporalCli();
+    if (cli.type !== 'existing-path') throw new Error('no Temporal CLI to export histories with');
+    const { stdout } = await promisify(execFile)(
+      cli.path,
+      ['workflow', 'show', '--workflow-id', `kjob/default/${name}`, '--output', 'json', '--address', env.server.address],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+    writeFileSync(join(out, `${name}.json`), stdout);
+  });
+});

@@ -1,0 +1,35 @@
+/**
+ * Jobs outlive deployments: a worker with new workflow code must carry on the histories that older code wrote.
+ * Every recorded history (test/replay/fixtures/<version>/*.json, from `npm run replay:record`) is replayed
+ * against the current workflow bundle; a change that would break running Jobs fails here (nondeterminism).
+ * The rule for workflow changes is in README.md ("Changing the workflow code").
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, test } from 'vitest';
+import { quietTemporalRuntime } from '../../src/runtime-logging.js';
+import { jobWorkflowBundle } from '../../src/worker.js';
+
+const fixturesDir = join(import.meta.dirname, 'fixtures');
+const fixtures = readdirSync(fixturesDir, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .flatMap((version) =>
+    readdirSync(join(fixturesDir, version.name))
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => ({ version: version.name, job: file.replace(/\.json$/, ''), path: join(fixturesDir, version.name, file) })),
+  );
+
+describe('replaying recorded Job histories against the current workflow code', () => {
+  test('there are fixtures to replay', () => {
+    expect(fixtures.length).toBeGreaterThanOrEqual(9);
+  });
+
+  test.each(fixtures.map((f) => [`${f.version}/${f.job}`, f] as const))('%s', async (_label, fixture) => {
+    quietTemporalRuntime();
+    // The CLI's JSON export; the replayer parses it itself.
+    const history: unknown = JSON.parse(readFileSync(fixture.path, 'utf8'));
+    // Throws DeterminismViolationError (or another replay failure) when the code no longer fits the history.
+    await Worker.runReplayHistory({ workflowBundle: await jobWorkflowBundle() }, history, `kjob/default/${fixture.job}`);
+  });
+});
