@@ -26,9 +26,12 @@ export interface FieldError {
   detail: string;
 }
 
+const MAX_QUOTED_LENGTH = 256;
+
 /** Renders a value the way apimachinery's field errors quote it: strings quoted, numbers bare. */
 function renderValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  // A huge value is quoted in part: the message must stay readable (and small) whatever the input.
+  if (typeof value === 'string') return value.length > MAX_QUOTED_LENGTH ? `${JSON.stringify(value.slice(0, MAX_QUOTED_LENGTH))}... (truncated)` : JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value === null || value === undefined) return 'null';
   const json = JSON.stringify(value);
@@ -36,7 +39,9 @@ function renderValue(value: unknown): string {
 }
 
 export function formatFieldError(error: FieldError): string {
-  const { field, detail } = error;
+  const { field } = error;
+  // Details may embed the value (a pod hostname made from the name); keep them as bounded as the value.
+  const detail = error.detail.length > MAX_QUOTED_LENGTH * 2 ? `${error.detail.slice(0, MAX_QUOTED_LENGTH * 2)}... (truncated)` : error.detail;
   switch (error.type) {
     case FieldErrorType.Invalid:
       return error.omitValue ? `${field}: Invalid value: ${detail}` : `${field}: Invalid value: ${renderValue(error.value)}: ${detail}`;

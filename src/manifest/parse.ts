@@ -17,7 +17,13 @@ export function readDocuments(input: ManifestInput): unknown[] {
       if (doc.errors.length > 0) {
         throw new ManifestParseError(`error parsing manifest: ${doc.errors.map((e) => e.message).join('; ')}`);
       }
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (error) {
+        // yaml refuses alias bombs ("billion laughs") and the like while building the value.
+        throw new ManifestParseError(`error parsing manifest: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (value !== null && value !== undefined) docs.push(value);
     }
   } else {

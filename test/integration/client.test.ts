@@ -95,3 +95,29 @@ describe('worker settings', () => {
   });
 });
 
+
+describe('hostile input through create', () => {
+  test('300 generated invalid manifests: each refused with field errors, and no workflow starts for any', async () => {
+    const fc = (await import('fast-check')).default;
+    const { hostileJob } = await import('../fuzz-manifests.js');
+    const { parseJobManifests } = await import('../../src/manifest/parse.js');
+    const { ManifestParseError } = await import('../../src/errors.js');
+    const invalid = fc.sample(hostileJob, { numRuns: 1000, seed: 42 }).filter((job) => {
+      try {
+        parseJobManifests(job);
+        return false;
+      } catch {
+        return true;
+      }
+    }).slice(0, 300);
+    expect(invalid.length).toBe(300);
+    const names = new Set<string>();
+    for (const job of invalid) {
+      const error = await t.jobs.create(job).then(() => undefined, (e: unknown) => e);
+      expect(error instanceof JobValidationError || error instanceof ManifestParseError).toBe(true);
+      const name = (job.metadata as { name?: unknown } | undefined)?.name;
+      if (typeof name === 'string' && name.length < 64) names.add(name);
+    }
+    for (const name of names) await expect(t.jobs.get(name)).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
