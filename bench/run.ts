@@ -198,7 +198,9 @@ async function runVariant(
   const jobs = new JobClient({ client: ctx.client, taskQueue });
   // A long-lived JobClient has looked this up already; do it before the clock starts.
   await jobs.searchAttributesRegistered();
+  const spawnedAt = Date.now();
   const { child, readyMonoUs, request } = await startWorker(config, profileDir);
+  process.stderr.write(`  worker ready in ${Date.now() - spawnedAt} ms (pid ${child.pid})\n`);
   const pid = child.pid as number;
   const serverPid = ctx.server.process?.pid;
   const rssReady = rssBytes(pid) ?? null;
@@ -277,7 +279,9 @@ async function runVariant(
   const peak = peakReset ? (peakRssBytes(pid) ?? null) : sampledPeak;
   cpuAfter = cpuTimes(pid);
   serverAfter = serverPid ? cpuTimes(serverPid) : undefined;
+  const stopAt = Date.now();
   await stopWorker(child);
+  process.stderr.write(`  worker stopped in ${Date.now() - stopAt} ms\n`);
   let history: HistoryFigures | null = null;
   try {
     history = await historyFigures(ctx.client, workflowId);

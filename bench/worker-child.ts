@@ -103,6 +103,8 @@ async function createWorker(config: ChildConfig, connection: NativeConnection): 
     stateDir: `${config.stateDir}/state`,
     scratchRoot: `${config.stateDir}/pods`,
     handlers: { noop: () => 0 },
+    // Both kjob variants get the same worker; command pods are off unless asked for.
+    commandPods: true,
     workerOptions: shared,
   });
 }

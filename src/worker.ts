@@ -46,6 +46,11 @@ export interface JobWorkerOptions {
   /** Log bytes kept per Job over all its pods (default 512 KiB). */
   jobLogBudgetBytes?: number;
   /**
+   * History length at which a Job's workflow continues as new (default 10,000 events, under Temporal's warning at
+   * 10,240): it stops starting pods, lets the running ones end, and hands its compact state to a new run.
+   */
+  continueAsNewAfterEvents?: number;
+  /**
    * This worker's state on its host (default `.kjob` in the working directory): `ctx.once` commits (unless
    * `onceStore` is given) and the process groups of running command pods, which the next worker started on the
    * host kills if this one dies.
@@ -93,6 +98,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     podBackoffCapSeconds: options.podBackoffCapSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podBackoffCapSeconds,
     podHeartbeatTimeoutSeconds: options.podHeartbeatTimeoutSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podHeartbeatTimeoutSeconds,
     jobLogBudgetBytes: options.jobLogBudgetBytes ?? DEFAULT_CONTROLLER_SETTINGS.jobLogBudgetBytes,
+    continueAsNewAfterEvents: options.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!,
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
   const processes = new ProcessRegistry(join(stateDir, 'processes'));

@@ -6,8 +6,10 @@
 import {
   ActivityCancellationType,
   ActivityFailure,
+  allHandlersFinished,
   CancellationScope,
   condition,
+  continueAsNew,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -45,6 +47,7 @@ import {
   type PodRecord,
 } from '../src/controller/job-controller.js';
 import {
+  DEFAULT_CONTROLLER_SETTINGS,
   QUERY_EVENTS,
   QUERY_JOB,
   QUERY_LOGS,
@@ -56,6 +59,7 @@ import {
   type PodRunResult,
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
+import { carryOver, restoreControllerState } from '../src/controller/carry-over.js';
 import { jobStatusColumn } from '../src/controller/job-phase.js';
 import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller/ui-text.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
@@ -101,7 +105,7 @@ function podDeadlineFor(job: Job, pod: PodRecord, now: number): { podDeadlineMs?
   return { podDeadlineMs: Math.max(seconds * 1000 - (pod.startedAt === null ? 0 : now - pod.startedAt), 1) };
 }
 
-export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowResult> {
+export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWorkflowResult> {
   const settings = await controllerSettings();
   const podActivityOptions = {
     startToCloseTimeout: POD_RUN_TIMEOUT,
@@ -112,7 +116,14 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
   const { runPod } = proxyActivities<Activities>(podActivityOptions);
-  const state = newControllerState(job, settings);
+  const state = carried ? restoreControllerState(job, settings, carried) : newControllerState(job, settings);
+  const generation = (carried?.generation ?? 0) + 1;
+  /**
+   * Continue-as-new before the history nears Temporal's limits: the workflow stops starting pods, lets the
+   * running ones end (their results are counted as usual), then hands the compact state to its next run.
+   */
+  const continueAfter = settings.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!;
+  const historyFull = () => workflowInfo().historyLength >= continueAfter || workflowInfo().continueAsNewSuggested;
   const events: PodEvent[] = [];
   const runs = new Map<string, CancellationScope>();
   const ids = { random: Math.random, uuid: uuid4 };
@@ -206,11 +217,16 @@ export async function kjobJob({ job }: JobWorkflowInput): Promise<JobWorkflowRes
         if (event.kind === 'started') onPodStarted(state, event.report, Date.now());
         else if (event.kind === 'exited') onPodExited(state, event.podName, event.outcome, Date.now());
       }
-      const actions = reconcile(state, Date.now(), ids);
+      const draining = !state.finished && historyFull() && patched('kjob-continue-as-new');
+      const actions = reconcile(state, Date.now(), ids, { holdNewRuns: draining });
       actions.start.forEach(startRun);
       for (const pod of actions.terminate) runs.get(pod.name)?.cancel();
       publishStatus(actions.wakeAt);
       if (state.finished) break;
+      if (draining && runs.size === 0 && events.length === 0) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof kjobJob>({ job: state.job, carried: carryOver(state, generation) });
+      }
       if (actions.wakeAt !== null) wakeAt(actions.wakeAt);
       await condition(() => events.length > 0 || woken);
       woken = false;

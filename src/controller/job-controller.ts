@@ -347,8 +347,11 @@ function recordPodFailed(state: JobControllerState, pod: PodRecord, now: number)
   }
 }
 
+/** Characters of log text held, as the Job's log budget counts them. */
+export const logSize = (entries: ContainerLog[]) => entries.reduce((sum, l) => sum + l.text.length, 0);
+
 function storeLogs(state: JobControllerState, podName: string, logs: ContainerLog[]): void {
-  const size = (entries: ContainerLog[]) => entries.reduce((sum, l) => sum + l.text.length, 0);
+  const size = logSize;
   const previous = state.logs.get(podName);
   if (previous) state.logBytes -= size(previous);
   state.logs.set(podName, logs);
@@ -436,7 +439,9 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
  * One pass of the Job controller at time `now` (syncJob): failure criteria first (backoffLimit, then the
  * deadline), then pod creation under parallelism and backoff, then completion. Mutates `state`.
  */
-export function reconcile(state: JobControllerState, now: number, ids: IdSource): ReconcileActions {
+export function reconcile(state: JobControllerState, now: number, ids: IdSource, options: { holdNewRuns?: boolean } = {}): ReconcileActions {
+  // holdNewRuns: the workflow is draining its pod runs to continue as new; nothing new starts, the rest holds.
+  const hold = options.holdNewRuns === true;
   const actions: ReconcileActions = { start: [], terminate: [], wakeAt: null };
   if (state.finished) return actions;
   const wake = (at: number) => {
@@ -447,7 +452,7 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
   // In-place restarts that are due (OnFailure); the kubelet counts a restart when the container starts again.
   const restarting: PodRecord[] = [];
   for (const pod of activePods(state)) {
-    if (pod.restartAt !== null && pod.restartAt <= now) {
+    if (!hold && pod.restartAt !== null && pod.restartAt <= now) {
       pod.restartAt = null;
       pod.restartCount++;
       restarting.push(pod);
@@ -473,11 +478,11 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource)
     if (restarting.includes(pod)) {
       pod.runInFlight = true;
       actions.start.push(pod);
-    } else if (pod.restartAt !== null) wake(pod.restartAt);
+    } else if (pod.restartAt !== null && !hold) wake(pod.restartAt);
   }
   const terminatingHeld = state.job.spec.podReplacementPolicy === 'Failed' ? state.pods.filter(isTerminating).length : 0;
   const toCreate = wantActive(state, active.length) - terminatingHeld - active.length;
-  if (toCreate > 0) {
+  if (toCreate > 0 && !hold) {
     // Without a per-index limit, one Job-wide backoff gates all creations; with it, each index has its own.
     const waitMs = state.job.spec.backoffLimitPerIndex === undefined ? remainingBackoffMs(state.backoff, now, podBackoffPolicy(state.settings)) : 0;
     if (waitMs > 0) wake(now + waitMs);

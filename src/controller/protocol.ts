@@ -2,6 +2,7 @@
  * What passes between the Job workflow, its pod activities and clients. Plain data only: it crosses
  * Temporal's payload converter and the workflow sandbox.
  */
+import type { CarriedControllerState } from './carry-over.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../types.js';
 
 export const JOB_WORKFLOW_TYPE = 'kjobJob';
@@ -22,6 +23,11 @@ export interface ControllerSettings {
   podHeartbeatTimeoutSeconds: number;
   /** Log bytes kept per Job across its pods; the oldest finished pods' logs go first. */
   jobLogBudgetBytes: number;
+  /**
+   * History length at which a Job's workflow drains its pod runs and continues as new (Temporal warns at 10,240
+   * events and stops a workflow at 51,200). Absent in settings recorded by older workers: the default applies.
+   */
+  continueAsNewAfterEvents?: number;
 }
 
 export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
@@ -29,10 +35,13 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
   podBackoffCapSeconds: 360,
   podHeartbeatTimeoutSeconds: 10,
   jobLogBudgetBytes: 512 * 1024,
+  continueAsNewAfterEvents: 10_000,
 };
 
 export interface JobWorkflowInput {
   job: Job;
+  /** The controller state handed over by the previous run when the workflow continued as new. */
+  carried?: CarriedControllerState;
 }
 
 /** One run of a pod's containers: a new pod, or an in-place restart of an OnFailure pod. */

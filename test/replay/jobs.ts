@@ -110,6 +110,13 @@ export const replayJobs: ReplayJob[] = [
     },
   },
   {
+    // With the recorder's low history threshold this Job continues as new several times.
+    name: 'continue-as-new',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('continue-as-new', { completions: 40, parallelism: 4, completionMode: 'Indexed', backoffLimit: 1 }, handlerContainer('flaky')));
+    },
+  },
+  {
     name: 'ttl',
     run: async (jobs) => {
       await jobs.create(jobManifest('ttl', { ttlSecondsAfterFinished: 3600 }, handlerContainer('ok')));

@@ -20,7 +20,8 @@ describe.runIf(recording)('record replay fixtures', () => {
   const version = process.env.KJOB_REPLAY_VERSION ?? new Date().toISOString().slice(0, 10);
   const out = join(import.meta.dirname, 'fixtures', version);
   beforeAll(async () => {
-    env = await startDevEnvironment('replay', { worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1 } });
+    // A low history threshold, so that Jobs with many pods record their continue-as-new hand-overs.
+    env = await startDevEnvironment('replay', { worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150 } });
     mkdirSync(out, { recursive: true });
   });
   afterAll(async () => env?.stop());
@@ -29,14 +30,24 @@ describe.runIf(recording)('record replay fixtures', () => {
     await job.run(env.jobs);
     const finished = await env.jobs.wait(name, { timeoutMs: 120_000 });
     expect(finished.status?.conditions?.some((c) => c.type === 'Complete' || c.type === 'Failed')).toBe(true);
-    // The Temporal CLI's JSON export: the format the SDK's replayer reads (historyFromJSON) and the UI downloads.
+    // The Temporal CLI's JSON export (the format the SDK's replayer reads), one file per run of the workflow.
     const cli = await provisionTemporalCli();
     if (cli.type !== 'existing-path') throw new Error('no Temporal CLI to export histories with');
-    const { stdout } = await promisify(execFile)(
-      cli.path,
-      ['workflow', 'show', '--workflow-id', `kjob/default/${name}`, '--output', 'json', '--address', env.server.address],
-      { maxBuffer: 64 * 1024 * 1024 },
-    );
-    writeFileSync(join(out, `${name}.json`), stdout);
+    const workflowId = `kjob/default/${name}`;
+    const client = await env.jobs.client();
+    const runs: string[] = [];
+    for (let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId; runId; ) {
+      runs.unshift(runId);
+      const first = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events?.[0];
+      runId = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    }
+    for (const [i, runId] of runs.entries()) {
+      const { stdout } = await promisify(execFile)(
+        cli.path,
+        ['workflow', 'show', '--workflow-id', workflowId, '--run-id', runId, '--output', 'json', '--address', env.server.address],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
+      writeFileSync(join(out, runs.length === 1 ? `${name}.json` : `${name}.run${i + 1}.json`), stdout);
+    }
   });
 });

@@ -17,7 +17,7 @@ const fixtures = readdirSync(fixturesDir, { withFileTypes: true })
   .flatMap((version) =>
     readdirSync(join(fixturesDir, version.name))
       .filter((file) => file.endsWith('.json'))
-      .map((file) => ({ version: version.name, job: file.replace(/\.json$/, ''), path: join(fixturesDir, version.name, file) })),
+      .map((file) => ({ version: version.name, job: file.replace(/(\.run\d+)?\.json$/, ''), file, path: join(fixturesDir, version.name, file) })),
   );
 
 describe('replaying recorded Job histories against the current workflow code', () => {
@@ -25,7 +25,7 @@ describe('replaying recorded Job histories against the current workflow code', (
     expect(fixtures.length).toBeGreaterThanOrEqual(9);
   });
 
-  test.each(fixtures.map((f) => [`${f.version}/${f.job}`, f] as const))('%s', async (_label, fixture) => {
+  test.each(fixtures.map((f) => [`${f.version}/${f.file}`, f] as const))('%s', async (_label, fixture) => {
     quietTemporalRuntime();
     // The CLI's JSON export; the replayer parses it itself.
     const history: unknown = JSON.parse(readFileSync(fixture.path, 'utf8'));

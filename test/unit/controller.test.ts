@@ -258,3 +258,28 @@ describe('the sync loop', () => {
     expect(conditionTypes(s)).toEqual(['SuccessCriteriaMet:CompletionsReached', 'Complete:CompletionsReached']);
   });
 });
+
+describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => {
+  test('the status is the same after the hand-over; finished pods beyond the kept ones go; runs in flight refuse', async () => {
+    const { carryOver, restoreControllerState, FINISHED_PODS_KEPT } = await import('../../src/controller/carry-over.js');
+    const s = state({ completions: FINISHED_PODS_KEPT + 50, parallelism: 3, completionMode: 'Indexed', backoffLimit: 1000 });
+    let now = 0;
+    // Run pods one wave at a time; every seventh fails (so counters, failed indexes and backoff are exercised).
+    while (!s.finished && now < 10_000_000) {
+      const { start, wakeAt } = reconcile(s, now, ids);
+      for (const pod of start) finish(s, pod, pod.index! % 7 === 0 && pod.indexFailureCount === 0 ? 1 : 0, now);
+      now = start.length === 0 && wakeAt !== null ? wakeAt : now + S;
+      if (s.succeeded > FINISHED_PODS_KEPT) break;
+    }
+    expect(s.pods.some((p) => p.runInFlight)).toBe(false);
+    const carried = JSON.parse(JSON.stringify(carryOver(s, 1)));
+    const restored = restoreControllerState(s.job, s.settings, carried);
+    expect(renderJobStatus(restored)).toEqual(renderJobStatus(s));
+    expect(restored.pods.length).toBeLessThanOrEqual(FINISHED_PODS_KEPT + 3);
+    expect(restored.backoff).toEqual(s.backoff);
+    expect([...restored.completedSlots].sort((a, b) => a - b)).toEqual([...s.completedSlots].sort((a, b) => a - b));
+    // Both go on to the same decisions.
+    expect(reconcile(restored, now, ids).start.map((p) => p.index)).toEqual(reconcile(s, now, ids).start.map((p) => p.index));
+    expect(() => carryOver(s, 1)).toThrow(/in flight/);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The Job controller's state across continue-as-new: compact and plain (JSON), so a Job of any length fits in
+ * one workflow input. Counters, conditions, the backoff record, deadlines (absolute times), per-index failure
+ * counts and completed/failed indexes (as intervals) carry over whole; the pods that are not finished carry over
+ * whole (an OnFailure pod waiting to restart keeps its place); of the finished pods only the latest are kept,
+ * with their logs, for `kjob get pods` and `kjob logs`.
+ */
+import type { ContainerLog, JobCondition, JobEvent } from '../types.js';
+import type { BackoffRecord } from './backoff.js';
+import { formatIndexIntervals, parseIndexIntervals } from './intervals.js';
+import { logSize, type JobControllerState, type PodRecord } from './job-controller.js';
+import type { ControllerSettings } from './protocol.js';
+
+/** Finished pods kept across a continue-as-new (Kubernetes keeps all; a 100,000-pod Job cannot). */
+export const FINISHED_PODS_KEPT = 200;
+
+export interface CarriedControllerState {
+  startTime: number | null;
+  completionTime: number | null;
+  pods: PodRecord[];
+  completedIndexes: string;
+  failedIndexes: string;
+  slotFailures: [number, { counted: number; ignored: number; lastFailureAt: number }][];
+  failJobMessage: string | null;
+  succeeded: number;
+  failed: number;
+  backoff: BackoffRecord;
+  conditions: JobCondition[];
+  events: JobEvent[];
+  logs: [string, ContainerLog[]][];
+  /** How many runs this Job's workflow has had (1 for the first). */
+  generation: number;
+}
+
+const isFinished = (pod: PodRecord) => pod.phase === 'Succeeded' || pod.phase === 'Failed';
+
+export function carryOver(state: JobControllerState, generation: number): CarriedControllerState {
+  if (state.pods.some((pod) => pod.runInFlight)) throw new Error('continue-as-new with pod runs in flight would lose them');
+  const unfinished = state.pods.filter((pod) => !isFinished(pod));
+  const finished = state.pods.filter(isFinished).slice(-FINISHED_PODS_KEPT);
+  const kept = [...finished, ...unfinished].sort((a, b) => a.createdAt - b.createdAt);
+  const keptNames = new Set(kept.map((pod) => pod.name));
+  return {
+    startTime: state.startTime,
+    completionTime: state.completionTime,
+    pods: kept,
+    completedIndexes: formatIndexIntervals(state.completedSlots),
+    failedIndexes: formatIndexIntervals(state.failedSlots),
+    slotFailures: [...state.slotFailures],
+    failJobMessage: state.failJobMessage,
+    succeeded: state.succeeded,
+    failed: state.failed,
+    backoff: state.backoff,
+    conditions: state.conditions,
+    events: state.events,
+    logs: [...state.logs].filter(([pod]) => keptNames.has(pod)),
+    generation,
+  };
+}
+
+export function restoreControllerState(
+  job: JobControllerState['job'],
+  settings: ControllerSettings,
+  carried: CarriedControllerState,
+): JobControllerState {
+  const logs = new Map(carried.logs);
+  let logBytes = 0;
+  for (const containerLogs of logs.values()) logBytes += logSize(containerLogs);
+  // Slots are completion indexes, or NonIndexed slots numbered from 0: both below the number of pods ever wanted.
+  const limit = Number.MAX_SAFE_INTEGER;
+  return {
+    job,
+    settings,
+    startTime: carried.startTime,
+    completionTime: carried.completionTime,
+    pods: carried.pods,
+    completedSlots: new Set(parseIndexIntervals(carried.completedIndexes, limit)),
+    failedSlots: new Set(parseIndexIntervals(carried.failedIndexes, limit)),
+    slotFailures: new Map(carried.slotFailures),
+    failJobMessage: carried.failJobMessage,
+    succeeded: carried.succeeded,
+    failed: carried.failed,
+    backoff: carried.backoff,
+    conditions: carried.conditions,
+    finished: false,
+    events: carried.events,
+    logs,
+    logBytes,
+  };
+}
