@@ -18,6 +18,7 @@ import { containerEnv, expandReferences } from './container-env.js';
 import { MAX_TIMER_MS, podLogger, runHandler } from './handler-container.js';
 import { LogTail } from './log-tail.js';
 import { containerMounts, preparePodVolumes, VolumeSetupError, type PodVolume } from './pod-volumes.js';
+import { podMetrics } from './pod-metrics.js';
 import type { ProcessRegistry } from './process-registry.js';
 import type { CgroupDriver, ContainerLimits } from './resource-limits.js';
 import { commandExistsInSandbox, CONTAINER_PATH, sandboxArgs, type Sandbox } from './sandbox.js';
@@ -56,6 +57,9 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
     logs: [...live].map(([container, log]) => ({ container, totalBytes: log.totalBytes, tail: log.peek(LIVE_LOG_BYTES) })),
   });
   const heartbeat = setInterval(() => ctx.heartbeat(liveDetails()), HEARTBEAT_INTERVAL_MS);
+  const metrics = podMetrics(ctx.metricMeter, { namespace: input.job.metadata.namespace, name: input.job.metadata.name });
+  metrics.started();
+  let outcome: { result: 'succeeded' | 'failed'; reason: string } = { result: 'failed', reason: 'Error' };
   const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
   // Volumes belong to the pod, not the run: an emptyDir outlives an in-place restart (restartPolicy OnFailure).
   const podDir = join(runtime.scratchRoot, input.podName);
@@ -80,6 +84,7 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       const log = new LogTail(runtime.logTailBytes);
       const first = podSpec.initContainers?.[0] ?? podSpec.containers[0];
       const exit = startError(log, error instanceof VolumeSetupError ? error.message : `volume setup failed: ${String(error)}`);
+      outcome = { result: 'failed', reason: 'StartError' };
       return {
         containers: first ? [{ name: first.name, image: first.image ?? '', init: first !== podSpec.containers[0], ...exit }] : [],
         logs: first ? [{ container: first.name, ...log.result() }] : [],
@@ -117,6 +122,14 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
     }
     keepVolumes =
       podSpec.restartPolicy === 'OnFailure' && !stop.aborted && results.some((r) => r.exitCode !== 0);
+    const failedContainer = results.find((r) => r.exitCode !== 0);
+    outcome = ctx.cancellationSignal.aborted
+      ? { result: 'failed', reason: 'Terminated' }
+      : deadline.signal.aborted
+        ? { result: 'failed', reason: 'DeadlineExceeded' }
+        : failedContainer
+          ? { result: 'failed', reason: failedContainer.reason }
+          : { result: 'succeeded', reason: 'Completed' };
     return {
       containers: results,
       logs,
@@ -125,6 +138,7 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       ...(deadline.signal.aborted && !ctx.cancellationSignal.aborted ? { deadlineExceeded: true } : {}),
     };
   } finally {
+    metrics.finished(outcome.result, outcome.reason);
     clearInterval(heartbeat);
     clearTimeout(podDeadline);
     await removeTree(scratchDir);

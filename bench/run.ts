@@ -143,7 +143,9 @@ async function startWorker(config: ChildConfig, profileDir: string | undefined):
         else resolve(m);
       });
     });
-  const ready = await Promise.race([next(), sleep(180_000).then(() => ({ type: 'timeout' as const }))]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<{ type: 'timeout' }>((r) => (timer = setTimeout(() => r({ type: 'timeout' }), 180_000)));
+  const ready = await Promise.race([next(), timeout]).finally(() => clearTimeout(timer));
   if (ready.type !== 'ready') throw new Error(`the ${config.variant} worker did not become ready: ${JSON.stringify(ready)}`);
   return {
     child,

@@ -14,6 +14,7 @@ import {
   defineSignal,
   defineUpdate,
   isCancellation,
+  metricMeter,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -183,10 +184,13 @@ export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWo
    */
   const pendingWakes = new Set<number>();
   let woken = false;
+  const backoffWaits = metricMeter.createCounter('kjob_backoff_waits', 'waits', 'Durable timers holding a pod start (backoff, restart delay)');
   const wakeAt = (at: number) => {
     for (const pending of pendingWakes) if (pending <= at) return;
     pendingWakes.add(at);
-    sleep(Math.max(at - Date.now(), 1), { summary: wakeSummary(at, deadlineAt(state)) }).then(
+    const deadline = deadlineAt(state);
+    if (deadline === null || at < deadline) backoffWaits.add(1, { kjob_namespace: job.metadata.namespace, kjob_job: job.metadata.name });
+    sleep(Math.max(at - Date.now(), 1), { summary: wakeSummary(at, deadline) }).then(
       () => {
         pendingWakes.delete(at);
         woken = true;

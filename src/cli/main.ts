@@ -20,6 +20,7 @@ import { printError } from './errors.js';
 import { jobRows, podRows, renderObjects } from './format.js';
 import { loadHandlers } from './load-handlers.js';
 import { parseDuration, readManifestText } from './read-input.js';
+import { installTemporalRuntime } from '../runtime-logging.js';
 import { runDemo, runDev } from './serve.js';
 
 interface GlobalOptions {
@@ -82,7 +83,10 @@ const workerOptions = (cmd: Command, commandPodsByDefault: boolean) =>
     .option('--heartbeat-timeout <seconds>', 'seconds of silence after which a pod is lost with its worker', '10')
     .addOption(new Option('--pod-sandbox <mode>', 'run command pods in bubblewrap').choices(['auto', 'required', 'off']).default('auto'))
     .addOption(new Option('--pod-network <network>', "sandboxed pods' network").choices(['none', 'host']).default('none'))
-    .option('--pod-read-only-path <path...>', 'more host folders sandboxed pods see read-only');
+    .option('--pod-read-only-path <path...>', 'more host folders sandboxed pods see read-only')
+    .option('--metrics-address <host:port>', "serve Prometheus metrics (the SDK's and kjob's) at this address, under /metrics")
+    .addOption(new Option('--log-format <format>', 'worker log lines').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-level <level>', 'worker log level').choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'));
 
 interface WorkerFlags {
   handlers?: string;
@@ -92,6 +96,14 @@ interface WorkerFlags {
   podSandbox: 'auto' | 'required' | 'off';
   podNetwork: 'none' | 'host';
   podReadOnlyPath?: string[];
+  metricsAddress?: string;
+  logFormat: 'text' | 'json';
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** The process's Temporal runtime (logs, metrics): installed before any connection or worker exists. */
+function installRuntime(opts: WorkerFlags): void {
+  installTemporalRuntime({ logLevel: opts.logLevel, logFormat: opts.logFormat, ...(opts.metricsAddress ? { metricsAddress: opts.metricsAddress } : {}) });
 }
 
 async function toWorkerOptions(opts: WorkerFlags) {
@@ -135,6 +147,7 @@ workerOptions(
   true,
 ).action(async (opts) => {
   try {
+    installRuntime(opts);
     await runDev({ dbFile: opts.dbFile, port: Number(opts.port), uiPort: Number(opts.uiPort), worker: await toWorkerOptions(opts) });
   } catch (error) {
     process.exitCode = printError(error);
@@ -145,8 +158,7 @@ workerOptions(program.command('worker').description('run a kjob worker against T
   try {
     const { createJobWorker } = await import('../worker.js');
     const { onShutdownSignal } = await import('./serve.js');
-    const { quietTemporalRuntime } = await import('../runtime-logging.js');
-    quietTemporalRuntime();
+    installRuntime(opts);
     const global = program.opts<GlobalOptions>();
     const worker = await createJobWorker({
       ...(await toWorkerOptions(opts)),

@@ -36,10 +36,11 @@ describe.runIf(recording)('record replay fixtures', () => {
     const workflowId = `kjob/default/${name}`;
     const client = await env.jobs.client();
     const runs: string[] = [];
-    for (let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId; runId; ) {
+    let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+    while (runId) {
       runs.unshift(runId);
-      const first = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events?.[0];
-      runId = first?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
     }
     for (const [i, runId] of runs.entries()) {
       const { stdout } = await promisify(execFile)(
