@@ -34,21 +34,23 @@ function category(frame: ProfileNode['callFrame']): string {
   if (functionName === '(idle)') return 'idle';
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(program)') return 'V8/native (program)';
-  if (url.includes('/src/controller/')) return 'kjob controller (workflow)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1];
+  if (pkg === '@temporalio/workflow') return 'SDK workflow runtime';
+  if (pkg === '@temporalio/proto' || pkg === 'protobufjs') return 'protobuf';
+  if (pkg?.startsWith('@temporalio/')) return `SDK ${pkg.slice('@temporalio/'.length)}`;
+  if (pkg) return `package ${pkg}`;
+  if (url.includes('workflow-bundle-')) return 'workflow bundle (kjob + SDK workflow code)';
+  if (url.includes('/src/controller/')) return 'kjob controller';
   if (url.includes('/workflows/')) return 'kjob workflow code';
   if (url.includes('/activities/')) return 'kjob activities';
   if (url.includes('/bench/')) return 'benchmark';
   if (url.includes('/src/')) return 'kjob other';
-  if (url.includes('@temporalio/workflow')) return 'SDK workflow runtime';
-  if (url.includes('@temporalio/proto') || url.includes('protobufjs')) return 'protobuf';
-  if (url.includes('@temporalio/')) return 'SDK worker';
-  if (url.includes('node_modules/')) return `other package (${/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? '?'})`;
   if (url.startsWith('node:') || url === '') return functionName === '' ? 'native' : 'Node internals';
   return 'other';
 }
 
 function frameName(frame: ProfileNode['callFrame']): string {
-  const file = frame.url.replace(/^.*\/(node_modules\/)?/, '');
+  const file = frame.url.includes('node_modules/') ? frame.url.replace(/^.*node_modules\//, '') : frame.url.replace(/^.*dist\/bench\//, '');
   return `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber + 1}`;
 }
 

@@ -5,7 +5,9 @@
  * process (same worker settings for all), starts N no-op pods at parallelism P and measures: time to the first
  * activity start, wall time, pods/s, kjob/baseline pods/s, the worker's peak RSS (/proc VmHWM of the child,
  * reset once the worker is ready, so the workflow bundling before it does not count), CPU of the worker and of
- * the server per pod, and history events per pod. Prints one table and writes the figures as JSON.
+ * the server per pod, and history events per pod (every run and child workflow on the variant's own task queue).
+ * Prints one table and writes the figures as JSON. Two ratios: pods/s over the baseline's (wall time, noisy on a
+ * shared machine) and the baseline's CPU per pod over the variant's (worker + pod processes + server).
  *
  *   --pods N            no-op pods per variant (default 200)
  *   --parallelism P     pods in flight (default 20)
@@ -102,6 +104,11 @@ export interface VariantResult {
   steadyPodsPerSecond: number | null;
   /** kjob pods/s over baseline pods/s in the same round. */
   ratio: number | null;
+  /**
+   * CPU per pod (worker, its pod processes and the server) of the baseline over this variant's, same round:
+   * what the throughput ratio becomes when the machine is CPU-bound, and far less noisy than wall time.
+   */
+  cpuRatio: number | null;
   maxInFlight: number;
   worker: {
     pid: number;
@@ -286,7 +293,7 @@ async function runVariant(
   process.stderr.write(`  worker stopped in ${Date.now() - stopAt} ms\n`);
   let history: HistoryFigures | null = null;
   try {
-    history = await historyFigures(ctx.client, workflowId);
+    history = await historyFigures(ctx.client, taskQueue, workflowId);
     if (error && history.endReason) error = `${error} — ${history.endReason}`;
   } catch (e) {
     error ??= `history: ${String(e)}`;
@@ -313,6 +320,7 @@ async function runVariant(
         ? (pods * 1000) / (stats.lastEndMs - stats.firstStartMs)
         : null,
     ratio: null,
+    cpuRatio: null,
     maxInFlight: stats?.maxInFlight ?? 0,
     worker: {
       pid,
@@ -328,12 +336,19 @@ async function runVariant(
   };
 }
 
+/** Worker, pod processes and server CPU per pod, ms. */
+function totalCpuPerPod(r: VariantResult): number | null {
+  const cpu = r.worker.cpuMs;
+  if (!cpu || r.serverCpuMs == null) return null;
+  return (cpu.selfMs + cpu.childrenMs + r.serverCpuMs) / r.pods;
+}
+
 const mb = (bytes: number | null | undefined) => (bytes == null ? '–' : (bytes / 2 ** 20).toFixed(0));
 const fixed = (n: number | null | undefined, digits: number) => (n == null ? '–' : n.toFixed(digits));
 
 function table(results: VariantResult[]): string {
   const t = new Table({
-    head: ['round', 'variant', 'pods', 'P', 'first pod ms', 'wall s', 'pods/s', 'kjob/base', 'steady pods/s', 'RSS ready→peak MB', 'worker CPU ms/pod', 'server CPU ms/pod', 'events/pod', 'history B/pod', 'result'],
+    head: ['round', 'variant', 'pods', 'P', 'first pod ms', 'wall s', 'pods/s', 'kjob/base', 'kjob/base CPU', 'steady pods/s', 'RSS ready→peak MB', 'worker CPU ms/pod', 'server CPU ms/pod', 'events/pod', 'history B/pod', 'result'],
     style: { head: [], border: [] },
   });
   for (const r of results) {
@@ -347,6 +362,7 @@ function table(results: VariantResult[]): string {
       (r.wallMs / 1000).toFixed(2),
       fixed(r.podsPerSecond, 1),
       r.variant === 'baseline' ? '1' : fixed(r.ratio, 2),
+      r.variant === 'baseline' ? '1' : fixed(r.cpuRatio, 2),
       fixed(r.steadyPodsPerSecond, 1),
       `${mb(r.worker.rssReadyBytes)}→${mb(r.worker.peakRssBytes)}`,
       cpu ? `${(cpu.selfMs / r.pods).toFixed(2)}${cpu.childrenMs > 0 ? ` (+${(cpu.childrenMs / r.pods).toFixed(2)} pods)` : ''}` : '–',
@@ -365,7 +381,8 @@ function historyBreakdown(r: VariantResult): string {
   const parts = Object.entries(r.history.byType)
     .sort((a, b) => b[1] - a[1])
     .map(([type, n]) => `${type} ${(n / r.pods).toFixed(2)}`);
-  return `${LABEL[r.variant]} r${r.round}: ${parts.join(', ')}`;
+  const runs = Object.entries(r.history.workflows).map(([type, n]) => `${type} ×${n}`).join(', ');
+  return `${LABEL[r.variant]} r${r.round} (${runs}; largest run ${r.history.largestRunEvents} events, ${(r.history.largestRunBytes / 1024).toFixed(0)} KiB): ${parts.join(', ')}`;
 }
 
 async function main(): Promise<void> {
@@ -405,6 +422,9 @@ async function main(): Promise<void> {
       const base = roundResults.find((r) => r.variant === 'baseline');
       for (const r of roundResults) {
         if (r.variant !== 'baseline' && base?.podsPerSecond && r.podsPerSecond) r.ratio = r.podsPerSecond / base.podsPerSecond;
+        const baseCpu = base && r.ok ? totalCpuPerPod(base) : null;
+        const cpu = r.ok ? totalCpuPerPod(r) : null;
+        if (r.variant !== 'baseline' && base?.ok && baseCpu && cpu) r.cpuRatio = baseCpu / cpu;
       }
       roundResults.sort((a, b) => VARIANTS.indexOf(a.variant) - VARIANTS.indexOf(b.variant));
       results.push(...roundResults);
@@ -423,7 +443,8 @@ async function main(): Promise<void> {
   const summary = Object.fromEntries(
     (['handler', 'command'] as const).map((v) => {
       const rs = ratios(v);
-      return [v, rs.length ? { ratios: rs, min: Math.min(...rs), max: Math.max(...rs) } : null];
+      const cpu = results.filter((r) => r.variant === v && r.cpuRatio !== null).map((r) => r.cpuRatio as number);
+      return [v, rs.length ? { ratios: rs, min: Math.min(...rs), max: Math.max(...rs), cpuRatios: cpu } : null];
     }),
   );
   writeFileSync(

@@ -51,6 +51,13 @@ export interface JobWorkerOptions {
    */
   continueAsNewAfterEvents?: number;
   /**
+   * Pod runs a Job's workflow holds itself (default 1,000; Temporal's default cap is 2,000 pending activities per
+   * workflow); runs beyond go to pod runner shards, child workflows taking up to as many each.
+   */
+  maxPodRunsPerWorkflow?: number;
+  /** Runs a pod runner shard takes before a fresh one takes over (default 500; keeps shard histories short). */
+  maxRunsPerShard?: number;
+  /**
    * This worker's state on its host (default `.kjob` in the working directory): `ctx.once` commits (unless
    * `onceStore` is given) and the process groups of running command pods, which the next worker started on the
    * host kills if this one dies.
@@ -99,6 +106,8 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     podHeartbeatTimeoutSeconds: options.podHeartbeatTimeoutSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podHeartbeatTimeoutSeconds,
     jobLogBudgetBytes: options.jobLogBudgetBytes ?? DEFAULT_CONTROLLER_SETTINGS.jobLogBudgetBytes,
     continueAsNewAfterEvents: options.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!,
+    maxPodRunsPerWorkflow: options.maxPodRunsPerWorkflow ?? DEFAULT_CONTROLLER_SETTINGS.maxPodRunsPerWorkflow!,
+    maxRunsPerShard: options.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard!,
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
   const processes = new ProcessRegistry(join(stateDir, 'processes'));

@@ -25,12 +25,16 @@ export interface DevEnvironment {
 
 export async function startDevEnvironment(
   name: string,
-  options: { withUi?: boolean; worker?: Omit<JobWorkerOptions, 'connection' | 'taskQueue'> } = {},
+  options: { withUi?: boolean; serverArgs?: string[]; worker?: Omit<JobWorkerOptions, 'connection' | 'taskQueue'> } = {},
 ): Promise<DevEnvironment> {
   quietTemporalRuntime();
   const dir = mkdtempSync(join(tmpdir(), `kjob-${name}-`));
   const taskQueue = `${name}-${Date.now()}`;
-  const server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: options.withUi ? await freePort() : false });
+  const server = await startDevServer({
+    dbFile: join(dir, 'temporal.db'),
+    uiPort: options.withUi ? await freePort() : false,
+    ...(options.serverArgs ? { extraArgs: options.serverArgs } : {}),
+  });
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createJobWorker({ stateDir: join(dir, 'state'), commandPods: true, ...options.worker, connection, taskQueue });
   const running = worker.run();

@@ -4,8 +4,6 @@
  * activeDeadlineSeconds deadline are durable workflow timers, termination is activity cancellation.
  */
 import {
-  ActivityCancellationType,
-  ActivityFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -16,19 +14,16 @@ import {
   isCancellation,
   metricMeter,
   patched,
-  proxyActivities,
   proxyLocalActivities,
   ParentClosePolicy,
   setCurrentDetails,
   setHandler,
   sleep,
   startChild,
-  TimeoutFailure,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import {
   applySpecPatch,
@@ -57,7 +52,7 @@ import {
   UPDATE_PATCH_JOB,
   type JobWorkflowInput,
   type JobWorkflowResult,
-  type PodRunResult,
+  type PodRunInput,
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
 import { carryOver, restoreControllerState } from '../src/controller/carry-over.js';
@@ -65,6 +60,9 @@ import { jobStatusColumn } from '../src/controller/job-phase.js';
 import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller/ui-text.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
+import { outcomeOfFailure, podActivity } from './pod-activity.js';
+import { podRunEndedSignal, shardAliveSignal } from './shard.js';
+import { ShardRouter } from './shard-router.js';
 import { kjobJobTtl } from './ttl.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -79,25 +77,10 @@ export const patchJobUpdate = defineUpdate<Job, [JobSpecPatch]>(UPDATE_PATCH_JOB
 
 const { controllerSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
-/**
- * Pods run until they end; the heartbeat timeout, not this limit, notices a lost worker. It is a year, not
- * "forever": Temporal's time-skipping test server keeps finished activities' timeout timers and may skip to
- * them between two awaited results, and shorter skips stay harmless.
- */
-const POD_RUN_TIMEOUT = '365 days';
-
 type PodEvent =
   | { kind: 'started'; report: PodStartedSignal }
   | { kind: 'exited'; podName: string; outcome: PodOutcome }
   | { kind: 'specChanged' };
-
-function outcomeOfFailure(error: unknown): PodOutcome {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.HEARTBEAT) {
-    return { kind: 'lost', message: 'the worker running the pod stopped heartbeating' };
-  }
-  return { kind: 'aborted', message: cause instanceof Error ? cause.message : String(cause) };
-}
 
 /** The pod-level deadline left for a run: counted from the pod's first start, as the kubelet counts it. */
 function podDeadlineFor(job: Job, pod: PodRecord, now: number): { podDeadlineMs?: number } {
@@ -106,17 +89,19 @@ function podDeadlineFor(job: Job, pod: PodRecord, now: number): { podDeadlineMs?
   return { podDeadlineMs: Math.max(seconds * 1000 - (pod.startedAt === null ? 0 : now - pod.startedAt), 1) };
 }
 
-export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWorkflowResult> {
+export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkflowInput): Promise<JobWorkflowResult> {
   const settings = await controllerSettings();
-  const podActivityOptions = {
-    startToCloseTimeout: POD_RUN_TIMEOUT,
-    heartbeatTimeout: `${settings.podHeartbeatTimeoutSeconds} seconds`,
-    // A pod is never retried by Temporal: a failed pod is replaced (Never) or restarted (OnFailure) by the
-    // controller, which counts it first, as Kubernetes does.
-    retry: { maximumAttempts: 1 },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  };
-  const { runPod } = proxyActivities<Activities>(podActivityOptions);
+  const runPodActivity = podActivity(settings);
+  /**
+   * Pod runs beyond what one workflow may hold (Temporal caps pending activities per workflow) go to pod runner
+   * shards. Absent from settings recorded by older workers: the defaults apply.
+   */
+  const localRunLimit = settings.maxPodRunsPerWorkflow ?? DEFAULT_CONTROLLER_SETTINGS.maxPodRunsPerWorkflow!;
+  const shardRouter = new ShardRouter(
+    { jobWorkflowId: workflowInfo().workflowId, settings },
+    { podRunsPerShard: localRunLimit, runsPerShard: settings.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard! },
+    carriedShards,
+  );
   const state = carried ? restoreControllerState(job, settings, carried) : newControllerState(job, settings);
   const generation = (carried?.generation ?? 0) + 1;
   /**
@@ -136,6 +121,13 @@ export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWo
   setHandler(podStartedSignal, (report) => {
     events.push({ kind: 'started', report });
   });
+  setHandler(podRunEndedSignal, ({ podName, outcome }) => {
+    if (!shardRouter.runs(podName)) return;
+    shardRouter.ended(podName);
+    events.push({ kind: 'exited', podName, outcome });
+  });
+  // A shard's sign of life needs no answer: the signal succeeding is the answer.
+  setHandler(shardAliveSignal, () => undefined);
   setHandler(
     patchJobUpdate,
     (patch) => {
@@ -151,11 +143,9 @@ export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWo
   );
 
   const startRun = (pod: PodRecord) => {
-    const scope = new CancellationScope();
-    runs.set(pod.name, scope);
     // The current Job (patches may have changed its mutable fields since the workflow started).
     const current = state.job;
-    const input = {
+    const input: PodRunInput = {
       workflowId: workflowInfo().workflowId,
       job: current,
       podName: pod.name,
@@ -168,13 +158,23 @@ export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWo
       hostname: podHostname(current, pod),
       ...podKeys(current, pod),
     };
+    if (runs.size >= localRunLimit && patched('kjob-pod-shards')) {
+      shardRouter.start(input, podRunSummary(pod));
+      return;
+    }
+    const scope = new CancellationScope();
+    runs.set(pod.name, scope);
     scope
-      .run(() => runPod.executeWithOptions({ ...podActivityOptions, summary: podRunSummary(pod) }, [input]))
+      .run(() => runPodActivity(input, podRunSummary(pod)))
       .then(
-        (result: PodRunResult) => events.push({ kind: 'exited', podName: pod.name, outcome: { kind: 'exited', result } }),
+        (outcome) => events.push({ kind: 'exited', podName: pod.name, outcome }),
         (error: unknown) => events.push({ kind: 'exited', podName: pod.name, outcome: outcomeOfFailure(error) }),
       )
       .finally(() => runs.delete(pod.name));
+  };
+  const terminateRun = (podName: string) => {
+    runs.get(podName)?.cancel();
+    shardRouter.terminate(podName);
   };
 
   /**
@@ -224,12 +224,20 @@ export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWo
       const draining = !state.finished && historyFull() && patched('kjob-continue-as-new');
       const actions = reconcile(state, Date.now(), ids, { holdNewRuns: draining });
       actions.start.forEach(startRun);
-      for (const pod of actions.terminate) runs.get(pod.name)?.cancel();
+      for (const pod of actions.terminate) terminateRun(pod.name);
       publishStatus(actions.wakeAt);
       if (state.finished) break;
+      // Runs held by shards carry on across the hand-over; only this run's own must end first.
       if (draining && runs.size === 0 && events.length === 0) {
+        await shardRouter.flushed();
         await condition(allHandlersFinished);
-        await continueAsNew<typeof kjobJob>({ job: state.job, carried: carryOver(state, generation) });
+        // Pod events that came in while waiting (a shard reporting an end) are counted before the hand-over.
+        if (events.length > 0) continue;
+        await continueAsNew<typeof kjobJob>({
+          job: state.job,
+          carried: carryOver(state, generation, (podName) => shardRouter.runs(podName)),
+          shards: shardRouter.carry(),
+        });
       }
       if (actions.wakeAt !== null) wakeAt(actions.wakeAt);
       await condition(() => events.length > 0 || woken);
@@ -240,10 +248,15 @@ export async function kjobJob({ job, carried }: JobWorkflowInput): Promise<JobWo
     // The workflow was cancelled (the Job is being deleted): terminate the pods and wait for them to stop.
     await CancellationScope.nonCancellable(async () => {
       for (const scope of runs.values()) scope.cancel();
-      await condition(() => runs.size === 0);
+      shardRouter.terminateAll();
+      await condition(() => runs.size === 0 && shardRouter.inFlight === 0);
+      shardRouter.closeAll();
+      await shardRouter.flushed();
     });
     throw error;
   }
+  shardRouter.closeAll();
+  await shardRouter.flushed();
   const ttl = state.job.spec.ttlSecondsAfterFinished;
   if (ttl !== undefined) {
     const info = workflowInfo();

@@ -34,8 +34,13 @@ export interface CarriedControllerState {
 
 const isFinished = (pod: PodRecord) => pod.phase === 'Succeeded' || pod.phase === 'Failed';
 
-export function carryOver(state: JobControllerState, generation: number): CarriedControllerState {
-  if (state.pods.some((pod) => pod.runInFlight)) throw new Error('continue-as-new with pod runs in flight would lose them');
+/**
+ * The state to hand over. Pod runs in flight must be held elsewhere (`runsElsewhere`: in pod runner shards,
+ * which outlive this run and report to the next); one held by this run would be lost with it.
+ */
+export function carryOver(state: JobControllerState, generation: number, runsElsewhere: (podName: string) => boolean = () => false): CarriedControllerState {
+  const lost = state.pods.filter((pod) => pod.runInFlight && !runsElsewhere(pod.name)).map((pod) => pod.name);
+  if (lost.length > 0) throw new Error(`continue-as-new with pod runs in flight would lose them: ${lost.join(', ')}`);
   const unfinished = state.pods.filter((pod) => !isFinished(pod));
   const finished = state.pods.filter(isFinished).slice(-FINISHED_PODS_KEPT);
   const kept = [...finished, ...unfinished].sort((a, b) => a.createdAt - b.createdAt);

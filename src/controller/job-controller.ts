@@ -22,7 +22,7 @@ import {
   type BackoffRecord,
 } from './backoff.js';
 import { formatIndexIntervals } from './intervals.js';
-import { podSucceeded, type ContainerResult, type ControllerSettings, type PodRunResult } from './protocol.js';
+import { podSucceeded, type ContainerResult, type ControllerSettings, type PodRunOutcome } from './protocol.js';
 
 export interface PodRecord {
   name: string;
@@ -89,12 +89,11 @@ export interface ReconcileActions {
   wakeAt: number | null;
 }
 
-export type PodOutcome =
-  | { kind: 'exited'; result: PodRunResult }
-  /** The worker stopped heartbeating: the pod is gone with it. */
-  | { kind: 'lost'; message: string }
-  /** The run ended without a result: cancelled before it reported, or failed inside kjob itself. */
-  | { kind: 'aborted'; message: string };
+/**
+ * How a pod run ended: its result; `lost` when the worker stopped heartbeating (the pod is gone with it);
+ * `aborted` when it ended without a result (cancelled before it reported, or failed inside kjob itself).
+ */
+export type PodOutcome = PodRunOutcome;
 
 export interface IdSource {
   random: () => number;

@@ -12,6 +12,13 @@ export const QUERY_LOGS = 'logs';
 export const QUERY_EVENTS = 'events';
 export const SIGNAL_POD_STARTED = 'podStarted';
 export const UPDATE_PATCH_JOB = 'patchJob';
+/** Pod runner shards (wide Jobs): the Job sends runs and terminations, the shard reports each run's end. */
+export const SIGNAL_SHARD_RUN_POD = 'runPod';
+export const SIGNAL_SHARD_TERMINATE_POD = 'terminatePod';
+export const SIGNAL_SHARD_CLOSE = 'close';
+export const SIGNAL_POD_RUN_ENDED = 'podRunEnded';
+/** A shard's periodic sign of life to its Job; the signal failing means the Job is gone. */
+export const SIGNAL_SHARD_ALIVE = 'shardAlive';
 
 /** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
 export interface ControllerSettings {
@@ -28,6 +35,13 @@ export interface ControllerSettings {
    * events and stops a workflow at 51,200). Absent in settings recorded by older workers: the default applies.
    */
   continueAsNewAfterEvents?: number;
+  /**
+   * Pod runs a Job's workflow holds itself (Temporal refuses more than 2,000 pending activities per workflow by
+   * default); the runs beyond go to pod runner shards, child workflows of their own. Absent: the default.
+   */
+  maxPodRunsPerWorkflow?: number;
+  /** Runs a shard takes before it is closed and a fresh one takes over (keeps its history short). */
+  maxRunsPerShard?: number;
 }
 
 export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
@@ -36,12 +50,33 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
   podHeartbeatTimeoutSeconds: 10,
   jobLogBudgetBytes: 512 * 1024,
   continueAsNewAfterEvents: 10_000,
+  maxPodRunsPerWorkflow: 1_000,
+  maxRunsPerShard: 500,
 };
+
+/** How a pod run ended, as the workflow running it saw it (reported by a shard to its Job). */
+export type PodRunOutcome =
+  | { kind: 'exited'; result: PodRunResult }
+  | { kind: 'lost'; message: string }
+  | { kind: 'aborted'; message: string };
+
+export interface PodRunEndedSignal {
+  podName: string;
+  shardId: string;
+  outcome: PodRunOutcome;
+}
+
+export interface PodShardInput {
+  jobWorkflowId: string;
+  settings: ControllerSettings;
+}
 
 export interface JobWorkflowInput {
   job: Job;
   /** The controller state handed over by the previous run when the workflow continued as new. */
   carried?: CarriedControllerState;
+  /** Which pod runner shards run which pods (wide Jobs), handed over with the state. */
+  shards?: { nextShard: number; shards: [string, { active: number; served: number; closed: boolean }][]; placement: [string, string][] };
 }
 
 /** One run of a pod's containers: a new pod, or an in-place restart of an OnFailure pod. */

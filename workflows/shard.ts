@@ -1,0 +1,83 @@
+/**
+ * A pod runner shard: a child workflow that runs pods for a Job wider than one workflow may be (Temporal caps
+ * pending activities per workflow). The Job's workflow stays the controller: it sends each run and each
+ * termination here, and the shard reports how each run ended. The shard outlives the Job's continue-as-new
+ * (abandoned child) and ends when told to close, or when its Job is gone.
+ */
+import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  SIGNAL_POD_RUN_ENDED,
+  SIGNAL_SHARD_ALIVE,
+  SIGNAL_SHARD_CLOSE,
+  SIGNAL_SHARD_RUN_POD,
+  SIGNAL_SHARD_TERMINATE_POD,
+  type PodRunEndedSignal,
+  type PodRunInput,
+  type PodShardInput,
+} from '../src/controller/protocol.js';
+import { podActivity } from './pod-activity.js';
+
+export const shardRunPodSignal = defineSignal<[{ input: PodRunInput; summary: string }]>(SIGNAL_SHARD_RUN_POD);
+export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMINATE_POD);
+export const shardCloseSignal = defineSignal(SIGNAL_SHARD_CLOSE);
+export const podRunEndedSignal = defineSignal<[PodRunEndedSignal]>(SIGNAL_POD_RUN_ENDED);
+export const shardAliveSignal = defineSignal<[string]>(SIGNAL_SHARD_ALIVE);
+
+/** How often a shard checks that its Job still exists (a deleted Job's pods must not run on). */
+const LIVENESS_INTERVAL_MS = 60_000;
+
+export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): Promise<void> {
+  const run = podActivity(settings);
+  const shardId = workflowInfo().workflowId;
+  const job = getExternalWorkflowHandle(jobWorkflowId);
+  const runs = new Map<string, CancellationScope>();
+  const queued: { input: PodRunInput; summary: string }[] = [];
+  const terminations: string[] = [];
+  let closing = false;
+  let jobGone = false;
+
+  setHandler(shardRunPodSignal, (request) => void queued.push(request));
+  setHandler(shardTerminatePodSignal, (podName) => void terminations.push(podName));
+  setHandler(shardCloseSignal, () => {
+    closing = true;
+  });
+
+  const report = (signal: PodRunEndedSignal) =>
+    job.signal(podRunEndedSignal, signal).catch(() => {
+      jobGone = true;
+    });
+
+  // Liveness: the signal fails once the Job's workflow no longer exists (deleted, or its TTL passed).
+  const liveness = async () => {
+    while (!closing && !jobGone) {
+      await sleep(LIVENESS_INTERVAL_MS);
+      if (!closing) await job.signal(shardAliveSignal, shardId).catch(() => (jobGone = true));
+    }
+  };
+  void liveness();
+
+  try {
+    for (;;) {
+      await condition(() => queued.length > 0 || terminations.length > 0 || jobGone || (closing && runs.size === 0));
+      if (jobGone) {
+        for (const scope of runs.values()) scope.cancel();
+        await condition(() => runs.size === 0);
+        return;
+      }
+      for (const { input, summary } of queued.splice(0)) {
+        const scope = new CancellationScope();
+        runs.set(input.podName, scope);
+        void scope
+          .run(() => run(input, summary))
+          .then((outcome) => report({ podName: input.podName, shardId, outcome }))
+          .finally(() => runs.delete(input.podName));
+      }
+      for (const podName of terminations.splice(0)) runs.get(podName)?.cancel();
+      if (closing && runs.size === 0) return;
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    for (const scope of runs.values()) scope.cancel();
+    await CancellationScope.nonCancellable(() => condition(() => runs.size === 0));
+  }
+}
