@@ -56,14 +56,14 @@ export function describeJob(job: Job, events: JobEvent[], now: number): string {
   ];
   if (spec.backoffLimitPerIndex !== undefined) lines.push(field('Backoff Limit Per Index', String(spec.backoffLimitPerIndex), 24));
   if (spec.maxFailedIndexes !== undefined) lines.push(field('Max Failed Indexes', String(spec.maxFailedIndexes)));
-  if (spec.activeDeadlineSeconds !== undefined) lines.push(field('Active Deadline Seconds', `${spec.activeDeadlineSeconds}s`, 24));
   if (spec.ttlSecondsAfterFinished !== undefined) lines.push(field('TTL Seconds After Finished', String(spec.ttlSecondsAfterFinished), 27));
   if (status.startTime) lines.push(field('Start Time', rfc1123z(status.startTime)));
   if (status.completionTime) lines.push(field('Completed At', rfc1123z(status.completionTime)));
-  if (status.startTime) {
-    const end = status.completionTime ? Date.parse(status.completionTime) : now;
-    lines.push(field('Duration', humanDuration(end - Date.parse(status.startTime))));
+  // kubectl prints a Duration only for a Job that completed (a failed Job has no completionTime).
+  if (status.startTime && status.completionTime) {
+    lines.push(field('Duration', humanDuration(Date.parse(status.completionTime) - Date.parse(status.startTime))));
   }
+  if (spec.activeDeadlineSeconds !== undefined) lines.push(field('Active Deadline Seconds', `${spec.activeDeadlineSeconds}s`, 24));
   lines.push(
     field('Pods Statuses', `${status.active ?? 0} Active (${status.ready} Ready) / ${status.succeeded ?? 0} Succeeded / ${status.failed ?? 0} Failed`),
   );

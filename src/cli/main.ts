@@ -11,6 +11,7 @@ import { jobFromImage } from './create-job.js';
 import { CronJobClient } from '../cronjob/client.js';
 import { cronJobRows } from './cronjob-format.js';
 import { describeJob } from './describe.js';
+import { parseLabelSelector } from './label-selector.js';
 import { createOrApply } from './manifests.js';
 import { eventRows } from './events.js';
 import { mergePatch } from './merge-patch.js';
@@ -248,7 +249,7 @@ program
   .argument('[name]')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide', 'name']))
   .option('-A, --all-namespaces', 'Jobs of every namespace')
-  .option('-l, --selector <job-name=NAME>', 'for pods: only those of one Job')
+  .option('-l, --selector <selector>', 'label selector (app=pi,tier!=web); for pods, job-name=NAME')
   .option('-w, --watch', 'after the list, print a row each time a Job changes (until Ctrl-C)')
   .action(
     withClient(async (jobs, resource: string, name: string | undefined, opts: { output?: string; allNamespaces?: boolean; selector?: string; watch?: boolean }) => {
@@ -278,7 +279,10 @@ program
         return;
       }
       if (resource.startsWith('job')) {
-        const list: Job[] = name ? [await jobs.get(name)] : await jobs.list({ allNamespaces: opts.allNamespaces ?? false });
+        const selector = opts.selector ? parseLabelSelector(opts.selector) : () => true;
+        const list: Job[] = (name ? [await jobs.get(name)] : await jobs.list({ allNamespaces: opts.allNamespaces ?? false })).filter((j) =>
+          selector(j.metadata.labels),
+        );
         if (list.length === 0) {
           process.stderr.write(`No resources found in ${jobs.namespace} namespace.\n`);
           return;

@@ -102,7 +102,8 @@ export function materializeJob(
       namespace: metadata.namespace || created.namespace || DEFAULT_NAMESPACE,
       uid: created.uid,
       creationTimestamp: created.creationTimestamp,
-      ...(metadata.labels ? { labels: metadata.labels } : {}),
+      // Kubernetes gives a Job without labels its pod template's labels (the selector labels among them).
+      labels: metadata.labels && Object.keys(metadata.labels).length > 0 ? metadata.labels : spec.template.metadata?.labels ?? {},
       ...(metadata.annotations ? { annotations: metadata.annotations } : {}),
     },
     spec,

@@ -211,6 +211,9 @@ describe('the kjob CLI', () => {
     expect(table.code).toBe(0);
     expect(table.stdout.split('\n')[0]).toMatch(/^NAME\s{3,}STATUS\s{3,}COMPLETIONS\s{3,}DURATION\s{3,}AGE$/);
     expect(table.stdout.split('\n')[1]).toMatch(/^hello\s{3,}Complete\s{3,}1\/1\s{3,}\d+s\s{3,}\d+s$/);
+    // Kubernetes gives a Job without labels its template's (selector) labels, so -l job-name=… finds it.
+    expect((await kjob('get', 'jobs', '-l', 'job-name=hello', '-o', 'name')).stdout).toBe('job.batch/hello\n');
+    expect(await kjob('get', 'jobs', '-l', 'job-name=nope')).toMatchObject({ code: 0, stderr: 'No resources found in default namespace.\n' });
     const json = JSON.parse((await kjob('get', 'job', 'hello', '-o', 'json')).stdout);
     expect(json).toMatchObject({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'hello' }, status: { succeeded: 1 } });
     expect((await kjob('logs', 'job/hello')).stdout).toBe('hello from kjob\n');

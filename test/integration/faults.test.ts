@@ -191,6 +191,12 @@ test('a worker killed twice in the middle of an Indexed Job: Complete, 0-11, eac
     // Kill the worker while one of its pods is past its committed effect and still running: the worst moment.
     const current = worker;
     await until(() => runningOn(s, current, true).length > 0, 60_000, `a committed, running pod on worker ${round + 1}`);
+    if (round > 0) {
+      // A success after the first losses resets the pod-recreation backoff (as in Kubernetes), so the second
+      // kill does not leave the Job waiting out a 32 s backoff; then kill at the next committed, running pod.
+      await until(async () => ((await client.get('killed-twice')).status?.succeeded ?? 0) > 0, 60_000, 'a success on the restarted worker');
+      await until(() => runningOn(s, current, true).length > 0, 60_000, `a committed, running pod on worker ${round + 1}`);
+    }
     killed.push(current.pid!);
     killTimes.push(await kill(current));
     worker = await startWorker(s, server.address);
@@ -203,9 +209,10 @@ test('a worker killed twice in the middle of an Indexed Job: Complete, 0-11, eac
     console.info('kills', killTimes.map((t) => (t - t0) / 1000), 'readies', readyTimes.map((t) => (t - t0) / 1000), 'end', (Date.now() - t0) / 1000);
   }
   const lost = await expectCompleteAfterLosses(client, s, job, 12);
-  // The lost pods are those of the killed workers, at least one each.
+  // The lost pods are those of the killed workers, at least one each (a pod whose activity a worker had taken but
+  // whose handler had not begun has no marker).
   const startedBy = markers(s).started;
-  for (const pod of lost) expect(killed).toContain(startedBy.get(pod.metadata.name));
+  for (const pod of lost) expect([...killed, undefined]).toContain(startedBy.get(pod.metadata.name));
   for (const pid of killed) expect(lost.filter((p) => startedBy.get(p.metadata.name) === pid).length).toBeGreaterThanOrEqual(1);
   expect(job.status?.failed).toBeGreaterThanOrEqual(2);
   await kill(worker);
@@ -273,7 +280,8 @@ async function twoWorkersOneDies(name: string, killHolder: boolean): Promise<num
   const lost = await expectCompleteAfterLosses(client, s, job, 12);
   const startedBy = markers(s).started;
   expect(lost.length).toBeGreaterThanOrEqual(1);
-  for (const pod of lost) expect(startedBy.get(pod.metadata.name)).toBe(victim.pid);
+  // Lost pods ran on the victim (one whose activity it had taken but whose handler had not begun has no marker).
+  for (const pod of lost) expect([victim.pid, undefined]).toContain(startedBy.get(pod.metadata.name));
   // Pods the victim had not finished were lost (one that ended just before the kill may have completed).
   const unfinished = runningAtKill.filter((pod) => !markers(s).done.has(pod));
   expect(lost.map((p) => p.metadata.name)).toEqual(expect.arrayContaining(unfinished));
@@ -434,3 +442,21 @@ test('a pod printing without end, one printing 50 MB, a handler logging megabyte
   }
   await kill(worker);
 }, 180_000);
+
+test('a handler reporting progress with huge heartbeat details: the pod is not failed by the payload limit', async () => {
+  // ctx.heartbeat(details) is documented as optional progress reporting. Fails today: kjob hands the details to
+  // Temporal as they are (replacing its own bounded heartbeat details); over the server's 2 MiB limit the server
+  // fails the activity ("Heartbeat details exceed size limit."), so the pod fails with reason Error, its log is
+  // lost, and with backoffLimit 0 the Job fails.
+  const s = scenario('big-heartbeat');
+  const client = clientFor(s);
+  const worker = await startWorker(s, server.address);
+  await client.create(jobManifest('big-heartbeat', { backoffLimit: 0 }, handlerContainer('bigHeartbeat', { args: [String(3 * 1024 * 1024), '4000'] })));
+  const job = await client.wait('big-heartbeat', { timeoutMs: 60_000 });
+  await kill(worker);
+  const [pod] = await client.pods('big-heartbeat');
+  expect([pod!.status.phase, pod!.status.reason, pod!.status.message]).toEqual(['Succeeded', undefined, undefined]);
+  expect(conditions(job)).toEqual(COMPLETE);
+  const [log] = await client.logs('big-heartbeat');
+  expect(log?.text).toMatch(/INFO bigHeartbeat-end\n$/);
+}, 90_000);

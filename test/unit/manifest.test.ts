@@ -378,3 +378,18 @@ describe('spec.managedBy', () => {
     ]);
   });
 });
+
+describe('kubectl label selectors (kjob get jobs -l)', () => {
+  test('equality, inequality and existence; set-based forms refused', async () => {
+    const { parseLabelSelector } = await import('../../src/cli/label-selector.js');
+    const labels = { app: 'pi', tier: 'batch' };
+    expect(parseLabelSelector('app=pi')(labels)).toBe(true);
+    expect(parseLabelSelector('app==pi,tier=batch')(labels)).toBe(true);
+    expect(parseLabelSelector('app=pi,tier!=batch')(labels)).toBe(false);
+    expect(parseLabelSelector('tier')(labels)).toBe(true);
+    expect(parseLabelSelector('!tier')(labels)).toBe(false);
+    expect(parseLabelSelector('missing!=x')(labels)).toBe(true);
+    expect(parseLabelSelector('app=pi')(undefined)).toBe(false);
+    expect(() => parseLabelSelector('app in (pi)')).toThrow(/set-based/);
+  });
+});
