@@ -4,7 +4,8 @@
  * cancellation terminates the containers and still returns what they did.
  */
 import { Context } from '@temporalio/activity';
-import { chmod, mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { chmod, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SIGNAL_POD_STARTED, type ContainerResult, type PodHeartbeatDetails, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/controller/protocol.js';
 import type { PodHandlers } from '../src/handlers.js';
@@ -60,10 +61,12 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
   const metrics = podMetrics(ctx.metricMeter, { namespace: input.job.metadata.namespace, name: input.job.metadata.name });
   metrics.started();
   let outcome: { result: 'succeeded' | 'failed'; reason: string } = { result: 'failed', reason: 'Error' };
-  const scratchDir = join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`);
+  // Made on first use only: most pods never touch it, and a directory per pod is measurable work.
+  const scratch = lazyDirectory(join(runtime.scratchRoot, `${input.podName}-${input.restartCount}`));
   // Volumes belong to the pod, not the run: an emptyDir outlives an in-place restart (restartPolicy OnFailure).
   const podDir = join(runtime.scratchRoot, input.podName);
   let keepVolumes = false;
+  let containersStartedAt: number | undefined;
   const results: ContainerResult[] = [];
   const logs: ContainerLog[] = [];
   // The pod's own activeDeadlineSeconds ends it like a termination, and marks it DeadlineExceeded.
@@ -72,8 +75,6 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
     input.podDeadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), Math.min(input.podDeadlineMs, MAX_TIMER_MS));
   const stop = AbortSignal.any([ctx.cancellationSignal, deadline.signal]);
   try {
-    ctx.heartbeat();
-    await mkdir(scratchDir, { recursive: true });
     const podSpec = input.job.spec.template.spec;
     const fieldRefs = fieldRefSource(input, runtime.nodeName);
     let volumes: Map<string, PodVolume>;
@@ -96,7 +97,7 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       const log = new LogTail(runtime.logTailBytes);
       live.set(container.name, log);
       try {
-        return await runContainer(runtime, input, container, init, { scratchDir, volumes, fieldRefs, log }, stop);
+        return await runContainer(runtime, input, container, init, { scratch, volumes, fieldRefs, log }, stop);
       } finally {
         live.delete(container.name);
       }
@@ -113,11 +114,18 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       }
     }
     if (!initFailed && !stop.aborted) {
-      // As in Kubernetes, the pod is Running (and ready) once its init containers are done.
-      await reportStarted(input, runtime.nodeName);
-      for (const { result, log } of await Promise.all(podSpec.containers.map((c) => run(c, false)))) {
-        results.push(result);
-        logs.push(log);
+      // As in Kubernetes, the pod is Running (and ready) once its init containers are done. The start is signalled
+      // only to a pod still running after a heartbeat interval: a short pod's start comes with its result
+      // (containersStartedMsAgo), which spares the Job a history event and two server calls per pod.
+      containersStartedAt = Date.now();
+      const report = setTimeout(() => void reportStarted(input, runtime.nodeName), HEARTBEAT_INTERVAL_MS);
+      try {
+        for (const { result, log } of await Promise.all(podSpec.containers.map((c) => run(c, false)))) {
+          results.push(result);
+          logs.push(log);
+        }
+      } finally {
+        clearTimeout(report);
       }
     }
     keepVolumes =
@@ -135,15 +143,38 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       logs,
       nodeName: runtime.nodeName,
       terminated: ctx.cancellationSignal.aborted,
+      ...(containersStartedAt !== undefined ? { containersStartedMsAgo: Date.now() - containersStartedAt } : {}),
       ...(deadline.signal.aborted && !ctx.cancellationSignal.aborted ? { deadlineExceeded: true } : {}),
     };
   } finally {
     metrics.finished(outcome.result, outcome.reason);
     clearInterval(heartbeat);
     clearTimeout(podDeadline);
-    await removeTree(scratchDir);
-    if (!keepVolumes) await removeTree(podDir);
+    if (scratch.created) await removeTree(scratch.path);
+    if (!keepVolumes && (input.job.spec.template.spec.volumes?.length ?? 0) > 0) await removeTree(podDir);
   }
+}
+
+interface LazyDirectory {
+  path: string;
+  readonly created: boolean;
+  /** Makes the directory (once) and returns its path. */
+  ensure(): string;
+}
+
+function lazyDirectory(path: string): LazyDirectory {
+  let created = false;
+  return {
+    path,
+    get created() {
+      return created;
+    },
+    ensure() {
+      if (!created) mkdirSync(path, { recursive: true });
+      created = true;
+      return path;
+    },
+  };
 }
 
 /** A pod's leftovers must not turn its result into a failure; a directory it made read-only is made writable. */
@@ -201,11 +232,11 @@ async function runContainer(
   input: PodRunInput,
   container: Container,
   init: boolean,
-  pod: { scratchDir: string; volumes: ReadonlyMap<string, PodVolume>; fieldRefs: FieldRefSource; log: LogTail },
+  pod: { scratch: LazyDirectory; volumes: ReadonlyMap<string, PodVolume>; fieldRefs: FieldRefSource; log: LogTail },
   signal: AbortSignal,
 ): Promise<{ result: ContainerResult; log: ContainerLog }> {
   const { job } = input;
-  const { scratchDir, log } = pod;
+  const { scratch, log } = pod;
   const env = containerEnv(container, pod.fieldRefs, input.index);
   const args = (container.args ?? []).map((a) => expandReferences(a, env));
   const image = container.image ?? '';
@@ -230,7 +261,9 @@ async function runContainer(
           args,
           signal,
           heartbeat: (details) => ctx.heartbeat(details),
-          scratchDir,
+          get scratchDir() {
+            return scratch.ensure();
+          },
           log: podLogger(log),
           keys: { pod: input.podKey, attempt: input.attemptKey },
           once: (name, fn) => runtime.onceStore.once(`${input.podKey}/${name}`, fn, signal),
@@ -257,7 +290,7 @@ async function runCommandContainer(
   container: Container,
   command: string[],
   env: Record<string, string>,
-  pod: { scratchDir: string; volumes: ReadonlyMap<string, PodVolume> },
+  pod: { scratch: LazyDirectory; volumes: ReadonlyMap<string, PodVolume> },
   log: LogTail,
   signal: AbortSignal,
 ): Promise<ContainerExit> {
@@ -283,11 +316,12 @@ async function runCommandContainer(
     const sandboxed = !('unavailable' in sandbox);
     const exit = await runCommand({
       argv: cgroup ? cgroup.wrap(argv) : argv,
-      cwd: sandboxed ? pod.scratchDir : (container.workingDir ?? pod.scratchDir),
+      // In the sandbox the working directory is set inside it; outside, the run's scratch directory stands in.
+      cwd: sandboxed ? '/' : (container.workingDir ?? pod.scratch.ensure()),
       // A pod sees only its declared env and what Kubernetes sets, never the worker's own environment.
       env: sandboxed
         ? { PATH: CONTAINER_PATH, HOME: '/root', HOSTNAME: input.hostname, ...env }
-        : { PATH: runtime.podPath, HOME: pod.scratchDir, HOSTNAME: input.hostname, ...env },
+        : { PATH: runtime.podPath, HOME: pod.scratch.ensure(), HOSTNAME: input.hostname, ...env },
       log,
       signal,
       gracePeriodMs: input.job.spec.template.spec.terminationGracePeriodSeconds * 1000,

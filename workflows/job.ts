@@ -164,13 +164,17 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     }
     const scope = new CancellationScope();
     runs.set(pod.name, scope);
-    scope
-      .run(() => runPodActivity(input, podRunSummary(pod)))
-      .then(
-        (outcome) => events.push({ kind: 'exited', podName: pod.name, outcome }),
-        (error: unknown) => events.push({ kind: 'exited', podName: pod.name, outcome: outcomeOfFailure(error) }),
-      )
-      .finally(() => runs.delete(pod.name));
+    // One continuation per run: every promise in workflow code costs the SDK a captured stack trace.
+    scope.run(() => runPodActivity(input, podRunSummary(pod))).then(
+      (outcome) => {
+        runs.delete(pod.name);
+        events.push({ kind: 'exited', podName: pod.name, outcome });
+      },
+      (error: unknown) => {
+        runs.delete(pod.name);
+        events.push({ kind: 'exited', podName: pod.name, outcome: outcomeOfFailure(error) });
+      },
+    );
   };
   const terminateRun = (podName: string) => {
     runs.get(podName)?.cancel();

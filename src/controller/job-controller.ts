@@ -395,6 +395,9 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
     pod.lastRun = outcome.result.containers;
     pod.nodeName = outcome.result.nodeName || pod.nodeName;
     storeLogs(state, pod.name, outcome.result.logs);
+    // A short pod reports its start with its result (no podStarted signal): it was Running from then on.
+    const ranMs = outcome.result.containersStartedMsAgo;
+    if (pod.startedAt === null && ranMs !== undefined) pod.startedAt = Math.max(pod.createdAt, now - ranMs);
   }
   // A pod whose index is beyond an elastic Job's new size counts for nothing (getValidPodsWithFilter).
   if (outOfRange(state, pod)) pod.counted = true;

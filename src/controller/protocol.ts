@@ -129,6 +129,8 @@ export interface PodRunResult {
   terminated: boolean;
   /** The pod-level activeDeadlineSeconds ran out and the kubelet-like runner killed the pod. */
   deadlineExceeded?: boolean;
+  /** How long before the result the containers started (after the init containers); absent if they never did. */
+  containersStartedMsAgo?: number;
 }
 
 export interface PodStartedSignal {

@@ -23,10 +23,10 @@ beforeAll(async () => {
         ctx.log.info(`index ${ctx.index}`);
         return 0;
       },
-      /** Runs 300 ms, or until terminated. */
+      /** Runs 2 s, or until terminated. */
       slow: (ctx) =>
         new Promise<number>((resolve) => {
-          const timer = setTimeout(() => resolve(0), 300);
+          const timer = setTimeout(() => resolve(0), 2000);
           ctx.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(143)), { once: true });
         }),
       /** Every fifth index fails its first run. */
@@ -85,7 +85,7 @@ describe('continue-as-new', () => {
 
   test('the deadline holds across hand-overs', async () => {
     // Pods that take a while: terminating one that has just completed trips the time-skipping server (README).
-    await t.jobs.create(jobManifest('long-deadline', { completions: 1000, parallelism: 2, activeDeadlineSeconds: 8 }, handlerContainer('slow')));
+    await t.jobs.create(jobManifest('long-deadline', { completions: 1000, parallelism: 10, activeDeadlineSeconds: 9 }, handlerContainer('slow')));
     const job = await t.jobs.wait('long-deadline');
     expect(conditions(job)).toEqual(['FailureTarget=True:DeadlineExceeded', 'Failed=True:DeadlineExceeded']);
     expect(job.status?.succeeded ?? 0).toBeLessThan(1000);
