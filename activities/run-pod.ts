@@ -48,16 +48,37 @@ export interface PodRuntime {
 const HEARTBEAT_INTERVAL_MS = 1000;
 /** Log bytes per running container a heartbeat carries for `kjob logs -f`. */
 const LIVE_LOG_BYTES = 4096;
+/** Bytes of a handler's own heartbeat details kjob passes on. */
+const MAX_PROGRESS_BYTES = 256 * 1024;
 
 export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<PodRunResult> {
   const ctx = Context.current();
   const live = new Map<string, LogTail>();
+  /** A handler's own progress (ctx.heartbeat), kept beside kjob's details rather than replacing them. */
+  let progress: unknown;
   const liveDetails = (): PodHeartbeatDetails => ({
     pod: input.podName,
     restartCount: input.restartCount,
     logs: [...live].map(([container, log]) => ({ container, totalBytes: log.totalBytes, tail: log.peek(LIVE_LOG_BYTES) })),
+    ...(progress !== undefined ? { progress } : {}),
   });
   const heartbeat = setInterval(() => ctx.heartbeat(liveDetails()), HEARTBEAT_INTERVAL_MS);
+  /**
+   * A handler's heartbeat: its details travel with kjob's, bounded so that a large value cannot make the server
+   * fail the pod (Temporal refuses heartbeat details over 2 MiB); an oversized value is dropped and logged.
+   */
+  const handlerHeartbeat = (details: unknown, log: LogTail) => {
+    let size = 0;
+    try {
+      size = details === undefined ? 0 : JSON.stringify(details).length;
+    } catch {
+      size = Number.POSITIVE_INFINITY;
+    }
+    if (size > MAX_PROGRESS_BYTES) {
+      log.write(`kjob: heartbeat details of ${Number.isFinite(size) ? `${size} bytes` : 'an unserializable value'} dropped (the limit is ${MAX_PROGRESS_BYTES})\n`);
+    } else progress = details;
+    ctx.heartbeat(liveDetails());
+  };
   const metrics = podMetrics(ctx.metricMeter, { namespace: input.job.metadata.namespace, name: input.job.metadata.name });
   metrics.started();
   let outcome: { result: 'succeeded' | 'failed'; reason: string } = { result: 'failed', reason: 'Error' };
@@ -97,7 +118,7 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       const log = new LogTail(runtime.logTailBytes);
       live.set(container.name, log);
       try {
-        return await runContainer(runtime, input, container, init, { scratch, volumes, fieldRefs, log }, stop);
+        return await runContainer(runtime, input, container, init, { scratch, volumes, fieldRefs, log, heartbeat: handlerHeartbeat }, stop);
       } finally {
         live.delete(container.name);
       }
@@ -232,7 +253,13 @@ async function runContainer(
   input: PodRunInput,
   container: Container,
   init: boolean,
-  pod: { scratch: LazyDirectory; volumes: ReadonlyMap<string, PodVolume>; fieldRefs: FieldRefSource; log: LogTail },
+  pod: {
+    scratch: LazyDirectory;
+    volumes: ReadonlyMap<string, PodVolume>;
+    fieldRefs: FieldRefSource;
+    log: LogTail;
+    heartbeat: (details: unknown, log: LogTail) => void;
+  },
   signal: AbortSignal,
 ): Promise<{ result: ContainerResult; log: ContainerLog }> {
   const { job } = input;
@@ -260,7 +287,7 @@ async function runContainer(
           env: { ...env, HOSTNAME: input.hostname },
           args,
           signal,
-          heartbeat: (details) => ctx.heartbeat(details),
+          heartbeat: (details) => pod.heartbeat(details, log),
           get scratchDir() {
             return scratch.ensure();
           },

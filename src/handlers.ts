@@ -23,7 +23,7 @@ export interface PodContext {
   args: string[];
   /** Aborted when the pod is terminated (deadline, backoff limit, delete); stop work and return. */
   signal: AbortSignal;
-  /** Reports progress; kjob heartbeats on its own, so calling it is optional. */
+  /** Reports progress (kept beside kjob's own heartbeat details, up to 256 KiB); kjob heartbeats on its own, so calling it is optional. */
   heartbeat(details?: unknown): void;
   /** A fresh directory for this run, shared with the pod's init containers, removed when the pod ends. */
   scratchDir: string;

@@ -146,6 +146,9 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
   });
   return Worker.create({
     maxHeartbeatThrottleInterval: `${options.podHeartbeatIntervalSeconds ?? 1} seconds`,
+    // A Job's next workflow task waits this long for a sticky worker that may be dead (the one that lost the
+    // pods) before any worker may take it: the SDK's 10 s default would delay noticing lost pods by as much.
+    stickyQueueScheduleToStartTimeout: '3 seconds',
     ...options.workerOptions,
     connection,
     namespace: target.namespace,

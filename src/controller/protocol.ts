@@ -107,6 +107,8 @@ export interface PodHeartbeatDetails {
   pod: string;
   restartCount: number;
   logs: { container: string; totalBytes: number; tail: string }[];
+  /** What a handler last passed to `ctx.heartbeat` (bounded). */
+  progress?: unknown;
 }
 
 export interface ContainerResult {

@@ -3,15 +3,17 @@
  * 1. a worker killed twice in the middle of an Indexed Job of `ctx.once` handler pods;
  * 2. the dev server stopped and started again on the same SQLite file (and port) in the middle of a Job;
  * 3. two workers share a Job, one dies: the other finishes it, the lost pods are noticed through heartbeats;
- * 4. fifty Jobs created at once while the worker is killed and restarted;
+ * 4. fifty Jobs created at once while the worker is killed and restarted (and killed again while their pods run);
  * 5. a pod printing without end, one printing 50 MB, and a handler logging megabytes and returning a huge value:
- *    the kept logs are tails, the Jobs stay queryable, and no payload nears Temporal's limits.
+ *    the kept logs are tails, the Jobs stay queryable, and no payload nears Temporal's limits;
+ * 6. a handler reporting progress with huge ctx.heartbeat details (fails today: the pod fails on the payload limit).
+ * Test 3's second case (the dead worker held the Job's workflow) fails today too: see its comment.
  * Each effect of a pod is `ctx.once` appending the pod's name to a file of its (Job, index): one line per file
  * means it was done once. Worker processes run test/fixtures/once-worker.mjs (built code, dist/), whose pods
  * are lost after podHeartbeatTimeoutSeconds 2.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -150,11 +152,17 @@ async function expectCompleteAfterLosses(client: JobClient, s: Scenario, job: Jo
   }
   expect(job.status?.failed ?? 0, name).toBe(lost.length);
   for (let slot = 0; slot < completions; slot++) expect(effectLines(s, name, slot), `${name} index ${slot}`).toHaveLength(1);
-  // A lost pod that committed its effect did it for its index: its replacement found the commit and did not repeat it.
+  // The effect was done by the pod of its index that first got past ctx.once (or, if a worker died between once()
+  // returning and the marker, by one before it); later pods of the index found the commit and did not repeat it.
   const m = markers(s);
-  for (const pod of lost.filter((p) => m.committed.has(p.metadata.name))) {
-    const slot = Number(pod.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? Number.NaN);
-    if (Number.isInteger(slot)) expect(effectLines(s, name, slot)).toEqual([pod.metadata.name]);
+  const slotOf = (p: Pod) => Number(p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] ?? Number.NaN);
+  if (job.spec.completionMode === 'Indexed') {
+    for (let slot = 0; slot < completions; slot++) {
+      const ofSlot = pods.filter((p) => slotOf(p) === slot);
+      const first = ofSlot.findIndex((p) => m.committed.has(p.metadata.name));
+      expect(first, `${name} index ${slot}`).toBeGreaterThanOrEqual(0);
+      expect(ofSlot.slice(0, first + 1).map((p) => p.metadata.name), `${name} index ${slot}`).toContain(effectLines(s, name, slot)[0]);
+    }
   }
   return lost;
 }
@@ -169,6 +177,7 @@ afterAll(async () => {
   for (const child of children) if (alive(child)) await kill(child);
   for (const client of clients) await client.close().catch(() => undefined);
   for (const s of servers) await s.stop().catch(() => undefined);
+  if (!process.env.FAULTS_DEBUG) rmSync(dir, { recursive: true, force: true });
 });
 
 const clientFor = (s: Scenario, address = server.address) => {
@@ -317,7 +326,7 @@ test("two workers share a Job and the one running the Job's workflow dies: the o
   for (const d of await twoWorkersOneDies('shared-holder', true)) expect(d).toBeLessThan(HEARTBEAT_TIMEOUT_S + 5);
 }, 120_000);
 
-test('fifty Jobs created at once while the worker is killed and restarted: all Complete with the right counts', async () => {
+test('fifty Jobs created at once while the worker is killed and restarted, then killed again mid-run: all Complete with the right counts', async () => {
   const s = scenario('fifty');
   const client = clientFor(s);
   const first = await startWorker(s, server.address);
@@ -349,19 +358,24 @@ test('fifty Jobs created at once while the worker is killed and restarted: all C
   const podsBeforeKill = markers(s).started.size;
   const restarted = await second!;
   console.info(`faults: worker killed after 10 of 50 creations; ${podsBeforeKill} pods had started`);
+  // Then the restarted worker is killed too, while the Jobs' pods run on it, and started again.
+  await until(() => runningOn(s, restarted).length >= 3, 60_000, 'pods running on the restarted worker');
+  await kill(restarted);
+  const third = await startWorker(s, server.address);
   const finished = await Promise.all(names.map((name) => client.wait(name, { timeoutMs: 150_000 })));
   let lostPods = 0;
   for (const job of finished) lostPods += (await expectCompleteAfterLosses(client, s, job, 2)).length;
   const startedBy = markers(s).started;
+  expect(lostPods).toBeGreaterThanOrEqual(3);
   expect(finished.reduce((sum, job) => sum + (job.status?.failed ?? 0), 0)).toBe(lostPods);
   for (const job of finished) {
     for (const pod of await client.pods(job.metadata.name)) {
       // A pod whose activity the worker had taken but whose handler had not begun has no marker.
-      if (pod.status.phase === 'Failed') expect([first.pid, undefined]).toContain(startedBy.get(pod.metadata.name));
+      if (pod.status.phase === 'Failed') expect([first.pid, restarted.pid, undefined]).toContain(startedBy.get(pod.metadata.name));
     }
   }
-  console.info(`faults: ${lostPods} pods lost with the killed worker`);
-  await kill(restarted);
+  console.info(`faults: ${lostPods} pods lost with the killed workers`);
+  await kill(third);
 }, 240_000);
 
 /** The largest payload in a Job's workflow history, and the history's size. */
