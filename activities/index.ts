@@ -23,7 +23,12 @@ export function createActivities(deps: { settings: ControllerSettings; runtime: 
     async deleteJobExecution({ workflowId, runId }: { workflowId: string; runId: string }): Promise<void> {
       const { client, info } = Context.current();
       try {
-        await client.workflowService.deleteWorkflowExecution({ namespace: info.workflowNamespace, workflowExecution: { workflowId, runId } });
+        // runId may name the Job's first run (a CronJob knows only that): if the Job has continued as new since,
+        // its latest run is the one that holds the Job, so that is the one deleted.
+        let target = runId;
+        const latest = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+        if (latest && latest.runId !== runId && latest.raw.workflowExecutionInfo?.firstRunId === runId) target = latest.runId;
+        await client.workflowService.deleteWorkflowExecution({ namespace: info.workflowNamespace, workflowExecution: { workflowId, runId: target } });
       } catch (error) {
         if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return;
         if (isGrpcServiceError(error) && error.code === GRPC_UNIMPLEMENTED) {

@@ -64,6 +64,16 @@ class CgroupV1 implements CgroupDriver {
 
   async create(name: string, limits: ContainerLimits): Promise<ContainerCgroup> {
     const dirs: string[] = [];
+    try {
+      return await this.make(name, limits, dirs);
+    } catch (error) {
+      // A half-made cgroup (a limit that could not be written) goes again.
+      await Promise.all(dirs.map(removeDir));
+      throw error;
+    }
+  }
+
+  private async make(name: string, limits: ContainerLimits, dirs: string[]): Promise<ContainerCgroup> {
     if (limits.memoryBytes !== undefined) {
       const dir = join(this.base.memory, name);
       await mkdir(dir, { recursive: true });
@@ -98,12 +108,19 @@ class CgroupV2 implements CgroupDriver {
   async create(name: string, limits: ContainerLimits): Promise<ContainerCgroup> {
     const dir = join(this.base, name);
     await mkdir(dir, { recursive: true });
-    if (limits.memoryBytes !== undefined) {
-      await writeFile(join(dir, 'memory.max'), String(Math.max(Math.floor(limits.memoryBytes), 4096)));
-      await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
-    }
-    if (limits.cpuCores !== undefined) {
-      await writeFile(join(dir, 'cpu.max'), `${Math.max(MIN_CFS_QUOTA_US, Math.round(limits.cpuCores * CFS_PERIOD_US))} ${CFS_PERIOD_US}`);
+    try {
+      if (limits.memoryBytes !== undefined) {
+        await writeFile(join(dir, 'memory.max'), String(Math.max(Math.floor(limits.memoryBytes), 4096)));
+        await writeFile(join(dir, 'memory.swap.max'), '0').catch(() => undefined);
+        // The whole container goes when the OOM killer strikes, as the kubelet configures it.
+        await writeFile(join(dir, 'memory.oom.group'), '1').catch(() => undefined);
+      }
+      if (limits.cpuCores !== undefined) {
+        await writeFile(join(dir, 'cpu.max'), `${Math.max(MIN_CFS_QUOTA_US, Math.round(limits.cpuCores * CFS_PERIOD_US))} ${CFS_PERIOD_US}`);
+      }
+    } catch (error) {
+      await removeDir(dir);
+      throw error;
     }
     return {
       wrap: (argv) => joinAndExec([join(dir, 'cgroup.procs')], argv),

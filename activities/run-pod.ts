@@ -119,6 +119,11 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       live.set(container.name, log);
       try {
         return await runContainer(runtime, input, container, init, { scratch, volumes, fieldRefs, log, heartbeat: handlerHeartbeat }, stop);
+      } catch (error) {
+        // kjob failing to start the container (a cgroup it could not make, say) is that container's StartError;
+        // it must not end the pod run while sibling containers are still running.
+        const exit = startError(log, `kjob could not run the container: ${error instanceof Error ? error.message : String(error)}`);
+        return { result: { name: container.name, image: container.image ?? '', init, ...exit }, log: { container: container.name, ...log.result() } };
       } finally {
         live.delete(container.name);
       }
@@ -139,7 +144,8 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
       // only to a pod still running after a heartbeat interval: a short pod's start comes with its result
       // (containersStartedMsAgo), which spares the Job a history event and two server calls per pod.
       containersStartedAt = Date.now();
-      const report = setTimeout(() => void reportStarted(input, runtime.nodeName), HEARTBEAT_INTERVAL_MS);
+      const startedAt = containersStartedAt;
+      const report = setTimeout(() => void reportStarted(input, runtime.nodeName, Date.now() - startedAt), HEARTBEAT_INTERVAL_MS);
       try {
         for (const { result, log } of await Promise.all(podSpec.containers.map((c) => run(c, false)))) {
           results.push(result);
@@ -238,8 +244,8 @@ async function chmodTree(dir: string): Promise<void> {
   }
 }
 
-async function reportStarted(input: PodRunInput, nodeName: string): Promise<void> {
-  const report: PodStartedSignal = { podName: input.podName, restartCount: input.restartCount, nodeName };
+async function reportStarted(input: PodRunInput, nodeName: string, runningForMs: number): Promise<void> {
+  const report: PodStartedSignal = { podName: input.podName, restartCount: input.restartCount, nodeName, runningForMs };
   try {
     await Context.current().client.workflow.getHandle(input.workflowId).signal(SIGNAL_POD_STARTED, report);
   } catch (error) {
@@ -274,7 +280,6 @@ async function runContainer(
     if (!handler) {
       exit = startError(log, `handler ${JSON.stringify(handlerName)} is not registered on worker ${runtime.nodeName}`);
     } else {
-      const ctx = Context.current();
       exit = await runHandler(
         handler,
         {

@@ -185,7 +185,7 @@ export class JobClient {
         results.push({ job: existing, action: 'unchanged' });
         continue;
       }
-      if (stableJson([existing.metadata.labels, existing.metadata.annotations]) !== stableJson([desired.metadata.labels, desired.metadata.annotations])) {
+      if (stableJson([labelsOf(existing), existing.metadata.annotations]) !== stableJson([labelsOf(desired), desired.metadata.annotations])) {
         throw new UnsupportedChangeError(`jobs.batch ${JSON.stringify(name)}: changing a Job's labels or annotations is not supported yet by kjob`);
       }
       results.push({ job: await this.changeSpec(existing, desired.spec), action: 'configured' });
@@ -338,7 +338,7 @@ export class JobClient {
     const client = await this.client();
     const prefix = options.allNamespaces ? 'kjob/' : `kjob/${options.namespace ?? this.namespace}/`;
     const jobs: Job[] = [];
-    for await (const execution of client.workflow.list({ query: `WorkflowType = '${JOB_WORKFLOW_TYPE}'` })) {
+    for await (const execution of client.workflow.list({ query: `WorkflowType = '${JOB_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'` })) {
       if (!execution.workflowId.startsWith(prefix)) continue;
       const [, namespace = '', name = ''] = execution.workflowId.split('/');
       try {
@@ -429,8 +429,17 @@ function initialSearchAttributes(job: Job): SearchAttributePair[] {
   ];
 }
 
+/**
+ * A Job's labels as Kubernetes defaults them (the template's when it has none): Jobs made by older kjob versions
+ * stored none, and must not look changed when the same manifest is applied again.
+ */
+function labelsOf(job: Job): Record<string, string> {
+  const own = job.metadata.labels;
+  return own && Object.keys(own).length > 0 ? own : (job.spec.template.metadata?.labels ?? {});
+}
+
 /** Whether a manifest asks for what an existing Job already is (apply's no-op check). */
 function sameDesiredState(existing: Job, desired: Job): boolean {
-  const comparable = (job: Job) => stableJson({ spec: job.spec, labels: job.metadata.labels, annotations: job.metadata.annotations });
+  const comparable = (job: Job) => stableJson({ spec: job.spec, labels: labelsOf(job), annotations: job.metadata.annotations });
   return comparable(desired) === comparable(existing);
 }

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, ProcessRegistry } from '../activities/index.js';
 import { detectCgroups } from '../activities/resource-limits.js';
+import { sweepStalePodDirectories } from '../activities/scratch-sweep.js';
 import { detectSandbox, type SandboxSettings } from '../activities/sandbox.js';
 import { temporalTargetFromEnv } from './connection.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from './controller/protocol.js';
@@ -113,6 +114,9 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
   const processes = new ProcessRegistry(join(stateDir, 'processes'));
   const reaped = await processes.reapOrphans();
   if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
+  const scratchRoot = options.scratchRoot ?? join(tmpdir(), 'kjob-pods');
+  await sweepStalePodDirectories(scratchRoot);
+  setInterval(() => void sweepStalePodDirectories(scratchRoot), 60 * 60 * 1000).unref();
   const commandPods = options.commandPods ?? false;
   const sandboxMode = options.podSandbox ?? 'auto';
   const sandbox =
@@ -135,7 +139,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       handlers: options.handlers ?? {},
       onceStore: options.onceStore ?? new FileOnceStore(join(stateDir, 'once')),
       processes,
-      scratchRoot: options.scratchRoot ?? join(tmpdir(), 'kjob-pods'),
+      scratchRoot,
       logTailBytes: options.logTailBytes ?? 16 * 1024,
       commandPods,
       sandbox: 'sandbox' in sandbox ? sandbox.sandbox : sandbox,

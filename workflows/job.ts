@@ -100,6 +100,7 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
   const shardRouter = new ShardRouter(
     { jobWorkflowId: workflowInfo().workflowId, settings },
     { podRunsPerShard: localRunLimit, runsPerShard: settings.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard! },
+    (podName, message) => events.push({ kind: 'exited', podName, outcome: { kind: 'aborted', message } }),
     carriedShards,
   );
   const state = carried ? restoreControllerState(job, settings, carried) : newControllerState(job, settings);
@@ -253,7 +254,10 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     await CancellationScope.nonCancellable(async () => {
       for (const scope of runs.values()) scope.cancel();
       shardRouter.terminateAll();
-      await condition(() => runs.size === 0 && shardRouter.inFlight === 0);
+      // Bounded: a shard that is gone would otherwise keep the deletion waiting for ever.
+      const allStopped = () => runs.size === 0 && shardRouter.inFlight === 0;
+      if (patched('kjob-bounded-delete-wait')) await condition(allStopped, '10 minutes');
+      else await condition(allStopped);
       shardRouter.closeAll();
       await shardRouter.flushed();
     });

@@ -23,6 +23,8 @@ export class ShardRouter {
   constructor(
     private readonly shardInput: PodShardInput,
     private readonly limits: { podRunsPerShard: number; runsPerShard: number },
+    /** Told when a run request could not be delivered (the shard failed to start, or is gone): the run is lost. */
+    private readonly onUndelivered: (podName: string, message: string) => void,
     carried?: ShardRouterState,
   ) {
     this.nextShard = carried?.nextShard ?? 0;
@@ -39,11 +41,16 @@ export class ShardRouter {
   }
 
   /** Sends a signal once the shard exists (a shard this run started may still be starting). */
-  private send(shardId: string, send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>): void {
+  private send(
+    shardId: string,
+    send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>,
+    onFailure: (error: unknown) => void = () => undefined,
+  ): void {
     const handle = getExternalWorkflowHandle(shardId);
     const ready = this.started.get(shardId) ?? Promise.resolve();
-    const sent = ready.then(() => send(handle)).catch(() => undefined);
-    this.started.set(shardId, sent);
+    const sent = ready.then(() => send(handle)).catch(onFailure);
+    // The chain carries on after a failure, so later signals to the shard are still tried (and reported).
+    this.started.set(shardId, sent.catch(() => undefined));
   }
 
   start(input: PodRunInput, summary: string): void {
@@ -67,7 +74,15 @@ export class ShardRouter {
     shard.active++;
     shard.served++;
     this.placement.set(input.podName, shardId);
-    this.send(shardId, (handle) => handle.signal(shardRunPodSignal, { input, summary }));
+    this.send(
+      shardId,
+      (handle) => handle.signal(shardRunPodSignal, { input, summary }),
+      (error) => {
+        if (!this.placement.has(input.podName)) return;
+        this.ended(input.podName);
+        this.onUndelivered(input.podName, `the pod runner shard ${shardId} could not take the run: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
     // A shard that has taken its share of runs closes once they end; later runs go to a fresh shard.
     if (shard.served >= this.limits.runsPerShard) {
       shard.closed = true;

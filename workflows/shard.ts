@@ -42,23 +42,30 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
     closing = true;
   });
 
-  const report = (signal: PodRunEndedSignal) =>
-    job.signal(podRunEndedSignal, signal).catch(() => {
-      jobGone = true;
-    });
+  let reportsInFlight = 0;
+  const report = (signal: PodRunEndedSignal) => {
+    reportsInFlight++;
+    void job
+      .signal(podRunEndedSignal, signal)
+      .catch(() => {
+        jobGone = true;
+      })
+      .finally(() => reportsInFlight--);
+  };
 
   // Liveness: the signal fails once the Job's workflow no longer exists (deleted, or its TTL passed).
+  // A closing shard may still hold many runs (it closes after its share of runs, not when idle): it keeps checking.
   const liveness = async () => {
-    while (!closing && !jobGone) {
+    while (!jobGone && (!closing || runs.size > 0)) {
       await sleep(LIVENESS_INTERVAL_MS);
-      if (!closing) await job.signal(shardAliveSignal, shardId).catch(() => (jobGone = true));
+      if (!closing || runs.size > 0) await job.signal(shardAliveSignal, shardId).catch(() => (jobGone = true));
     }
   };
   void liveness();
 
   try {
     for (;;) {
-      await condition(() => queued.length > 0 || terminations.length > 0 || jobGone || (closing && runs.size === 0));
+      await condition(() => queued.length > 0 || terminations.length > 0 || jobGone || (closing && runs.size === 0 && reportsInFlight === 0));
       if (jobGone) {
         for (const scope of runs.values()) scope.cancel();
         await condition(() => runs.size === 0);
@@ -67,13 +74,14 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
       for (const { input, summary } of queued.splice(0)) {
         const scope = new CancellationScope();
         runs.set(input.podName, scope);
-        void scope
-          .run(() => run(input, summary))
-          .then((outcome) => report({ podName: input.podName, shardId, outcome }))
-          .finally(() => runs.delete(input.podName));
+        void scope.run(() => run(input, summary)).then((outcome) => {
+          // An OnFailure restart of the same pod may already hold the name: only this run's entry goes.
+          if (runs.get(input.podName) === scope) runs.delete(input.podName);
+          report({ podName: input.podName, shardId, outcome });
+        });
       }
       for (const podName of terminations.splice(0)) runs.get(podName)?.cancel();
-      if (closing && runs.size === 0) return;
+      if (closing && runs.size === 0 && reportsInFlight === 0) return;
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;

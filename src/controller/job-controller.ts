@@ -372,7 +372,7 @@ function storeLogs(state: JobControllerState, podName: string, logs: ContainerLo
 /** The worker reported that a run of the pod's containers started. */
 export function onPodStarted(
   state: JobControllerState,
-  report: { podName: string; restartCount: number; nodeName: string },
+  report: { podName: string; restartCount: number; nodeName: string; runningForMs?: number },
   now: number,
 ): void {
   const pod = state.pods.find((p) => p.name === report.podName);
@@ -381,7 +381,7 @@ export function onPodStarted(
   pod.nodeName = report.nodeName;
   if (pod.phase === 'Pending') {
     pod.phase = 'Running';
-    pod.startedAt = now;
+    pod.startedAt = Math.max(pod.createdAt, now - (report.runningForMs ?? 0));
   }
 }
 

@@ -139,6 +139,8 @@ export interface PodStartedSignal {
   podName: string;
   restartCount: number;
   nodeName: string;
+  /** How long the containers had been running when the signal was sent (it is sent a heartbeat interval late). */
+  runningForMs?: number;
 }
 
 /** A finished Job as the workflow returns it: the Job with its final status, and its pods. */

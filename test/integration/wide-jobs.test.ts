@@ -63,4 +63,11 @@ test('90 pods at parallelism 30 over a limit of 20 pending activities per workfl
   const latest = await client.workflow.getHandle('kjob/default/wide').describe();
   const first = await client.workflow.getHandle('kjob/default/wide', latest.runId).fetchHistory();
   expect(first.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId).toBeTruthy();
+  // Listing shows the Job once, not once per run of its workflow.
+  let listed = await env.jobs.list();
+  for (let i = 0; i < 50 && !listed.some((j) => j.metadata.name === 'wide'); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    listed = await env.jobs.list();
+  }
+  expect(listed.filter((j) => j.metadata.name === 'wide')).toHaveLength(1);
 }, 240_000);

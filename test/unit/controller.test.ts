@@ -283,3 +283,23 @@ describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => 
     expect(() => carryOver(s, 1)).toThrow(/in flight/);
   });
 });
+
+describe('stale pod directories', () => {
+  test('directories untouched for a day are swept, newer ones and files stay', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, utimesSync, existsSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { sweepStalePodDirectories, STALE_POD_DIRECTORY_MS } = await import('../../activities/scratch-sweep.js');
+    const root = mkdtempSync(join(tmpdir(), 'kjob-sweep-'));
+    const now = Date.now();
+    mkdirSync(join(root, 'old-pod', 'volumes', 'cache'), { recursive: true });
+    mkdirSync(join(root, 'new-pod'));
+    writeFileSync(join(root, 'a-file'), '');
+    const old = (now - STALE_POD_DIRECTORY_MS - 60_000) / 1000;
+    utimesSync(join(root, 'old-pod'), old, old);
+    expect(await sweepStalePodDirectories(root, now)).toBe(1);
+    expect(existsSync(join(root, 'old-pod'))).toBe(false);
+    expect(existsSync(join(root, 'new-pod'))).toBe(true);
+    expect(existsSync(join(root, 'a-file'))).toBe(true);
+  });
+});
