@@ -25,6 +25,8 @@ export interface SandboxSettings {
 export interface Sandbox extends SandboxSettings {
   /** The bubblewrap executable, resolved (its processes are spared SIGTERM). */
   bwrap: string;
+  /** bubblewrap's arguments for the host folders every pod sees, worked out once per worker. */
+  folderArgs: string[];
 }
 
 export interface SandboxMount {
@@ -51,7 +53,7 @@ export async function detectSandbox(settings: SandboxSettings): Promise<SandboxP
   } catch {
     return { unavailable: 'bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap' };
   }
-  const sandbox: Sandbox = { ...settings, bwrap };
+  const sandbox: Sandbox = { ...settings, bwrap, folderArgs: hostFolderArgs(settings.readOnlyPaths) };
   try {
     await execFileAsync(bwrap, sandboxArgs(sandbox, { argv: ['true'], hostname: 'kjob-probe', mounts: [] }), { timeout: 10_000 });
     return { sandbox };
@@ -61,17 +63,23 @@ export async function detectSandbox(settings: SandboxSettings): Promise<SandboxP
   }
 }
 
-/** bubblewrap's arguments to run a container's command in the sandbox. */
-export function sandboxArgs(sandbox: Sandbox, command: SandboxedCommand): string[] {
-  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', command.hostname];
-  if (sandbox.network === 'none') args.push('--unshare-net');
-  args.push('--tmpfs', '/');
-  for (const folder of [...SYSTEM_FOLDERS, ...sandbox.readOnlyPaths]) {
+/** The host's system folders (and any extra ones) as the pod sees them: read-only binds, and the same links. */
+function hostFolderArgs(readOnlyPaths: readonly string[]): string[] {
+  const args: string[] = [];
+  for (const folder of [...SYSTEM_FOLDERS, ...readOnlyPaths]) {
     if (!existsSync(folder)) continue;
     // A merged-/usr host has /bin -> usr/bin: the pod gets the same link, not a second copy of the folder.
     if (lstatSync(folder).isSymbolicLink() && SYSTEM_FOLDERS.includes(folder)) args.push('--symlink', readlinkSync(folder), folder);
     else args.push('--ro-bind', folder, folder);
   }
+  return args;
+}
+
+/** bubblewrap's arguments to run a container's command in the sandbox. */
+export function sandboxArgs(sandbox: Sandbox, command: SandboxedCommand): string[] {
+  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', command.hostname];
+  if (sandbox.network === 'none') args.push('--unshare-net');
+  args.push('--tmpfs', '/', ...sandbox.folderArgs);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/root');
   for (const mount of command.mounts) args.push(mount.readOnly ? '--ro-bind' : '--bind', mount.source, absolute(mount.target));
   const workingDir = absolute(command.workingDir ?? '/');

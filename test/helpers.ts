@@ -1,3 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
 import type { Job, Pod } from '../src/types.js';
 
 /** A Job manifest with one container and the given spec fields. */
@@ -26,4 +29,32 @@ export function conditions(job: Job): string[] {
 export function terminated(pod: Pod) {
   const state = pod.status.containerStatuses?.[0]?.state;
   return state && 'terminated' in state ? state.terminated : undefined;
+}
+
+/**
+ * Starts test/fixtures/once-worker.mjs (a kjob worker in its own process, for tests that kill it) with `env`
+ * over the test's own, and resolves once it polls. The child is added to `children` for the test's cleanup.
+ */
+export function startFixtureWorker(env: Record<string, string>, children: ChildProcess[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(import.meta.dirname, 'fixtures', 'once-worker.mjs')], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve(child));
+    child.once('exit', (code, signal) => reject(new Error(`worker exited early with ${code ?? signal}`)));
+  });
+}
+
+/** The run ids of a workflow that continued as new, oldest first (each run's start names the run before). */
+export async function runChain(client: Client, workflowId: string): Promise<string[]> {
+  const ids: string[] = [];
+  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
+  while (runId) {
+    ids.unshift(runId);
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+  }
+  return ids;
 }

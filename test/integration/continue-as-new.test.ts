@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
-import { conditions, handlerContainer, jobManifest } from '../helpers.js';
+import { conditions, handlerContainer, jobManifest, runChain } from '../helpers.js';
 
 let t: JobTestEnvironment;
 /** Runs per (job, index), from inside the pods. */
@@ -44,18 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.teardown());
 
-async function runIds(workflowId: string): Promise<string[]> {
-  const client = await t.jobs.client();
-  const ids: string[] = [];
-  // Walk the chain backwards from the latest run through each run's "continued from" link.
-  let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
-  while (runId) {
-    ids.unshift(runId);
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-  }
-  return ids;
-}
+const runIds = async (workflowId: string) => runChain(await t.jobs.client(), workflowId);
 
 describe('continue-as-new', () => {
   test('an Indexed Job of 60 pods hands over its state several times; every index succeeds exactly once', async () => {

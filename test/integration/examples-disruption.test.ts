@@ -4,7 +4,7 @@
  * the DisruptionTarget condition, and the Ignore rule keeps them from counting against backoffLimit 0), and
  * job-pi-with-ttl (the finished Job is deleted 100 s after it finishes).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client.js';
 import { NotFoundError } from '../../src/errors.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
-import { conditions } from '../helpers.js';
+import { conditions, startFixtureWorker } from '../helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'kjob-disruption-'));
@@ -22,22 +22,16 @@ let jobs: JobClient;
 const workers: ChildProcess[] = [];
 
 function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'test', 'fixtures', 'once-worker.mjs')], {
-    env: {
-      ...process.env,
+  return startFixtureWorker(
+    {
       TEMPORAL_ADDRESS: server.address,
       KJOB_TASK_QUEUE: taskQueue,
       KJOB_ONCE_DIR: join(dir, 'once'),
       KJOB_STATE_DIR: join(dir, 'state'),
       KJOB_EFFECTS_FILE: join(dir, 'effects'),
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  workers.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
+    workers,
+  );
 }
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@
  * means it was done once. Worker processes run test/fixtures/once-worker.mjs (built code, dist/), whose pods
  * are lost after podHeartbeatTimeoutSeconds 2.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,9 +20,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client.js';
 import { freePort, startDevServer, type DevServer } from '../../src/provision/index.js';
 import type { Job, Pod } from '../../src/types.js';
-import { conditions, handlerContainer, jobManifest, seconds } from '../helpers.js';
+import { conditions, handlerContainer, jobManifest, seconds, startFixtureWorker } from '../helpers.js';
 
-const root = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'kjob-faults-'));
 /** The fixture's podHeartbeatTimeoutSeconds. */
 const HEARTBEAT_TIMEOUT_S = 2;
@@ -59,9 +58,8 @@ function scenario(name: string): Scenario {
 }
 
 function startWorker(s: Scenario, address: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(root, 'test', 'fixtures', 'once-worker.mjs')], {
-    env: {
-      ...process.env,
+  return startFixtureWorker(
+    {
       TEMPORAL_ADDRESS: address,
       KJOB_TASK_QUEUE: s.taskQueue,
       KJOB_ONCE_DIR: s.once,
@@ -70,13 +68,8 @@ function startWorker(s: Scenario, address: string): Promise<ChildProcess> {
       KJOB_EFFECTS_DIR: s.effects,
       KJOB_MARK_DIR: s.marks,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve(child));
-    child.once('exit', (code, signal) => reject(new Error(`worker exited early with ${code ?? signal}`)));
-  });
+    children,
+  );
 }
 
 /** SIGKILLs a worker and waits until it is gone; returns the time of the kill. */

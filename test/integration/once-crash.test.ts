@@ -4,14 +4,14 @@
  * with the same idempotency key, the effect is not repeated, and the Job completes. Real dev server, real
  * processes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
-import { conditions, handlerContainer, jobManifest } from '../helpers.js';
+import { conditions, handlerContainer, jobManifest, startFixtureWorker } from '../helpers.js';
 
 let server: DevServer;
 let jobs: JobClient;
@@ -21,9 +21,8 @@ const effectsFile = join(dir, 'effects.txt');
 const taskQueue = `once-${Date.now()}`;
 
 function startWorker(hang: boolean, sandbox: 'auto' | 'required' | 'off' = 'off'): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(import.meta.dirname, '..', 'fixtures', 'once-worker.mjs')], {
-    env: {
-      ...process.env,
+  return startFixtureWorker(
+    {
       TEMPORAL_ADDRESS: server.address,
       KJOB_TASK_QUEUE: taskQueue,
       KJOB_ONCE_DIR: join(dir, 'once'),
@@ -32,13 +31,8 @@ function startWorker(hang: boolean, sandbox: 'auto' | 'required' | 'off' = 'off'
       KJOB_HANG_AFTER_EFFECT: hang ? '1' : '0',
       KJOB_POD_SANDBOX: sandbox,
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  workers.push(child);
-  return new Promise((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => d.toString().includes('worker ready') && resolve(child));
-    child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-  });
+    workers,
+  );
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { provisionTemporalCli } from '../../src/provision/index.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
+import { runChain } from '../helpers.js';
 import { replayHandlers, replayJobs } from './jobs.js';
 
 const recording = process.env.KJOB_RECORD_REPLAY === '1';
@@ -34,14 +35,7 @@ describe.runIf(recording)('record replay fixtures', () => {
     const cli = await provisionTemporalCli();
     if (cli.type !== 'existing-path') throw new Error('no Temporal CLI to export histories with');
     const workflowId = `kjob/default/${name}`;
-    const client = await env.jobs.client();
-    const runs: string[] = [];
-    let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
-    while (runId) {
-      runs.unshift(runId);
-      const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-      runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
-    }
+    const runs = await runChain(await env.jobs.client(), workflowId);
     for (const [i, runId] of runs.entries()) {
       const { stdout } = await promisify(execFile)(
         cli.path,
