@@ -222,8 +222,8 @@ function fieldRefSource(input: PodRunInput, nodeName: string): FieldRefSource {
     nodeName,
     hostIP: '127.0.0.1',
     podIP: '127.0.0.1',
-    labels: input.labels,
-    annotations: input.annotations,
+    labels: input.labels ?? {},
+    annotations: input.annotations ?? {},
   };
 }
 

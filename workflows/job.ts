@@ -28,6 +28,8 @@ import type { createActivities } from '../activities/index.js';
 import {
   applySpecPatch,
   deadlineAt,
+  FINISHED_PODS_KEPT,
+  forgetOldFinishedPods,
   newControllerState,
   onPodExited,
   onPodStarted,
@@ -56,6 +58,7 @@ import {
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
 import { carryOver, restoreControllerState } from '../src/controller/carry-over.js';
+import { readsPodMetadata } from '../src/manifest/field-refs.js';
 import { jobStatusColumn } from '../src/controller/job-phase.js';
 import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller/ui-text.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
@@ -148,14 +151,16 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     const current = state.job;
     const input: PodRunInput = {
       workflowId: workflowInfo().workflowId,
-      job: current,
+      job: {
+        metadata: { name: current.metadata.name, namespace: current.metadata.namespace, uid: current.metadata.uid },
+        spec: { template: { spec: current.spec.template.spec } },
+      },
       podName: pod.name,
       podUid: pod.uid,
       index: pod.index,
       restartCount: pod.restartCount,
       ...podDeadlineFor(current, pod, Date.now()),
-      labels: podLabels(current, pod.index),
-      annotations: podAnnotations(current, pod),
+      ...(readsPodMetadata(current.spec.template.spec) ? { labels: podLabels(current, pod.index), annotations: podAnnotations(current, pod) } : {}),
       hostname: podHostname(current, pod),
       ...podKeys(current, pod),
     };
@@ -166,15 +171,13 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     const scope = new CancellationScope();
     runs.set(pod.name, scope);
     // One continuation per run: every promise in workflow code costs the SDK a captured stack trace.
+    const ended = (outcome: PodOutcome) => {
+      runs.delete(pod.name);
+      events.push({ kind: 'exited', podName: pod.name, outcome });
+    };
     scope.run(() => runPodActivity(input, podRunSummary(pod))).then(
-      (outcome) => {
-        runs.delete(pod.name);
-        events.push({ kind: 'exited', podName: pod.name, outcome });
-      },
-      (error: unknown) => {
-        runs.delete(pod.name);
-        events.push({ kind: 'exited', podName: pod.name, outcome: outcomeOfFailure(error) });
-      },
+      (result) => ended({ kind: 'exited', result }),
+      (error: unknown) => ended(outcomeOfFailure(error)),
     );
   };
   const terminateRun = (podName: string) => {
@@ -275,5 +278,7 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
   }
+  // The result stays well under Temporal's 2 MB payload limit: the latest finished pods, the bounded logs and events.
+  forgetOldFinishedPods(state, FINISHED_PODS_KEPT, 0);
   return { job: renderJob(state), pods: renderPods(state), logs: Object.fromEntries(state.logs), events: state.events };
 }

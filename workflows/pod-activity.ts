@@ -6,7 +6,7 @@
 import { ActivityCancellationType, ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import type { ControllerSettings, PodRunInput, PodRunOutcome } from '../src/controller/protocol.js';
+import type { ControllerSettings, PodRunInput, PodRunOutcome, PodRunResult } from '../src/controller/protocol.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -25,8 +25,12 @@ export function outcomeOfFailure(error: unknown): PodRunOutcome {
   return { kind: 'aborted', message: cause instanceof Error ? cause.message : String(cause) };
 }
 
-/** Runs one pod run to its end (or its cancellation) and says how it ended; never throws. */
-export function podActivity(settings: ControllerSettings): (input: PodRunInput, summary: string) => Promise<PodRunOutcome> {
+/**
+ * Starts one pod run; the promise settles when it ends (or is cancelled): read its failure with
+ * `outcomeOfFailure`. Unmapped, so a caller spends one continuation per run (each workflow promise costs the SDK
+ * a captured stack trace).
+ */
+export function podActivity(settings: ControllerSettings): (input: PodRunInput, summary: string) => Promise<PodRunResult> {
   const options = {
     startToCloseTimeout: POD_RUN_TIMEOUT,
     heartbeatTimeout: `${settings.podHeartbeatTimeoutSeconds} seconds`,
@@ -36,9 +40,5 @@ export function podActivity(settings: ControllerSettings): (input: PodRunInput, 
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
   const { runPod } = proxyActivities<Activities>(options);
-  return (input, summary) =>
-    runPod.executeWithOptions({ ...options, summary }, [input]).then(
-      (result): PodRunOutcome => ({ kind: 'exited', result }),
-      outcomeOfFailure,
-    );
+  return (input, summary) => runPod.executeWithOptions({ ...options, summary }, [input]);
 }

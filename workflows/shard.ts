@@ -13,9 +13,10 @@ import {
   SIGNAL_SHARD_TERMINATE_POD,
   type PodRunEndedSignal,
   type PodRunInput,
+  type PodRunOutcome,
   type PodShardInput,
 } from '../src/controller/protocol.js';
-import { podActivity } from './pod-activity.js';
+import { outcomeOfFailure, podActivity } from './pod-activity.js';
 
 export const shardRunPodSignal = defineSignal<[{ input: PodRunInput; summary: string }]>(SIGNAL_SHARD_RUN_POD);
 export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMINATE_POD);
@@ -74,11 +75,15 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
       for (const { input, summary } of queued.splice(0)) {
         const scope = new CancellationScope();
         runs.set(input.podName, scope);
-        void scope.run(() => run(input, summary)).then((outcome) => {
+        const ended = (outcome: PodRunOutcome) => {
           // An OnFailure restart of the same pod may already hold the name: only this run's entry goes.
           if (runs.get(input.podName) === scope) runs.delete(input.podName);
           report({ podName: input.podName, shardId, outcome });
-        });
+        };
+        scope.run(() => run(input, summary)).then(
+          (result) => ended({ kind: 'exited', result }),
+          (error: unknown) => ended(outcomeOfFailure(error)),
+        );
       }
       for (const podName of terminations.splice(0)) runs.get(podName)?.cancel();
       if (closing && runs.size === 0 && reportsInFlight === 0) return;

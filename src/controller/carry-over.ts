@@ -8,11 +8,10 @@
 import type { ContainerLog, JobCondition, JobEvent } from '../types.js';
 import type { BackoffRecord } from './backoff.js';
 import { formatIndexIntervals, parseIndexIntervals } from './intervals.js';
-import { logSize, type JobControllerState, type PodRecord } from './job-controller.js';
+import { FINISHED_PODS_KEPT, forgetOldFinishedPods, logSize, type JobControllerState, type PodRecord } from './job-controller.js';
 import type { ControllerSettings } from './protocol.js';
 
-/** Finished pods kept across a continue-as-new (Kubernetes keeps all; a 100,000-pod Job cannot). */
-export const FINISHED_PODS_KEPT = 200;
+export { FINISHED_PODS_KEPT };
 
 export interface CarriedControllerState {
   startTime: number | null;
@@ -32,8 +31,6 @@ export interface CarriedControllerState {
   generation: number;
 }
 
-const isFinished = (pod: PodRecord) => pod.phase === 'Succeeded' || pod.phase === 'Failed';
-
 /**
  * The state to hand over. Pod runs in flight must be held elsewhere (`runsElsewhere`: in pod runner shards,
  * which outlive this run and report to the next); one held by this run would be lost with it.
@@ -41,9 +38,10 @@ const isFinished = (pod: PodRecord) => pod.phase === 'Succeeded' || pod.phase ==
 export function carryOver(state: JobControllerState, generation: number, runsElsewhere: (podName: string) => boolean = () => false): CarriedControllerState {
   const lost = state.pods.filter((pod) => pod.runInFlight && !runsElsewhere(pod.name)).map((pod) => pod.name);
   if (lost.length > 0) throw new Error(`continue-as-new with pod runs in flight would lose them: ${lost.join(', ')}`);
-  const unfinished = state.pods.filter((pod) => !isFinished(pod));
-  const finished = state.pods.filter(isFinished).slice(-FINISHED_PODS_KEPT);
-  const kept = [...finished, ...unfinished].sort((a, b) => a.createdAt - b.createdAt);
+  // On a copy: handing the state over must not change it.
+  const compact = { ...state, logs: new Map(state.logs) };
+  forgetOldFinishedPods(compact, FINISHED_PODS_KEPT, 0);
+  const kept = [...compact.pods].sort((a, b) => a.createdAt - b.createdAt);
   const keptNames = new Set(kept.map((pod) => pod.name));
   return {
     startTime: state.startTime,

@@ -145,6 +145,32 @@ const isTerminal = (pod: PodRecord) => pod.phase === 'Succeeded' || pod.phase ==
 export const isActive = (pod: PodRecord) => !isTerminal(pod) && pod.deletionRequestedAt === null;
 export const isTerminating = (pod: PodRecord) => !isTerminal(pod) && pod.deletionRequestedAt !== null;
 
+/** Finished pods a Job keeps records of, the latest ones with their logs (Kubernetes keeps all; a 100,000-pod Job cannot). */
+export const FINISHED_PODS_KEPT = 200;
+
+/**
+ * Forgets the oldest finished pods beyond the latest `keep`, and their logs: they are counted already and no
+ * decision reads them, so the workflow's memory and its result grow with the running pods, not with completions.
+ * Done once the excess reaches `slack`, so it costs nothing per pod.
+ */
+export function forgetOldFinishedPods(state: JobControllerState, keep = FINISHED_PODS_KEPT, slack = keep): void {
+  if (state.pods.length <= keep + slack) return;
+  let finished = 0;
+  for (const pod of state.pods) if (isTerminal(pod)) finished++;
+  if (finished <= keep + slack) return;
+  let excess = finished - keep;
+  const kept: PodRecord[] = [];
+  for (const pod of state.pods) {
+    if (excess > 0 && isTerminal(pod)) {
+      excess--;
+      const logs = state.logs.get(pod.name);
+      if (logs) state.logBytes -= logSize(logs);
+      state.logs.delete(pod.name);
+    } else kept.push(pod);
+  }
+  state.pods = kept;
+}
+
 export function activePods(state: JobControllerState): PodRecord[] {
   return state.pods.filter(isActive);
 }
@@ -445,6 +471,7 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource,
   // holdNewRuns: the workflow is draining its pod runs to continue as new; nothing new starts, the rest holds.
   const hold = options.holdNewRuns === true;
   const actions: ReconcileActions = { start: [], terminate: [], wakeAt: null };
+  forgetOldFinishedPods(state);
   if (state.finished) return actions;
   const wake = (at: number) => {
     actions.wakeAt = actions.wakeAt === null ? at : Math.min(actions.wakeAt, at);

@@ -3,7 +3,7 @@
  * Temporal's payload converter and the workflow sandbox.
  */
 import type { CarriedControllerState } from './carry-over.js';
-import type { ContainerLog, Job, JobEvent, Pod } from '../types.js';
+import type { ContainerLog, Job, JobEvent, ObjectMeta, Pod, PodTemplateSpec } from '../types.js';
 
 export const JOB_WORKFLOW_TYPE = 'kjobJob';
 export const QUERY_JOB = 'job';
@@ -79,17 +79,27 @@ export interface JobWorkflowInput {
   shards?: { nextShard: number; shards: [string, { active: number; served: number; closed: boolean }][]; placement: [string, string][] };
 }
 
+/**
+ * What a pod run needs of its Job: who owns the pod and the pod template's spec. Not the whole Job, which every
+ * pod's activity input would carry into the history. A whole Job (what older kjob versions sent) also fits.
+ */
+export interface PodOwner {
+  metadata: Pick<ObjectMeta, 'name' | 'namespace' | 'uid'>;
+  spec: { template: { spec: PodTemplateSpec['spec'] } };
+}
+
 /** One run of a pod's containers: a new pod, or an in-place restart of an OnFailure pod. */
 export interface PodRunInput {
   workflowId: string;
-  job: Job;
+  job: PodOwner;
   podName: string;
   podUid: string;
   /** Completion index for Indexed Jobs. */
   index: number | null;
   restartCount: number;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
+  /** The pod's labels and annotations, only when its spec reads them (downward API): they cost every run's history. */
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   hostname: string;
   /** Stable for (job uid, index or NonIndexed slot) across replacements and re-runs. */
   podKey: string;

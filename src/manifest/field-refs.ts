@@ -1,4 +1,5 @@
 /** Downward-API `fieldRef` paths a pod's env may use, and how kjob resolves them. */
+import type { Container, Volume } from './schema.js';
 
 /** The field paths Kubernetes accepts for env `fieldRef` (pkg/apis/core/validation validEnvDownwardAPIFieldPathExpressions). */
 export const KUBERNETES_ENV_FIELD_PATHS = [
@@ -71,4 +72,17 @@ function formatMap(map: Record<string, string>): string {
     .sort()
     .map((key) => `${key}=${JSON.stringify(map[key])}`)
     .join('\n');
+}
+
+/**
+ * Whether a pod reads its own labels or annotations through the downward API (env or a downwardAPI volume): only
+ * then do they travel with each pod run.
+ */
+export function readsPodMetadata(spec: { containers: Container[]; initContainers?: Container[]; volumes?: Volume[] }): boolean {
+  const readsMetadata = (fieldPath: string | undefined) => fieldPath !== undefined && /^metadata\.(labels|annotations)\b/.test(fieldPath);
+  const containers = [...spec.containers, ...(spec.initContainers ?? [])];
+  return (
+    containers.some((c) => c.env?.some((e) => readsMetadata(e.valueFrom?.fieldRef?.fieldPath))) ||
+    (spec.volumes ?? []).some((v) => v.downwardAPI?.items?.some((item) => readsMetadata(item.fieldRef?.fieldPath)))
+  );
 }

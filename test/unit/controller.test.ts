@@ -284,6 +284,35 @@ describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => 
   });
 });
 
+describe('finished pod records (forgetOldFinishedPods)', () => {
+  test('memory follows the running pods, not completions: old finished pods go, counts and indexes stay exact', async () => {
+    const { FINISHED_PODS_KEPT } = await import('../../src/controller/job-controller.js');
+    const completions = FINISHED_PODS_KEPT * 10;
+    const s = state({ completions, parallelism: 7, completionMode: 'Indexed', backoffLimit: completions });
+    let now = 0;
+    let most = 0;
+    while (!s.finished && now < 100_000_000) {
+      const { start, wakeAt } = reconcile(s, now, ids);
+      most = Math.max(most, s.pods.length);
+      // Every eleventh index fails once, with a log, so failures, retries and the log budget are exercised.
+      for (const pod of start) {
+        const fail = pod.index! % 11 === 0 && pod.indexFailureCount === 0 && s.pods.filter((p) => p.index === pod.index).length === 1;
+        onPodExited(s, pod.name, { kind: 'exited', result: { ...exited(fail ? 1 : 0), logs: [{ container: 'main', text: `log of ${pod.name}`, truncatedBytes: 0 }] } }, now);
+      }
+      now = start.length === 0 && wakeAt !== null ? wakeAt : now + S;
+    }
+    expect(conditionTypes(s)).toEqual(['SuccessCriteriaMet:CompletionsReached', 'Complete:CompletionsReached']);
+    const status = renderJobStatus(s);
+    expect(status.succeeded).toBe(completions);
+    expect(status.failed).toBe(Math.ceil(completions / 11));
+    expect(status.completedIndexes).toBe(`0-${completions - 1}`);
+    expect(most).toBeLessThanOrEqual(2 * FINISHED_PODS_KEPT + 7);
+    // The kept logs are those of the kept pods, and the log budget's count matches them.
+    expect([...s.logs.keys()].every((name) => s.pods.some((p) => p.name === name))).toBe(true);
+    expect(s.logBytes).toBe([...s.logs.values()].flat().reduce((sum, l) => sum + l.text.length, 0));
+  });
+});
+
 describe('stale pod directories', () => {
   test('directories untouched for a day are swept, newer ones and files stay', async () => {
     const { mkdtempSync, mkdirSync, writeFileSync, utimesSync, existsSync } = await import('node:fs');

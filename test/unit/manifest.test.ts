@@ -393,3 +393,18 @@ describe('kubectl label selectors (kjob get jobs -l)', () => {
     expect(() => parseLabelSelector('app in (pi)')).toThrow(/set-based/);
   });
 });
+
+describe('which pods read their own metadata (readsPodMetadata)', () => {
+  test('env fieldRefs and downwardAPI volume items to labels or annotations; nothing else', async () => {
+    const { readsPodMetadata } = await import('../../src/manifest/field-refs.js');
+    const container = (env: unknown[] = []) => ({ name: 'main', image: 'x', env }) as never;
+    const fieldEnv = (fieldPath: string) => ({ name: 'V', valueFrom: { fieldRef: { fieldPath } } });
+    expect(readsPodMetadata({ containers: [container()] })).toBe(false);
+    expect(readsPodMetadata({ containers: [container([fieldEnv('metadata.name'), { name: 'A', value: 'metadata.labels' }])] })).toBe(false);
+    expect(readsPodMetadata({ containers: [container([fieldEnv("metadata.labels['app']")])] })).toBe(true);
+    expect(readsPodMetadata({ containers: [container()], initContainers: [container([fieldEnv("metadata.annotations['a']")])] })).toBe(true);
+    const volume = (fieldPath: string) => ({ name: 'info', downwardAPI: { items: [{ path: 'f', fieldRef: { fieldPath } }] } }) as never;
+    expect(readsPodMetadata({ containers: [container()], volumes: [volume('metadata.labels')] })).toBe(true);
+    expect(readsPodMetadata({ containers: [container()], volumes: [volume('metadata.namespace')] })).toBe(false);
+  });
+});
