@@ -251,7 +251,12 @@ async function runVariant(
         const reply = await request({ type: 'stats' });
         if (reply.type !== 'stats') continue;
         const finished = reply.stats.finished;
-        process.stderr.write(`  [${variant} r${round}] ${finished}/${pods} pods ended, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
+        const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+        const { rss, heapUsed, external } = reply.memory;
+        // The main thread's heap and external memory; the rest of the RSS is the workflow threads and native code.
+        process.stderr.write(
+          `  [${variant} r${round}] ${finished}/${pods} pods ended, ${((Date.now() - t0) / 1000).toFixed(0)} s, RSS ${mb(rss)} MB (heap ${mb(heapUsed)}, external ${mb(external)})\n`,
+        );
         if (finished !== last) {
           last = finished;
           lastChange = Date.now();

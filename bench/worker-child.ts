@@ -46,7 +46,7 @@ export interface ActivityStats {
 /** `monoUs`: CLOCK_MONOTONIC in µs, the clock of V8's CPU profiles, so the parent can cut a profile to the run. */
 export type ChildMessage =
   | { type: 'ready'; monoUs: number }
-  | { type: 'stats'; stats: ActivityStats; monoUs: number }
+  | { type: 'stats'; stats: ActivityStats; monoUs: number; memory: NodeJS.MemoryUsage }
   | { type: 'error'; message: string };
 export type ParentMessage = { type: 'stats' } | { type: 'stop' };
 
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   const worker = await createWorker(config, connection);
   const running = worker.run();
   process.on('message', (message: ParentMessage) => {
-    if (message.type === 'stats') send({ type: 'stats', stats: { ...stats }, monoUs: monoUs() });
+    if (message.type === 'stats') send({ type: 'stats', stats: { ...stats }, monoUs: monoUs(), memory: process.memoryUsage() });
     else if (message.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
   });
   process.on('disconnect', () => {

@@ -59,6 +59,11 @@ export interface JobWorkerOptions {
   /** Runs a pod runner shard takes before a fresh one takes over (default 500; keeps shard histories short). */
   maxRunsPerShard?: number;
   /**
+   * Pods of one Job in flight at most (default 2,000), whatever its parallelism: the Job's state with its
+   * unfinished pods must fit in one continue-as-new input, under Temporal's 2 MB payload limit.
+   */
+  maxPodsInFlight?: number;
+  /**
    * This worker's state on its host (default `.kjob` in the working directory): `ctx.once` commits (unless
    * `onceStore` is given) and the process groups of running command pods, which the next worker started on the
    * host kills if this one dies.
@@ -109,6 +114,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     continueAsNewAfterEvents: options.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!,
     maxPodRunsPerWorkflow: options.maxPodRunsPerWorkflow ?? DEFAULT_CONTROLLER_SETTINGS.maxPodRunsPerWorkflow!,
     maxRunsPerShard: options.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard!,
+    maxPodsInFlight: options.maxPodsInFlight ?? DEFAULT_CONTROLLER_SETTINGS.maxPodsInFlight!,
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
   const processes = new ProcessRegistry(join(stateDir, 'processes'));

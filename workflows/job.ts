@@ -11,6 +11,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
   metricMeter,
   patched,
@@ -64,8 +65,8 @@ import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
-import { podRunEndedSignal, shardAliveSignal } from './shard.js';
-import { ShardRouter } from './shard-router.js';
+import { podRunEndedSignal, shardAliveSignal, shardJobGoneSignal } from './shard.js';
+import { ShardRouter, shardIdPrefix } from './shard-router.js';
 import { kjobJobTtl } from './ttl.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -130,8 +131,14 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     shardRouter.ended(podName);
     events.push({ kind: 'exited', podName, outcome });
   });
-  // A shard's sign of life needs no answer: the signal succeeding is the answer.
-  setHandler(shardAliveSignal, () => undefined);
+  // A shard's sign of life needs no answer: the signal succeeding is the answer. A shard of an earlier Job of
+  // this name (deleted, then created again before the shard noticed) is told that its Job is gone.
+  setHandler(shardAliveSignal, (shardId) => {
+    if (shardId.startsWith(shardIdPrefix(job.metadata)) || !patched('kjob-orphaned-shards')) return;
+    getExternalWorkflowHandle(shardId)
+      .signal(shardJobGoneSignal)
+      .catch(() => undefined);
+  });
   setHandler(
     patchJobUpdate,
     (patch) => {

@@ -13,6 +13,11 @@ export interface ShardRouterState {
   placement: [string, string][];
 }
 
+/** Shard ids carry the Job's uid: a re-created Job of the same name can tell the old one's shards from its own. */
+export function shardIdPrefix(job: { namespace: string; name: string; uid: string }): string {
+  return `kjob-shard/${job.namespace}/${job.name}/${job.uid}/`;
+}
+
 export class ShardRouter {
   private nextShard: number;
   private readonly shards: Map<string, { active: number; served: number; closed: boolean }>;
@@ -56,8 +61,7 @@ export class ShardRouter {
   start(input: PodRunInput, summary: string): void {
     let shardId = [...this.shards].find(([, s]) => !s.closed && s.active < this.limits.podRunsPerShard)?.[0];
     if (shardId === undefined) {
-      // Shard ids carry the Job's uid: a re-created Job of the same name never meets the old one's shards.
-      shardId = `kjob-shard/${input.job.metadata.namespace}/${input.job.metadata.name}/${input.job.metadata.uid}/${this.nextShard++}`;
+      shardId = `${shardIdPrefix(input.job.metadata)}${this.nextShard++}`;
       this.shards.set(shardId, { active: 0, served: 0, closed: false });
       this.started.set(
         shardId,

@@ -9,6 +9,7 @@ import {
   SIGNAL_POD_RUN_ENDED,
   SIGNAL_SHARD_ALIVE,
   SIGNAL_SHARD_CLOSE,
+  SIGNAL_SHARD_JOB_GONE,
   SIGNAL_SHARD_RUN_POD,
   SIGNAL_SHARD_TERMINATE_POD,
   type PodRunEndedSignal,
@@ -23,6 +24,7 @@ export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMI
 export const shardCloseSignal = defineSignal(SIGNAL_SHARD_CLOSE);
 export const podRunEndedSignal = defineSignal<[PodRunEndedSignal]>(SIGNAL_POD_RUN_ENDED);
 export const shardAliveSignal = defineSignal<[string]>(SIGNAL_SHARD_ALIVE);
+export const shardJobGoneSignal = defineSignal(SIGNAL_SHARD_JOB_GONE);
 
 /** How often a shard checks that its Job still exists (a deleted Job's pods must not run on). */
 const LIVENESS_INTERVAL_MS = 60_000;
@@ -41,6 +43,9 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
   setHandler(shardTerminatePodSignal, (podName) => void terminations.push(podName));
   setHandler(shardCloseSignal, () => {
     closing = true;
+  });
+  setHandler(shardJobGoneSignal, () => {
+    jobGone = true;
   });
 
   let reportsInFlight = 0;

@@ -43,7 +43,7 @@ export function carryOver(state: JobControllerState, generation: number, runsEls
   forgetOldFinishedPods(compact, FINISHED_PODS_KEPT, 0);
   const kept = [...compact.pods].sort((a, b) => a.createdAt - b.createdAt);
   const keptNames = new Set(kept.map((pod) => pod.name));
-  return {
+  const carried: CarriedControllerState = {
     startTime: state.startTime,
     completionTime: state.completionTime,
     pods: kept,
@@ -59,6 +59,30 @@ export function carryOver(state: JobControllerState, generation: number, runsEls
     logs: [...state.logs].filter(([pod]) => keptNames.has(pod)),
     generation,
   };
+  return withinBudget(carried);
+}
+
+/**
+ * Bytes the carried state may take: with the Job and the shard placement it must stay under Temporal's 2 MB
+ * payload limit. Unfinished pods (at most `maxPodsInFlight`) and counters cannot go; the logs give way first,
+ * oldest pods first, their dropped bytes counted as truncated.
+ */
+export const CARRY_OVER_BUDGET_BYTES = 1_400_000;
+
+function withinBudget(carried: CarriedControllerState): CarriedControllerState {
+  let excess = JSON.stringify(carried).length - CARRY_OVER_BUDGET_BYTES;
+  if (excess <= 0) return carried;
+  const logs = carried.logs.map(([pod, entries]): [string, ContainerLog[]] => {
+    if (excess <= 0) return [pod, entries];
+    return [
+      pod,
+      entries.map((log) => {
+        excess -= JSON.stringify(log.text).length - 2;
+        return { container: log.container, text: '', truncatedBytes: log.truncatedBytes + log.text.length };
+      }),
+    ];
+  });
+  return { ...carried, logs };
 }
 
 export function restoreControllerState(

@@ -19,6 +19,8 @@ export const SIGNAL_SHARD_CLOSE = 'close';
 export const SIGNAL_POD_RUN_ENDED = 'podRunEnded';
 /** A shard's periodic sign of life to its Job; the signal failing means the Job is gone. */
 export const SIGNAL_SHARD_ALIVE = 'shardAlive';
+/** To a shard of an earlier Job of the same name (deleted, then created again): its Job is gone, stop its pods. */
+export const SIGNAL_SHARD_JOB_GONE = 'jobGone';
 
 /** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
 export interface ControllerSettings {
@@ -42,6 +44,12 @@ export interface ControllerSettings {
   maxPodRunsPerWorkflow?: number;
   /** Runs a shard takes before it is closed and a fresh one takes over (keeps its history short). */
   maxRunsPerShard?: number;
+  /**
+   * Pods of one Job in flight at most, whatever its parallelism: the Job's state, every unfinished pod with it,
+   * must fit in one continue-as-new input (Temporal refuses payloads over 2 MB). Absent in settings recorded by
+   * older workers: no cap, as those Jobs ran.
+   */
+  maxPodsInFlight?: number;
 }
 
 export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
@@ -52,6 +60,7 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
   continueAsNewAfterEvents: 10_000,
   maxPodRunsPerWorkflow: 1_000,
   maxRunsPerShard: 500,
+  maxPodsInFlight: 2_000,
 };
 
 /** How a pod run ended, as the workflow running it saw it (reported by a shard to its Job). */

@@ -4,13 +4,15 @@
  * in flight. Parallelism, counts and indexes hold for the Job as a whole; every shard ends with the Job.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
+import { DEFAULT_CONTROLLER_SETTINGS, SIGNAL_SHARD_ALIVE, SIGNAL_SHARD_RUN_POD, type PodRunInput } from '../../src/controller/protocol.js';
+import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 
 let env: DevEnvironment;
 const runsPerIndex = new Map<number, number>();
 let running = 0;
 let maxRunning = 0;
+const { hold, aborted } = holdingHandler();
 
 beforeAll(async () => {
   env = await startDevEnvironment('wide', {
@@ -21,6 +23,7 @@ beforeAll(async () => {
       continueAsNewAfterEvents: 600,
       workerOptions: { maxConcurrentActivityTaskExecutions: 100 },
       handlers: {
+        hold,
         wide: async (ctx) => {
           runsPerIndex.set(ctx.index!, (runsPerIndex.get(ctx.index!) ?? 0) + 1);
           running++;
@@ -71,3 +74,40 @@ test('90 pods at parallelism 30 over a limit of 20 pending activities per workfl
   }
   expect(listed.filter((j) => j.metadata.name === 'wide')).toHaveLength(1);
 }, 240_000);
+
+test('a shard left by a deleted Job of the same name is told its Job is gone, and stops its pods', async () => {
+  const client = await env.jobs.client();
+  // The old Job's shard, as it would be still running a pod when the Job was deleted and created again.
+  const oldShardId = 'kjob-shard/default/again/old-uid/0';
+  const shard = await client.workflow.start('kjobPodShard', {
+    workflowId: oldShardId,
+    taskQueue: env.taskQueue,
+    args: [{ jobWorkflowId: 'kjob/default/again', settings: DEFAULT_CONTROLLER_SETTINGS }],
+  });
+  const oldPod: PodRunInput = {
+    workflowId: 'kjob/default/again',
+    job: {
+      metadata: { name: 'again', namespace: 'default', uid: 'old-uid' },
+      spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'kjob.dev/handler/hold' }], terminationGracePeriodSeconds: 30 } } },
+    },
+    podName: 'again-0-oldpd',
+    podUid: 'old-pod-uid',
+    index: 0,
+    restartCount: 0,
+    hostname: 'again-0',
+    podKey: 'kjob:old-uid:0',
+    attemptKey: 'kjob:old-uid:0:again-0-oldpd:0',
+  };
+  await shard.signal(SIGNAL_SHARD_RUN_POD, { input: oldPod, summary: 'old pod' });
+  // The new Job of that name, with a pod of its own.
+  const job = await env.jobs.create(jobManifest('again', { completions: 1, completionMode: 'Indexed' }, handlerContainer('hold')));
+  expect(job.metadata.uid).not.toBe('old-uid');
+  // The old shard's sign of life reaches the new Job.
+  await client.workflow.getHandle('kjob/default/again').signal(SIGNAL_SHARD_ALIVE, oldShardId);
+  await shard.result();
+  expect(aborted).toContain('again-0-oldpd');
+  // The new Job is untouched: its pod still runs.
+  const pods = await env.jobs.pods('again');
+  expect(pods.map((p) => p.status.phase)).toEqual([expect.stringMatching(/Pending|Running/)]);
+  expect(aborted.filter((name) => name !== 'again-0-oldpd')).toEqual([]);
+}, 120_000);
