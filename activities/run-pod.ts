@@ -94,7 +94,7 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
   const deadline = new AbortController();
   const podDeadline =
     input.podDeadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), Math.min(input.podDeadlineMs, MAX_TIMER_MS));
-  const stop = AbortSignal.any([ctx.cancellationSignal, deadline.signal]);
+  const stop = eitherAborts(ctx.cancellationSignal, deadline.signal);
   try {
     const podSpec = input.job.spec.template.spec;
     const fieldRefs = fieldRefSource(input, runtime.nodeName);
@@ -177,9 +177,31 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
     metrics.finished(outcome.result, outcome.reason);
     clearInterval(heartbeat);
     clearTimeout(podDeadline);
+    stop.release();
     if (scratch.created) await removeTree(scratch.path);
     if (!keepVolumes && (input.job.spec.template.spec.volumes?.length ?? 0) > 0) await removeTree(podDir);
   }
+}
+
+/**
+ * A signal that aborts when either source does. Not `AbortSignal.any`: Node keeps a composite signal that has
+ * abort listeners alive until it aborts, and with it all the listeners reach (a handler's closures, the
+ * activity's context), so every pod that ended without being stopped leaked (about 5 KB each). `release()`
+ * detaches it from its sources once the pod has ended.
+ */
+function eitherAborts(a: AbortSignal, b: AbortSignal): AbortSignal & { release(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  const release = () => {
+    a.removeEventListener('abort', abort);
+    b.removeEventListener('abort', abort);
+  };
+  if (a.aborted || b.aborted) abort();
+  else {
+    a.addEventListener('abort', abort, { once: true });
+    b.addEventListener('abort', abort, { once: true });
+  }
+  return Object.assign(controller.signal, { release });
 }
 
 interface LazyDirectory {
