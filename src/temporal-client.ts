@@ -21,17 +21,24 @@ export class LazyTemporalClient {
   }
 
   get(): Promise<Client> {
-    this.clientPromise ??= (async () => {
+    if (this.clientPromise) return this.clientPromise;
+    const connecting = (async () => {
       const target = temporalTargetFromEnv({ address: this.options.address, namespace: this.options.temporalNamespace });
       const connection = await Connection.connect({ ...target.connectionOptions, ...this.options.connection });
       return new Client({ connection, namespace: target.namespace });
     })();
-    return this.clientPromise;
+    this.clientPromise = connecting;
+    // A failed connection is not kept: the next call tries again, and close() has nothing to close.
+    connecting.catch(() => {
+      if (this.clientPromise === connecting) this.clientPromise = undefined;
+    });
+    return connecting;
   }
 
   /** Closes the connection this holder opened (not one it was given). */
   async close(): Promise<void> {
     if (this.options.client || !this.clientPromise) return;
-    await (await this.clientPromise).connection.close();
+    const client = await this.clientPromise.catch(() => undefined);
+    await client?.connection.close();
   }
 }

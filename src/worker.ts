@@ -25,6 +25,8 @@ export interface JobWorkerOptions {
   connection?: NativeConnection;
   /** Temporal namespace (default TEMPORAL_NAMESPACE or "default"). */
   namespace?: string;
+  /** Temporal frontend when no connection is given (default TEMPORAL_ADDRESS, then the config file, then localhost:7233). */
+  address?: string;
   taskQueue?: string;
   /**
    * Run containers that have a `command` as processes on this host (default false: a Job author's command would
@@ -104,7 +106,7 @@ const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (message: string) => console.error(message), log: noop };
 
 export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {
-  const target = temporalTargetFromEnv({ namespace: options.namespace });
+  const target = temporalTargetFromEnv({ address: options.address, namespace: options.namespace });
   const connection = options.connection ?? (await NativeConnection.connect(target.connectionOptions));
   const settings: ControllerSettings = {
     podBackoffBaseSeconds: options.podBackoffBaseSeconds ?? DEFAULT_CONTROLLER_SETTINGS.podBackoffBaseSeconds,

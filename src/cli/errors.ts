@@ -15,7 +15,20 @@ export function printError(error: unknown): number {
   } else if (isKjobError(error) && error.reason === 'Timeout') {
     process.stderr.write(`error: ${error.message}\n`);
   } else {
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: ${messageChain(error)}\n`);
   }
   return 1;
+}
+
+/**
+ * An error's message with its causes' ("Failed to connect to Temporal server: 16 UNAUTHENTICATED: …"): the SDK
+ * wraps the reason a connection failed, and without the cause the message says nothing useful.
+ */
+function messageChain(error: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = error; e !== undefined && e !== null && messages.length < 5; e = e instanceof Error ? e.cause : undefined) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (message && !messages.some((m) => m.includes(message))) messages.push(message);
+  }
+  return messages.join(': ');
 }

@@ -164,6 +164,7 @@ workerOptions(program.command('worker').description('run a kjob worker against T
     const worker = await createJobWorker({
       ...(await toWorkerOptions(opts)),
       ...(global.temporalNamespace ? { namespace: global.temporalNamespace } : {}),
+      ...(global.address ? { address: global.address } : {}),
     });
     process.stdout.write(`kjob worker polling task queue ${global.taskQueue}\n`);
     const running = worker.run();
