@@ -56,6 +56,7 @@ import {
   type JobWorkflowInput,
   type JobWorkflowResult,
   type PodRunInput,
+  type PodRunResult,
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
 import { carryOver, restoreControllerState } from '../src/controller/carry-over.js';
@@ -65,6 +66,7 @@ import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
+import { cancellerForNextActivity, podRunScope } from './pod-cancel.js';
 import { podRunEndedSignal, shardAliveSignal, shardJobGoneSignal } from './shard.js';
 import { ShardRouter, shardIdPrefix } from './shard-router.js';
 import { kjobJobTtl } from './ttl.js';
@@ -116,7 +118,13 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
   const continueAfter = settings.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!;
   const historyFull = () => workflowInfo().historyLength >= continueAfter || workflowInfo().continueAsNewSuggested;
   const events: PodEvent[] = [];
-  const runs = new Map<string, CancellationScope>();
+  /** Pod runs this workflow holds, and how to cancel each. */
+  const runs = new Map<string, () => void>();
+  /**
+   * Pod runs share one non-cancellable scope and are cancelled one by one through their activity (workflows/
+   * pod-cancel.ts) rather than a scope each; runs started before this change keep a scope each.
+   */
+  const sharedPodScope = patched('kjob-pod-runs-share-a-scope') ? podRunScope() : undefined;
   const ids = { random: Math.random, uuid: uuid4 };
 
   setHandler(jobQuery, () => renderJob(state));
@@ -175,20 +183,28 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
       shardRouter.start(input, podRunSummary(pod));
       return;
     }
-    const scope = new CancellationScope();
-    runs.set(pod.name, scope);
     // One continuation per run: every promise in workflow code costs the SDK a captured stack trace.
     const ended = (outcome: PodOutcome) => {
       runs.delete(pod.name);
       events.push({ kind: 'exited', podName: pod.name, outcome });
     };
-    scope.run(() => runPodActivity(input, podRunSummary(pod))).then(
+    let run: Promise<PodRunResult>;
+    if (sharedPodScope) {
+      // Called inside the shared scope (see the main loop).
+      runs.set(pod.name, cancellerForNextActivity());
+      run = runPodActivity(input, podRunSummary(pod));
+    } else {
+      const scope = new CancellationScope();
+      runs.set(pod.name, () => scope.cancel());
+      run = scope.run(() => runPodActivity(input, podRunSummary(pod)));
+    }
+    run.then(
       (result) => ended({ kind: 'exited', result }),
       (error: unknown) => ended(outcomeOfFailure(error)),
     );
   };
   const terminateRun = (podName: string) => {
-    runs.get(podName)?.cancel();
+    runs.get(podName)?.();
     shardRouter.terminate(podName);
   };
 
@@ -238,7 +254,9 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
       }
       const draining = !state.finished && historyFull() && patched('kjob-continue-as-new');
       const actions = reconcile(state, Date.now(), ids, { holdNewRuns: draining });
-      actions.start.forEach(startRun);
+      // One scope entry per reconcile, not per pod: entering a scope costs promises too.
+      if (sharedPodScope) void sharedPodScope.run(async () => actions.start.forEach(startRun));
+      else actions.start.forEach(startRun);
       for (const pod of actions.terminate) terminateRun(pod.name);
       publishStatus(actions.wakeAt);
       if (state.finished) break;
@@ -262,7 +280,7 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     if (!isCancellation(error)) throw error;
     // The workflow was cancelled (the Job is being deleted): terminate the pods and wait for them to stop.
     await CancellationScope.nonCancellable(async () => {
-      for (const scope of runs.values()) scope.cancel();
+      for (const cancel of runs.values()) cancel();
       shardRouter.terminateAll();
       // Bounded: a shard that is gone would otherwise keep the deletion waiting for ever.
       const allStopped = () => runs.size === 0 && shardRouter.inFlight === 0;

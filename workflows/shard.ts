@@ -4,7 +4,7 @@
  * termination here, and the shard reports how each run ended. The shard outlives the Job's continue-as-new
  * (abandoned child) and ends when told to close, or when its Job is gone.
  */
-import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   SIGNAL_POD_RUN_ENDED,
   SIGNAL_SHARD_ALIVE,
@@ -15,9 +15,11 @@ import {
   type PodRunEndedSignal,
   type PodRunInput,
   type PodRunOutcome,
+  type PodRunResult,
   type PodShardInput,
 } from '../src/controller/protocol.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
+import { cancellerForNextActivity, podRunScope } from './pod-cancel.js';
 
 export const shardRunPodSignal = defineSignal<[{ input: PodRunInput; summary: string }]>(SIGNAL_SHARD_RUN_POD);
 export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMINATE_POD);
@@ -33,7 +35,9 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
   const run = podActivity(settings);
   const shardId = workflowInfo().workflowId;
   const job = getExternalWorkflowHandle(jobWorkflowId);
-  const runs = new Map<string, CancellationScope>();
+  /** Pod runs held, and how to cancel each (see workflows/pod-cancel.ts; older runs keep a scope each). */
+  const runs = new Map<string, () => void>();
+  const sharedPodScope = patched('kjob-pod-runs-share-a-scope') ? podRunScope() : undefined;
   const queued: { input: PodRunInput; summary: string }[] = [];
   const terminations: string[] = [];
   let closing = false;
@@ -73,29 +77,41 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
     for (;;) {
       await condition(() => queued.length > 0 || terminations.length > 0 || jobGone || (closing && runs.size === 0 && reportsInFlight === 0));
       if (jobGone) {
-        for (const scope of runs.values()) scope.cancel();
+        for (const cancel of runs.values()) cancel();
         await condition(() => runs.size === 0);
         return;
       }
-      for (const { input, summary } of queued.splice(0)) {
-        const scope = new CancellationScope();
-        runs.set(input.podName, scope);
+      const start = ({ input, summary }: { input: PodRunInput; summary: string }) => {
+        let cancel: () => void;
+        let running: Promise<PodRunResult>;
+        if (sharedPodScope) {
+          cancel = cancellerForNextActivity();
+          running = run(input, summary);
+        } else {
+          const scope = new CancellationScope();
+          cancel = () => scope.cancel();
+          running = scope.run(() => run(input, summary));
+        }
+        runs.set(input.podName, cancel);
         const ended = (outcome: PodRunOutcome) => {
           // An OnFailure restart of the same pod may already hold the name: only this run's entry goes.
-          if (runs.get(input.podName) === scope) runs.delete(input.podName);
+          if (runs.get(input.podName) === cancel) runs.delete(input.podName);
           report({ podName: input.podName, shardId, outcome });
         };
-        scope.run(() => run(input, summary)).then(
+        running.then(
           (result) => ended({ kind: 'exited', result }),
           (error: unknown) => ended(outcomeOfFailure(error)),
         );
-      }
-      for (const podName of terminations.splice(0)) runs.get(podName)?.cancel();
+      };
+      const requests = queued.splice(0);
+      if (sharedPodScope) void sharedPodScope.run(async () => requests.forEach(start));
+      else requests.forEach(start);
+      for (const podName of terminations.splice(0)) runs.get(podName)?.();
       if (closing && runs.size === 0 && reportsInFlight === 0) return;
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;
-    for (const scope of runs.values()) scope.cancel();
+    for (const cancel of runs.values()) cancel();
     await CancellationScope.nonCancellable(() => condition(() => runs.size === 0));
   }
 }

@@ -1,0 +1,32 @@
+/**
+ * Cancelling one pod run without a CancellationScope of its own. The SDK captures a stack trace for every promise
+ * made in workflow code, and a scope per pod run costs five of them: with thousands of pods that was about a
+ * quarter of the workflow thread's time. Pod runs are instead scheduled together in one non-cancellable scope,
+ * and a pod is cancelled by issuing, for its activity alone, the command the SDK's scope would issue.
+ *
+ * This reads the SDK's activator (an internal of @temporalio/workflow, whose version is pinned): the sequence
+ * number the next activity gets, whether it is still pending, and the command buffer.
+ */
+import { CancellationScope } from '@temporalio/workflow';
+import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
+
+/** The scope pod runs are scheduled in: cancelling the workflow does not reach them; their cancellers do. */
+export function podRunScope(): CancellationScope {
+  return new CancellationScope({ cancellable: false });
+}
+
+/**
+ * A canceller for the activity the workflow schedules next (call it just before scheduling): requests the
+ * activity's cancellation once, if it is still pending. With WAIT_CANCELLATION_COMPLETED its promise then
+ * settles when the activity has stopped, as with a scope.
+ */
+export function cancellerForNextActivity(): () => void {
+  const activator = getActivator();
+  const seq = activator.nextSeqs.activity;
+  let requested = false;
+  return () => {
+    if (requested || !activator.completions.activity.has(seq)) return;
+    requested = true;
+    activator.pushCommand({ requestCancelActivity: { seq } });
+  };
+}
