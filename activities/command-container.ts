@@ -1,9 +1,9 @@
 /** Runs a container's command as a process on the worker host; SIGTERM then SIGKILL on termination. */
-import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { MAX_TIMER_MS } from './handler-container.js';
 import type { LogTail } from './log-tail.js';
 import { signalProcessGroup } from './process-group.js';
+import { processSpawner } from './process-spawner.js';
 
 export interface ContainerExit {
   exitCode: number;
@@ -26,21 +26,30 @@ export interface CommandRun {
 }
 
 export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOnTerm, onSpawn, onExit }: CommandRun): Promise<ContainerExit> {
-  const [file, ...args] = argv;
+  const [file] = argv;
   return new Promise((resolve) => {
-    const child = spawn(file as string, args, { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = processSpawner.spawn(argv, { cwd, env });
     let killTimer: NodeJS.Timeout | undefined;
     let spawnError: Error | undefined;
-    child.stdout.on('data', (d: Buffer) => log.write(d));
-    child.stderr.on('data', (d: Buffer) => log.write(d));
+    let terminating = false;
+    child.on('data', (d: Buffer) => log.write(d));
+    // SIGTERM, then SIGKILL after the grace period; a termination asked before the process is known waits for it.
+    const terminate = () => {
+      const pid = child.pid;
+      if (pid === undefined || killTimer !== undefined) return;
+      void signalProcessGroup(pid, 'SIGTERM', spareOnTerm);
+      killTimer = setTimeout(() => void signalProcessGroup(pid, 'SIGKILL'), Math.min(gracePeriodMs, MAX_TIMER_MS));
+    };
     const onAbort = () => {
-      if (child.pid === undefined) return;
-      void signalProcessGroup(child.pid, 'SIGTERM', spareOnTerm);
-      killTimer = setTimeout(() => child.pid !== undefined && void signalProcessGroup(child.pid, 'SIGKILL'), Math.min(gracePeriodMs, MAX_TIMER_MS));
+      terminating = true;
+      terminate();
     };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
-    if (child.pid !== undefined) onSpawn?.(child.pid);
+    child.on('spawn', () => {
+      onSpawn?.(child.pid!);
+      if (terminating) terminate();
+    });
     let settled = false;
     const finish = (code: number | null, sig: NodeJS.Signals | null) => {
       if (settled) return;
@@ -61,14 +70,14 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOn
       const exitCode = code ?? 128 + (sig ? (constants.signals[sig] ?? 0) : 0);
       resolve({ exitCode, reason: exitCode === 0 ? 'Completed' : 'Error' });
     };
-    child.on('error', (error) => {
+    child.on('error', (error: Error) => {
       spawnError = error;
-      // A process that never started emits no 'close' on every Node version.
+      // A process that never started has no 'close' to wait for.
       if (child.pid === undefined) finish(null, null);
     });
     // The container ends with its main process: what it left running is killed (as a container runtime
     // stops the container), and its output is read until the pipes close or for a moment more.
-    child.on('exit', (code, sig) => {
+    child.on('exit', (code: number | null, sig: NodeJS.Signals | null) => {
       if (child.pid !== undefined) void signalProcessGroup(child.pid, 'SIGKILL');
       setTimeout(() => finish(code, sig), 2000).unref();
     });
