@@ -11,7 +11,9 @@ import { EventEmitter } from 'node:events';
 
 /** What the helper runs: self-contained (it is started as `node -e`), so it imports nothing. */
 function spawnerMain(): void {
-  const { spawn: spawnChild } = process.getBuiltinModule('node:child_process');
+  // `node -e` code has `require` as a global (process.getBuiltinModule needs Node 20.16).
+  const load = (globalThis as unknown as { require: (id: string) => unknown }).require;
+  const { spawn: spawnChild } = load('node:child_process') as typeof import('node:child_process');
   const send = process.send!.bind(process);
   // Output is forwarded as it comes; when the worker falls behind, the pods' pipes are paused (backpressure).
   const paused = new Set<NodeJS.ReadableStream>();
