@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { signalProcessGroup } from './process-group.js';
 
 /** What the helper runs: self-contained (it is started as `node -e`), so it imports nothing. */
 function spawnerMain(): void {
@@ -34,13 +35,20 @@ function spawnerMain(): void {
   };
   process.on('message', (message: { id: number; file: string; args: string[]; cwd: string; env: Record<string, string> }) => {
     const { id } = message;
-    const child = spawnChild(message.file, message.args, { cwd: message.cwd, env: message.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.on('error', (error: NodeJS.ErrnoException) => forward({ id, t: 'error', code: error.code, message: error.message }));
-    if (child.pid !== undefined) forward({ id, t: 'spawned', pid: child.pid });
-    child.stdout!.on('data', (data: Buffer) => forward({ id, t: 'out', data }, child.stdout!));
-    child.stderr!.on('data', (data: Buffer) => forward({ id, t: 'out', data }, child.stderr!));
-    child.on('exit', (code, signal) => forward({ id, t: 'exit', code, signal }));
-    child.on('close', (code, signal) => forward({ id, t: 'close', code, signal }));
+    // One pod's bad input (a NUL byte, an oversized argument, a working directory that is a file) throws here; it
+    // must fail that pod alone, never the helper and with it every other pod.
+    try {
+      const child = spawnChild(message.file, message.args, { cwd: message.cwd, env: message.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      child.on('error', (error: NodeJS.ErrnoException) => forward({ id, t: 'error', code: error.code, message: error.message }));
+      if (child.pid !== undefined) forward({ id, t: 'spawned', pid: child.pid });
+      // Without a pid (EMFILE, say) Node made no pipes; the 'error' event follows.
+      for (const stream of [child.stdout, child.stderr]) stream?.on('data', (data: Buffer) => forward({ id, t: 'out', data }, stream));
+      child.on('exit', (code, signal) => forward({ id, t: 'exit', code, signal }));
+      child.on('close', (code, signal) => forward({ id, t: 'close', code, signal }));
+    } catch (error) {
+      const { code, message: text } = error as NodeJS.ErrnoException;
+      forward({ id, t: 'error', code, message: text });
+    }
   });
   process.on('disconnect', () => process.exit(0));
 }
@@ -70,7 +78,19 @@ class ProcessSpawner {
     const id = this.nextId++;
     const process = new SpawnedProcess();
     this.running.set(id, process);
-    this.ensureHelper().send({ id, file, args, cwd: options.cwd, env: options.env });
+    const helper = this.ensureHelper();
+    const failed = (error: Error | null) => {
+      if (error && this.running.get(id) === process && process.pid === undefined) {
+        this.running.delete(id);
+        process.emit('error', Object.assign(new Error(`kjob's process helper could not take the process: ${error.message}`), { code: 'EHELPER' }));
+      }
+    };
+    try {
+      helper.send({ id, file, args, cwd: options.cwd, env: options.env }, failed);
+    } catch (error) {
+      // The emit must not reach the caller before it has listeners.
+      setImmediate(() => failed(error as Error));
+    }
     return process;
   }
 
@@ -80,21 +100,28 @@ class ProcessSpawner {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
       env: { PATH: process.env.PATH ?? '' },
+      // A process group of its own: Ctrl-C at the worker's terminal must let the worker shut its pods down
+      // gracefully, not kill the helper (and with it every pod) at once. It still exits with the worker.
+      detached: true,
     });
     helper.on('message', (message: SpawnerMessage) => this.receive(message));
-    helper.on('exit', () => {
-      if (this.helper === helper) this.helper = undefined;
-      // Processes the helper held are beyond reach: their runs end as failures, not hangs.
+    // Failed to start, or gone (its channel closed once every message it sent was read): its processes are
+    // beyond reach, and their runs end as failures rather than hang.
+    const gone = (reason: string) => {
+      if (this.helper !== helper) return;
+      this.helper = undefined;
       for (const [id, process] of this.running) {
         this.running.delete(id);
-        const error = Object.assign(new Error("kjob's process helper stopped"), { code: 'EHELPER' });
-        if (process.pid === undefined) process.emit('error', error);
-        else {
+        if (process.pid === undefined) {
+          process.emit('error', Object.assign(new Error(`kjob's process helper ${reason}`), { code: 'EHELPER' }));
+        } else {
           process.emit('exit', null, 'SIGKILL');
           process.emit('close', null, 'SIGKILL');
         }
       }
-    });
+    };
+    helper.on('error', (error) => gone(`failed: ${error.message}`));
+    helper.on('close', () => gone('stopped'));
     // The helper must not keep the worker's process alive, nor outlive it.
     helper.unref();
     helper.channel?.unref();
@@ -104,7 +131,11 @@ class ProcessSpawner {
 
   private receive(message: SpawnerMessage): void {
     const process = this.running.get(message.id);
-    if (!process) return;
+    if (!process) {
+      // A process whose run was already given up (its helper was reported gone first): it must not live on.
+      if (message.t === 'spawned') signalProcessGroup(message.pid, 'SIGKILL').catch(() => undefined);
+      return;
+    }
     switch (message.t) {
       case 'spawned':
         process.pid = message.pid;
@@ -115,7 +146,9 @@ class ProcessSpawner {
         if (process.pid === undefined) this.running.delete(message.id);
         break;
       case 'out':
-        process.emit('data', Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
+        // A copy: the received view shares its memory with the whole IPC read buffer, which the log tail would
+        // otherwise keep alive.
+        process.emit('data', Buffer.from(message.data));
         break;
       case 'exit':
         process.emit('exit', message.code, message.signal);

@@ -191,15 +191,18 @@ export async function runPod(runtime: PodRuntime, input: PodRunInput): Promise<P
  */
 function eitherAborts(a: AbortSignal, b: AbortSignal): AbortSignal & { release(): void } {
   const controller = new AbortController();
-  const abort = () => controller.abort();
+  // The first source's reason carries over (Temporal's cancellation, or the pod's deadline).
+  const abortA = () => controller.abort(a.reason);
+  const abortB = () => controller.abort(b.reason);
   const release = () => {
-    a.removeEventListener('abort', abort);
-    b.removeEventListener('abort', abort);
+    a.removeEventListener('abort', abortA);
+    b.removeEventListener('abort', abortB);
   };
-  if (a.aborted || b.aborted) abort();
+  if (a.aborted) abortA();
+  else if (b.aborted) abortB();
   else {
-    a.addEventListener('abort', abort, { once: true });
-    b.addEventListener('abort', abort, { once: true });
+    a.addEventListener('abort', abortA, { once: true });
+    b.addEventListener('abort', abortB, { once: true });
   }
   return Object.assign(controller.signal, { release });
 }

@@ -191,8 +191,10 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
     let run: Promise<PodRunResult>;
     if (sharedPodScope) {
       // Called inside the shared scope (see the main loop).
-      runs.set(pod.name, cancellerForNextActivity());
+      const canceller = cancellerForNextActivity();
       run = runPodActivity(input, podRunSummary(pod));
+      canceller.confirm();
+      runs.set(pod.name, canceller.cancel);
     } else {
       const scope = new CancellationScope();
       runs.set(pod.name, () => scope.cancel());

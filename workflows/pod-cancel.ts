@@ -7,7 +7,7 @@
  * This reads the SDK's activator (an internal of @temporalio/workflow, whose version is pinned): the sequence
  * number the next activity gets, whether it is still pending, and the command buffer.
  */
-import { CancellationScope } from '@temporalio/workflow';
+import { CancellationScope, IllegalStateError } from '@temporalio/workflow';
 import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
 
 /** The scope pod runs are scheduled in: cancelling the workflow does not reach them; their cancellers do. */
@@ -16,17 +16,26 @@ export function podRunScope(): CancellationScope {
 }
 
 /**
- * A canceller for the activity the workflow schedules next (call it just before scheduling): requests the
- * activity's cancellation once, if it is still pending. With WAIT_CANCELLATION_COMPLETED its promise then
- * settles when the activity has stopped, as with a scope.
+ * A canceller for the activity the workflow schedules next: call it just before scheduling, and `confirm()`
+ * just after. `cancel()` requests the activity's cancellation once, if it is still pending; with
+ * WAIT_CANCELLATION_COMPLETED its promise then settles when the activity has stopped, as with a scope.
  */
-export function cancellerForNextActivity(): () => void {
+export function cancellerForNextActivity(): { cancel(): void; confirm(): void } {
   const activator = getActivator();
   const seq = activator.nextSeqs.activity;
   let requested = false;
-  return () => {
-    if (requested || !activator.completions.activity.has(seq)) return;
-    requested = true;
-    activator.pushCommand({ requestCancelActivity: { seq } });
+  return {
+    cancel() {
+      if (requested || !activator.completions.activity.has(seq)) return;
+      requested = true;
+      activator.pushCommand({ requestCancelActivity: { seq } });
+    },
+    // An SDK whose scheduling no longer works this way (or an interceptor that schedules later) fails loudly here
+    // rather than leaving pods that cannot be terminated.
+    confirm() {
+      if (!activator.completions.activity.has(seq) || activator.nextSeqs.activity !== seq + 1) {
+        throw new IllegalStateError(`kjob: pod run activity was not scheduled as sequence ${seq}; workflows/pod-cancel.ts does not fit this SDK`);
+      }
+    },
   };
 }

@@ -71,7 +71,8 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
       if (!closing || runs.size > 0) await job.signal(shardAliveSignal, shardId).catch(() => (jobGone = true));
     }
   };
-  void liveness();
+  // Cancelling the shard ends the loop's sleep; that is no failure.
+  liveness().catch(() => undefined);
 
   try {
     for (;;) {
@@ -85,8 +86,10 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
         let cancel: () => void;
         let running: Promise<PodRunResult>;
         if (sharedPodScope) {
-          cancel = cancellerForNextActivity();
+          const canceller = cancellerForNextActivity();
           running = run(input, summary);
+          canceller.confirm();
+          cancel = canceller.cancel;
         } else {
           const scope = new CancellationScope();
           cancel = () => scope.cancel();

@@ -59,25 +59,28 @@ export function carryOver(state: JobControllerState, generation: number, runsEls
     logs: [...state.logs].filter(([pod]) => keptNames.has(pod)),
     generation,
   };
-  return withinBudget(carried);
+  return withinBudget(carried, utf8Length(JSON.stringify(state.job)));
 }
 
+/** Temporal's payload limit counts UTF-8 bytes (TextEncoder is one of the workflow sandbox's globals). */
+const utf8Length = (text: string) => new TextEncoder().encode(text).length;
+
 /**
- * Bytes the carried state may take: with the Job and the shard placement it must stay under Temporal's 2 MB
- * payload limit. Unfinished pods (at most `maxPodsInFlight`) and counters cannot go; the logs give way first,
+ * Bytes the carried state and the Job may take: with the shard placement (at most half of `maxPodsInFlight`
+ * entries) they must stay under Temporal's 2 MB payload limit. Unfinished pods (at most `maxPodsInFlight`) and counters cannot go; the logs give way first,
  * oldest pods first, their dropped bytes counted as truncated.
  */
 export const CARRY_OVER_BUDGET_BYTES = 1_400_000;
 
-function withinBudget(carried: CarriedControllerState): CarriedControllerState {
-  let excess = JSON.stringify(carried).length - CARRY_OVER_BUDGET_BYTES;
+function withinBudget(carried: CarriedControllerState, jobBytes: number): CarriedControllerState {
+  let excess = jobBytes + utf8Length(JSON.stringify(carried)) - CARRY_OVER_BUDGET_BYTES;
   if (excess <= 0) return carried;
   const logs = carried.logs.map(([pod, entries]): [string, ContainerLog[]] => {
     if (excess <= 0) return [pod, entries];
     return [
       pod,
       entries.map((log) => {
-        excess -= JSON.stringify(log.text).length - 2;
+        excess -= utf8Length(JSON.stringify(log.text)) - 2;
         return { container: log.container, text: '', truncatedBytes: log.truncatedBytes + log.text.length };
       }),
     ];

@@ -249,8 +249,13 @@ function podNamePrefix(job: Job, index: number | null): string {
 
 function createPod(state: JobControllerState, slot: number, now: number, ids: IdSource): PodRecord {
   const index = state.job.spec.completionMode === 'Indexed' ? slot : null;
+  const prefix = podNamePrefix(state.job, index);
+  let name = `${prefix}${randomNameSuffix(ids.random)}`;
+  // The API server refuses a generated name that is taken, and the controller tries again: a name the Job still
+  // holds a record of would send one pod's events to the other (a NonIndexed Job of 100,000 pods meets ~17).
+  while (state.pods.some((p) => p.name === name)) name = `${prefix}${randomNameSuffix(ids.random)}`;
   const pod: PodRecord = {
-    name: `${podNamePrefix(state.job, index)}${randomNameSuffix(ids.random)}`,
+    name,
     uid: ids.uuid(),
     slot,
     index,

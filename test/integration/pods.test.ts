@@ -107,6 +107,20 @@ describe('command pods', () => {
     expect(terminated(missing!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
   });
 
+  test('a process that cannot even be spawned (a NUL byte in an argument) fails its pod alone', async () => {
+    // Started first and still running when the bad pod is spawned: kjob's process helper must not go down with it.
+    await t.jobs.create(jobManifest('survivor', { backoffLimit: 0 }, { image: 'busybox', command: ['sh', '-c', 'sleep 2; echo survived'] }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await t.jobs.create(jobManifest('nul-arg', { backoffLimit: 0 }, { image: 'busybox', command: ['sh', '-c', 'echo a\u0000b'] }));
+    const [bad, survivor] = await Promise.all([t.jobs.wait('nul-arg'), t.jobs.wait('survivor')]);
+    expect(conditions(bad)).toContain('Failed=True:BackoffLimitExceeded');
+    const [badPod] = await t.jobs.pods('nul-arg');
+    expect(terminated(badPod!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
+    expect(conditions(survivor)).toContain('Complete=True:CompletionsReached');
+    const [log] = await t.jobs.logs('survivor');
+    expect(log!.text).toBe('survived\n');
+  });
+
   test('termination: SIGTERM, then SIGKILL after terminationGracePeriodSeconds', async () => {
     await t.jobs.create(
       jobManifest('graceful', { activeDeadlineSeconds: 1 }, { image: 'busybox', command: ['sh', '-c', 'trap "echo got-term; exit 3" TERM; while :; do sleep 0.1; done'] }),

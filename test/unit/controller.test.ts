@@ -313,6 +313,20 @@ describe('finished pod records (forgetOldFinishedPods)', () => {
   });
 });
 
+describe('generated pod names', () => {
+  test('a name the Job already holds is drawn again, as the API server makes the controller do', () => {
+    const s = state({ completions: 3, parallelism: 3 });
+    // The first two pods draw the same five characters; the second draws again.
+    const draws = [...Array(10).fill(0), ...Array(5).fill(0.5)];
+    let drawn = 0;
+    const random = () => draws[drawn++] ?? Math.random();
+    const { start } = reconcile(s, 0, { random, uuid: () => `uid-${counter++}` });
+    expect(start).toHaveLength(3);
+    expect(new Set(start.map((p) => p.name)).size).toBe(3);
+    expect(drawn).toBeGreaterThanOrEqual(20);
+  });
+});
+
 describe('wide Jobs (maxPodsInFlight)', () => {
   test('no more pods in flight than the cap; the hand-over with all of them fits Temporal’s 2 MB payload limit', async () => {
     const { carryOver, CARRY_OVER_BUDGET_BYTES } = await import('../../src/controller/carry-over.js');
@@ -322,22 +336,23 @@ describe('wide Jobs (maxPodsInFlight)', () => {
     s.settings = { ...s.settings, jobLogBudgetBytes: 64 * 2 ** 20 };
     const first = reconcile(s, 0, ids).start;
     expect(first).toHaveLength(cap);
-    // 300 pods end with 16 KiB of log each (4.8 MB of logs); their places are taken by new pods, never more.
+    // 300 pods end with 16 Ki characters of log each, 2 bytes each in UTF-8 (9.8 MB of logs); their places are
+    // taken by new pods, never more.
     for (const pod of first.slice(0, 300)) {
-      onPodExited(s, pod.name, { kind: 'exited', result: { ...exited(0), logs: [{ container: 'main', text: 'x'.repeat(16 * 1024), truncatedBytes: 0 }] } }, 1);
+      onPodExited(s, pod.name, { kind: 'exited', result: { ...exited(0), logs: [{ container: 'main', text: 'é'.repeat(16 * 1024), truncatedBytes: 0 }] } }, 1);
     }
     expect(reconcile(s, 2, ids).start).toHaveLength(300);
     expect(s.pods.filter((p) => p.runInFlight)).toHaveLength(cap);
     for (const pod of s.pods) if (pod.runInFlight) Object.assign(pod, { phase: 'Running', containersRunning: true, nodeName: 'a-worker-host', startedAt: 1 });
     const carried = carryOver(s, 1, () => true);
-    expect(JSON.stringify(carried).length).toBeLessThanOrEqual(CARRY_OVER_BUDGET_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(s.job)) + Buffer.byteLength(JSON.stringify(carried))).toBeLessThanOrEqual(CARRY_OVER_BUDGET_BYTES);
     expect(carried.pods.filter((p) => p.runInFlight)).toHaveLength(cap);
     // The shed logs are counted as truncated, not lost silently.
     const kept = carried.logs.flatMap(([, logs]) => logs);
     expect(kept.some((l) => l.text === '' && l.truncatedBytes === 16 * 1024)).toBe(true);
     // The whole continue-as-new input: the Job, the state, and where the shard-held runs are.
     const placement = s.pods.slice(0, cap / 2).map((p, i) => [p.name, `kjob-shard/default/j/uid/${Math.floor(i / 500)}`]);
-    expect(JSON.stringify({ job: s.job, carried, shards: { nextShard: 2, shards: [], placement } }).length).toBeLessThan(2 * 1024 * 1024);
+    expect(Buffer.byteLength(JSON.stringify({ job: s.job, carried, shards: { nextShard: 2, shards: [], placement } }))).toBeLessThan(2 * 1024 * 1024);
   });
 });
 
