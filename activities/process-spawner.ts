@@ -76,13 +76,13 @@ class ProcessSpawner {
   spawn(argv: string[], options: { cwd: string; env: Record<string, string> }): SpawnedProcess {
     const [file, ...args] = argv;
     const id = this.nextId++;
-    const process = new SpawnedProcess();
-    this.running.set(id, process);
+    const spawned = new SpawnedProcess();
+    this.running.set(id, spawned);
     const helper = this.ensureHelper();
     const failed = (error: Error | null) => {
-      if (error && this.running.get(id) === process && process.pid === undefined) {
+      if (error && this.running.get(id) === spawned && spawned.pid === undefined) {
         this.running.delete(id);
-        process.emit('error', Object.assign(new Error(`kjob's process helper could not take the process: ${error.message}`), { code: 'EHELPER' }));
+        spawned.emit('error', Object.assign(new Error(`kjob's process helper could not take the process: ${error.message}`), { code: 'EHELPER' }));
       }
     };
     try {
@@ -91,7 +91,7 @@ class ProcessSpawner {
       // The emit must not reach the caller before it has listeners.
       setImmediate(() => failed(error as Error));
     }
-    return process;
+    return spawned;
   }
 
   private ensureHelper(): ChildProcess {
@@ -110,13 +110,13 @@ class ProcessSpawner {
     const gone = (reason: string) => {
       if (this.helper !== helper) return;
       this.helper = undefined;
-      for (const [id, process] of this.running) {
+      for (const [id, spawned] of this.running) {
         this.running.delete(id);
-        if (process.pid === undefined) {
-          process.emit('error', Object.assign(new Error(`kjob's process helper ${reason}`), { code: 'EHELPER' }));
+        if (spawned.pid === undefined) {
+          spawned.emit('error', Object.assign(new Error(`kjob's process helper ${reason}`), { code: 'EHELPER' }));
         } else {
-          process.emit('exit', null, 'SIGKILL');
-          process.emit('close', null, 'SIGKILL');
+          spawned.emit('exit', null, 'SIGKILL');
+          spawned.emit('close', null, 'SIGKILL');
         }
       }
     };
@@ -130,32 +130,32 @@ class ProcessSpawner {
   }
 
   private receive(message: SpawnerMessage): void {
-    const process = this.running.get(message.id);
-    if (!process) {
+    const spawned = this.running.get(message.id);
+    if (!spawned) {
       // A process whose run was already given up (its helper was reported gone first): it must not live on.
       if (message.t === 'spawned') signalProcessGroup(message.pid, 'SIGKILL').catch(() => undefined);
       return;
     }
     switch (message.t) {
       case 'spawned':
-        process.pid = message.pid;
-        process.emit('spawn');
+        spawned.pid = message.pid;
+        spawned.emit('spawn');
         break;
       case 'error':
-        process.emit('error', Object.assign(new Error(message.message), { code: message.code }));
-        if (process.pid === undefined) this.running.delete(message.id);
+        spawned.emit('error', Object.assign(new Error(message.message), { code: message.code }));
+        if (spawned.pid === undefined) this.running.delete(message.id);
         break;
       case 'out':
         // A copy: the received view shares its memory with the whole IPC read buffer, which the log tail would
         // otherwise keep alive.
-        process.emit('data', Buffer.from(message.data));
+        spawned.emit('data', Buffer.from(message.data));
         break;
       case 'exit':
-        process.emit('exit', message.code, message.signal);
+        spawned.emit('exit', message.code, message.signal);
         break;
       case 'close':
         this.running.delete(message.id);
-        process.emit('close', message.code, message.signal);
+        spawned.emit('close', message.code, message.signal);
         break;
     }
   }

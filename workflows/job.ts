@@ -56,7 +56,6 @@ import {
   type JobWorkflowInput,
   type JobWorkflowResult,
   type PodRunInput,
-  type PodRunResult,
   type PodStartedSignal,
 } from '../src/controller/protocol.js';
 import { carryOver, restoreControllerState } from '../src/controller/carry-over.js';
@@ -66,7 +65,7 @@ import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
-import { cancellerForNextActivity, podRunScope } from './pod-cancel.js';
+import { inPodRunScope, sharedPodRunScope, startCancellable } from './pod-cancel.js';
 import { podRunEndedSignal, shardAliveSignal, shardJobGoneSignal } from './shard.js';
 import { ShardRouter, shardIdPrefix } from './shard-router.js';
 import { kjobJobTtl } from './ttl.js';
@@ -124,7 +123,9 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
    * Pod runs share one non-cancellable scope and are cancelled one by one through their activity (workflows/
    * pod-cancel.ts) rather than a scope each; runs started before this change keep a scope each.
    */
-  const sharedPodScope = patched('kjob-pod-runs-share-a-scope') ? podRunScope() : undefined;
+  const sharedPodScope = sharedPodRunScope();
+  // The pod template is immutable: whether pods read their own labels is decided once.
+  const podsReadMetadata = readsPodMetadata(state.job.spec.template.spec);
   const ids = { random: Math.random, uuid: uuid4 };
 
   setHandler(jobQuery, () => renderJob(state));
@@ -175,7 +176,7 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
       index: pod.index,
       restartCount: pod.restartCount,
       ...podDeadlineFor(current, pod, Date.now()),
-      ...(readsPodMetadata(current.spec.template.spec) ? { labels: podLabels(current, pod.index), annotations: podAnnotations(current, pod) } : {}),
+      ...(podsReadMetadata ? { labels: podLabels(current, pod.index), annotations: podAnnotations(current, pod) } : {}),
       hostname: podHostname(current, pod),
       ...podKeys(current, pod),
     };
@@ -188,19 +189,9 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
       runs.delete(pod.name);
       events.push({ kind: 'exited', podName: pod.name, outcome });
     };
-    let run: Promise<PodRunResult>;
-    if (sharedPodScope) {
-      // Called inside the shared scope (see the main loop).
-      const canceller = cancellerForNextActivity();
-      run = runPodActivity(input, podRunSummary(pod));
-      canceller.confirm();
-      runs.set(pod.name, canceller.cancel);
-    } else {
-      const scope = new CancellationScope();
-      runs.set(pod.name, () => scope.cancel());
-      run = scope.run(() => runPodActivity(input, podRunSummary(pod)));
-    }
-    run.then(
+    const { running, cancel } = startCancellable(sharedPodScope, () => runPodActivity(input, podRunSummary(pod)));
+    runs.set(pod.name, cancel);
+    running.then(
       (result) => ended({ kind: 'exited', result }),
       (error: unknown) => ended(outcomeOfFailure(error)),
     );
@@ -256,9 +247,7 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
       }
       const draining = !state.finished && historyFull() && patched('kjob-continue-as-new');
       const actions = reconcile(state, Date.now(), ids, { holdNewRuns: draining });
-      // One scope entry per reconcile, not per pod: entering a scope costs promises too.
-      if (sharedPodScope) void sharedPodScope.run(async () => actions.start.forEach(startRun));
-      else actions.start.forEach(startRun);
+      inPodRunScope(sharedPodScope, () => actions.start.forEach(startRun));
       for (const pod of actions.terminate) terminateRun(pod.name);
       publishStatus(actions.wakeAt);
       if (state.finished) break;

@@ -7,12 +7,33 @@
  * This reads the SDK's activator (an internal of @temporalio/workflow, whose version is pinned): the sequence
  * number the next activity gets, whether it is still pending, and the command buffer.
  */
-import { CancellationScope, IllegalStateError } from '@temporalio/workflow';
+import { CancellationScope, IllegalStateError, patched } from '@temporalio/workflow';
 import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
 
-/** The scope pod runs are scheduled in: cancelling the workflow does not reach them; their cancellers do. */
-export function podRunScope(): CancellationScope {
-  return new CancellationScope({ cancellable: false });
+/**
+ * The scope pod runs are scheduled in (cancelling the workflow does not reach them; their cancellers do), or
+ * none for a run started before this change: it keeps a scope per pod run, as its history has it.
+ */
+export function sharedPodRunScope(): CancellationScope | undefined {
+  return patched('kjob-pod-runs-share-a-scope') ? new CancellationScope({ cancellable: false }) : undefined;
+}
+
+/** Runs `startRuns` inside the shared scope, entered once for all of them (entering a scope costs promises too). */
+export function inPodRunScope(shared: CancellationScope | undefined, startRuns: () => void): void {
+  if (shared) void shared.run(async () => startRuns());
+  else startRuns();
+}
+
+/** Schedules one pod run's activity (inside `inPodRunScope`) and says how to cancel it alone. */
+export function startCancellable<T>(shared: CancellationScope | undefined, schedule: () => Promise<T>): { running: Promise<T>; cancel: () => void } {
+  if (!shared) {
+    const scope = new CancellationScope();
+    return { running: scope.run(schedule), cancel: () => scope.cancel() };
+  }
+  const canceller = cancellerForNextActivity();
+  const running = schedule();
+  canceller.confirm();
+  return { running, cancel: canceller.cancel };
 }
 
 /**
@@ -20,7 +41,7 @@ export function podRunScope(): CancellationScope {
  * just after. `cancel()` requests the activity's cancellation once, if it is still pending; with
  * WAIT_CANCELLATION_COMPLETED its promise then settles when the activity has stopped, as with a scope.
  */
-export function cancellerForNextActivity(): { cancel(): void; confirm(): void } {
+function cancellerForNextActivity(): { cancel(): void; confirm(): void } {
   const activator = getActivator();
   const seq = activator.nextSeqs.activity;
   let requested = false;

@@ -4,7 +4,7 @@
  * termination here, and the shard reports how each run ended. The shard outlives the Job's continue-as-new
  * (abandoned child) and ends when told to close, or when its Job is gone.
  */
-import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   SIGNAL_POD_RUN_ENDED,
   SIGNAL_SHARD_ALIVE,
@@ -15,11 +15,10 @@ import {
   type PodRunEndedSignal,
   type PodRunInput,
   type PodRunOutcome,
-  type PodRunResult,
   type PodShardInput,
 } from '../src/controller/protocol.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
-import { cancellerForNextActivity, podRunScope } from './pod-cancel.js';
+import { inPodRunScope, sharedPodRunScope, startCancellable } from './pod-cancel.js';
 
 export const shardRunPodSignal = defineSignal<[{ input: PodRunInput; summary: string }]>(SIGNAL_SHARD_RUN_POD);
 export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMINATE_POD);
@@ -37,7 +36,7 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
   const job = getExternalWorkflowHandle(jobWorkflowId);
   /** Pod runs held, and how to cancel each (see workflows/pod-cancel.ts; older runs keep a scope each). */
   const runs = new Map<string, () => void>();
-  const sharedPodScope = patched('kjob-pod-runs-share-a-scope') ? podRunScope() : undefined;
+  const sharedPodScope = sharedPodRunScope();
   const queued: { input: PodRunInput; summary: string }[] = [];
   const terminations: string[] = [];
   let closing = false;
@@ -83,18 +82,7 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
         return;
       }
       const start = ({ input, summary }: { input: PodRunInput; summary: string }) => {
-        let cancel: () => void;
-        let running: Promise<PodRunResult>;
-        if (sharedPodScope) {
-          const canceller = cancellerForNextActivity();
-          running = run(input, summary);
-          canceller.confirm();
-          cancel = canceller.cancel;
-        } else {
-          const scope = new CancellationScope();
-          cancel = () => scope.cancel();
-          running = scope.run(() => run(input, summary));
-        }
+        const { running, cancel } = startCancellable(sharedPodScope, () => run(input, summary));
         runs.set(input.podName, cancel);
         const ended = (outcome: PodRunOutcome) => {
           // An OnFailure restart of the same pod may already hold the name: only this run's entry goes.
@@ -107,8 +95,7 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
         );
       };
       const requests = queued.splice(0);
-      if (sharedPodScope) void sharedPodScope.run(async () => requests.forEach(start));
-      else requests.forEach(start);
+      inPodRunScope(sharedPodScope, () => requests.forEach(start));
       for (const podName of terminations.splice(0)) runs.get(podName)?.();
       if (closing && runs.size === 0 && reportsInFlight === 0) return;
     }

@@ -67,8 +67,8 @@ const utf8Length = (text: string) => new TextEncoder().encode(text).length;
 
 /**
  * Bytes the carried state and the Job may take: with the shard placement (at most half of `maxPodsInFlight`
- * entries) they must stay under Temporal's 2 MB payload limit. Unfinished pods (at most `maxPodsInFlight`) and counters cannot go; the logs give way first,
- * oldest pods first, their dropped bytes counted as truncated.
+ * entries) they must stay under Temporal's 2 MB payload limit. Unfinished pods (at most `maxPodsInFlight`) and
+ * counters cannot go; the logs give way first, oldest pods first, their dropped bytes counted as truncated.
  */
 export const CARRY_OVER_BUDGET_BYTES = 1_400_000;
 

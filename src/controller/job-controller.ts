@@ -514,10 +514,11 @@ export function reconcile(state: JobControllerState, now: number, ids: IdSource,
       actions.start.push(pod);
     } else if (pod.restartAt !== null && !hold) wake(pod.restartAt);
   }
-  const terminatingHeld = state.job.spec.podReplacementPolicy === 'Failed' ? state.pods.filter(isTerminating).length : 0;
+  const terminating = state.pods.filter(isTerminating).length;
+  const terminatingHeld = state.job.spec.podReplacementPolicy === 'Failed' ? terminating : 0;
   const cap = state.settings.maxPodsInFlight;
   // Pods still terminating are in flight too; under the cap they hold a place whatever the replacement policy.
-  const room = cap === undefined ? Number.POSITIVE_INFINITY : cap - active.length - state.pods.filter(isTerminating).length;
+  const room = cap === undefined ? Number.POSITIVE_INFINITY : cap - active.length - terminating;
   const toCreate = Math.min(wantActive(state, active.length) - terminatingHeld - active.length, room);
   if (toCreate > 0 && !hold) {
     // Without a per-index limit, one Job-wide backoff gates all creations; with it, each index has its own.
