@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   Client,
+  QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
@@ -29,13 +30,15 @@ import {
   type JobWorkflowInput,
   type JobWorkflowResult,
 } from './controller/protocol.js';
-import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
+import { AlreadyExistsError, JobValidationError, KjobError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
 import { specPatch, validateJobSpecUpdate } from './manifest/update-rules.js';
 import { DEFAULT_NAMESPACE, materializeJob } from './manifest/defaults.js';
 import { parseJobManifests, type ManifestInput } from './manifest/parse.js';
 import type { JobManifest } from './manifest/schema.js';
 import type { ContainerLog, Job, JobEvent, JobSpec, Pod } from './types.js';
 import { DEFAULT_TASK_QUEUE } from './worker.js';
+
+const QUERY_ATTEMPTS = 3;
 
 export interface JobClientOptions extends TemporalClientOptions {
   taskQueue?: string;
@@ -46,6 +49,11 @@ export interface JobClientOptions extends TemporalClientOptions {
    * lock/unlock calls around each awaited result, and overlapping calls can leave time stuck or skipping.
    */
   serializeResults?: boolean;
+  /**
+   * How long one query of a running Job may take before it is tried again (default 15 s: a query normally
+   * answers in milliseconds, but a worker that must first replay a Job of 100,000 pods takes seconds).
+   */
+  queryAttemptTimeoutMs?: number;
 }
 
 export interface JobRef {
@@ -330,7 +338,37 @@ export class JobClient {
       throw error;
     }
     if (status === 'COMPLETED') return fromResult(await this.result(handle));
-    return fromQuery(handle);
+    return this.queryRunning(name, ref, handle, fromResult, fromQuery);
+  }
+
+  /**
+   * Queries a Job that was running a moment ago. The query can meet the workflow's end: the time-skipping test
+   * server then fails it or never answers it (seen in CI). So each attempt has a deadline, and after a failure
+   * the Job is read from its result if it has finished meanwhile, or queried again.
+   */
+  private async queryRunning<T>(
+    name: string,
+    ref: JobRef,
+    handle: WorkflowHandle,
+    fromResult: (result: JobWorkflowResult) => T,
+    fromQuery: (handle: WorkflowHandle) => Promise<T>,
+  ): Promise<T> {
+    const client = await this.client();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.withDeadline(Date.now() + (this.options.queryAttemptTimeoutMs ?? 15_000), () => fromQuery(handle));
+      } catch (error) {
+        if (error instanceof QueryNotRegisteredError) throw error;
+        if ((await handle.describe()).status.name === 'COMPLETED') return fromResult(await this.result(handle));
+        if (attempt < QUERY_ATTEMPTS) continue;
+        throw new KjobError(
+          `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(ref.namespace ?? this.namespace)}): its workflow did not answer ` +
+            `${QUERY_ATTEMPTS} queries; is a kjob worker polling task queue ${JSON.stringify(this.taskQueue)}?`,
+          'ServiceUnavailable',
+          { cause: error },
+        );
+      }
+    }
   }
 
   /** Jobs of one namespace (default the client's), or of all with `allNamespaces`. */

@@ -58,7 +58,8 @@ export async function createJobTestEnvironment(options: JobTestEnvironmentOption
   }
   const running = worker.run();
   return {
-    jobs: new JobClient({ client: env.client, taskQueue, serializeResults: true }),
+    // Queries that meet a workflow's end can go unanswered on the test server: try again soon.
+    jobs: new JobClient({ client: env.client, taskQueue, serializeResults: true, queryAttemptTimeoutMs: 3_000 }),
     env,
     worker,
     taskQueue,
