@@ -9,6 +9,7 @@ import {
   QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
@@ -26,6 +27,8 @@ import {
   QUERY_LOGS,
   type PodHeartbeatDetails,
   QUERY_PODS,
+  QUERY_SHARDS,
+  SIGNAL_SHARD_JOB_GONE,
   UPDATE_PATCH_JOB,
   type JobWorkflowInput,
   type JobWorkflowResult,
@@ -100,10 +103,12 @@ export class JobClient {
   private searchAttributesPromise: Promise<boolean> | undefined;
   readonly taskQueue: string;
   readonly namespace: string;
+  private readonly queryAttemptTimeoutMs: number;
 
   constructor(private readonly options: JobClientOptions = {}) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
+    this.queryAttemptTimeoutMs = options.queryAttemptTimeoutMs ?? 15_000;
     this.temporal = new LazyTemporalClient(options);
   }
 
@@ -304,13 +309,7 @@ export class JobClient {
   async liveLogs(name: string, ref: JobRef = {}): Promise<LiveLog[]> {
     const client = await this.client();
     const handle = await this.handle(name, ref);
-    let pending;
-    try {
-      pending = (await handle.describe()).raw.pendingActivities ?? [];
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
-      throw error;
-    }
+    const pending = (await this.describeJob(handle, name, ref)).raw.pendingActivities ?? [];
     const converter = client.options.loadedDataConverter.payloadConverter;
     const live: LiveLog[] = [];
     for (const activity of pending) {
@@ -323,6 +322,16 @@ export class JobClient {
     return live;
   }
 
+  /** The Job's workflow as the server describes it; NotFound when there is none. */
+  private async describeJob(handle: WorkflowHandle, name: string, ref: JobRef): Promise<WorkflowExecutionDescription> {
+    try {
+      return await handle.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
+      throw error;
+    }
+  }
+
   private async read<T>(
     name: string,
     ref: JobRef,
@@ -330,13 +339,7 @@ export class JobClient {
     fromQuery: (handle: WorkflowHandle) => Promise<T>,
   ): Promise<T> {
     const handle = await this.handle(name, ref);
-    let status: string;
-    try {
-      status = (await handle.describe()).status.name;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
-      throw error;
-    }
+    const status = (await this.describeJob(handle, name, ref)).status.name;
     if (status === 'COMPLETED') return fromResult(await this.result(handle));
     return this.queryRunning(name, ref, handle, fromResult, fromQuery);
   }
@@ -356,10 +359,12 @@ export class JobClient {
     const client = await this.client();
     for (let attempt = 1; ; attempt++) {
       try {
-        return await client.withDeadline(Date.now() + (this.options.queryAttemptTimeoutMs ?? 15_000), () => fromQuery(handle));
+        return await client.withDeadline(Date.now() + this.queryAttemptTimeoutMs, () => fromQuery(handle));
       } catch (error) {
         if (error instanceof QueryNotRegisteredError) throw error;
-        if ((await handle.describe()).status.name === 'COMPLETED') return fromResult(await this.result(handle));
+        // Deleted meanwhile (a TTL, a CronJob's history limit): gone, as for any other read.
+        if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
+        if ((await this.describeJob(handle, name, ref)).status.name === 'COMPLETED') return fromResult(await this.result(handle));
         if (attempt < QUERY_ATTEMPTS) continue;
         throw new KjobError(
           `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(ref.namespace ?? this.namespace)}): its workflow did not answer ` +
@@ -424,23 +429,24 @@ export class JobClient {
     const ref: JobRef = options.namespace !== undefined ? { namespace: options.namespace } : {};
     const client = await this.client();
     const handle = await this.handle(name, ref);
-    let running: boolean;
-    try {
-      running = (await handle.describe()).status.name === 'RUNNING';
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
-      throw error;
-    }
+    const running = (await this.describeJob(handle, name, ref)).status.name === 'RUNNING';
     // Foreground: the pods are terminated (SIGTERM, grace period) before the Job goes. Background: the Job goes
     // at once (the server terminates its workflow) and the pods notice on their next heartbeat and are stopped.
     if (running && policy === 'Foreground') {
       await handle.cancel();
       await this.result(handle).catch(() => undefined);
     }
+    // A wide Job's pods in its shards would notice only on the shards' next liveness check: the shards open
+    // before the delete are told at once. One opened meanwhile still notices through that check.
+    const shards =
+      running && policy === 'Background'
+        ? await client.withDeadline(Date.now() + this.queryAttemptTimeoutMs, () => handle.query<string[]>(QUERY_SHARDS)).catch(() => [])
+        : [];
     await client.workflowService.deleteWorkflowExecution({
       namespace: client.options.namespace,
       workflowExecution: { workflowId: handle.workflowId },
     });
+    await Promise.all(shards.map((id) => client.workflow.getHandle(id).signal(SIGNAL_SHARD_JOB_GONE).catch(() => undefined)));
     // Deletion is asynchronous on the server (about 30 s on the dev server); like `kubectl delete`, wait
     // until the Job is gone so its name can be used again.
     for (let i = 0; i < 1200; i++) {

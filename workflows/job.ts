@@ -48,6 +48,7 @@ import {
 import {
   DEFAULT_CONTROLLER_SETTINGS,
   QUERY_EVENTS,
+  QUERY_SHARDS,
   QUERY_JOB,
   QUERY_LOGS,
   QUERY_PODS,
@@ -76,6 +77,7 @@ export const jobQuery = defineQuery<Job>(QUERY_JOB);
 export const podsQuery = defineQuery<Pod[]>(QUERY_PODS);
 export const logsQuery = defineQuery<ContainerLog[] | null, [string]>(QUERY_LOGS);
 export const eventsQuery = defineQuery<JobEvent[]>(QUERY_EVENTS);
+export const shardsQuery = defineQuery<string[]>(QUERY_SHARDS);
 export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STARTED);
 /** Changes the mutable fields of a running Job (suspend, parallelism, elastic completions, deadline, …). */
 export const patchJobUpdate = defineUpdate<Job, [JobSpecPatch]>(UPDATE_PATCH_JOB);
@@ -132,6 +134,7 @@ export async function kjobJob({ job, carried, shards: carriedShards }: JobWorkfl
   setHandler(podsQuery, () => renderPods(state));
   setHandler(logsQuery, (podName) => state.logs.get(podName) ?? null);
   setHandler(eventsQuery, () => state.events);
+  setHandler(shardsQuery, () => shardRouter.openShardIds());
   setHandler(podStartedSignal, (report) => {
     events.push({ kind: 'started', report });
   });

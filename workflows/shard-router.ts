@@ -126,7 +126,16 @@ export class ShardRouter {
     await Promise.all(this.started.values());
   }
 
+  /** The shards that may still run pods of this Job. */
+  private openShards(): [string, { active: number; served: number; closed: boolean }][] {
+    return [...this.shards].filter(([, s]) => !s.closed || s.active > 0);
+  }
+
+  openShardIds(): string[] {
+    return this.openShards().map(([id]) => id);
+  }
+
   carry(): ShardRouterState {
-    return { nextShard: this.nextShard, shards: [...this.shards].filter(([, s]) => !s.closed || s.active > 0), placement: [...this.placement] };
+    return { nextShard: this.nextShard, shards: this.openShards(), placement: [...this.placement] };
   }
 }

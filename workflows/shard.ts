@@ -4,7 +4,7 @@
  * termination here, and the shard reports how each run ended. The shard outlives the Job's continue-as-new
  * (abandoned child) and ends when told to close, or when its Job is gone.
  */
-import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   SIGNAL_POD_RUN_ENDED,
   SIGNAL_SHARD_ALIVE,
@@ -27,8 +27,15 @@ export const podRunEndedSignal = defineSignal<[PodRunEndedSignal]>(SIGNAL_POD_RU
 export const shardAliveSignal = defineSignal<[string]>(SIGNAL_SHARD_ALIVE);
 export const shardJobGoneSignal = defineSignal(SIGNAL_SHARD_JOB_GONE);
 
-/** How often a shard checks that its Job still exists (a deleted Job's pods must not run on). */
-const LIVENESS_INTERVAL_MS = 60_000;
+/**
+ * How often a shard checks that its Job still exists (a deleted Job's pods must not run on). Each check adds
+ * about 7 events to the shard's history, and a shard holding a long pod cannot continue as new, so the checks
+ * thin out: every minute at first, then doubling up to every 10 minutes (51,200 events last about 50 days).
+ * A Background delete tells the shards at once (JobClient.delete); the checks catch what it cannot see: a
+ * Job terminated or deleted by other means.
+ */
+const LIVENESS_FIRST_INTERVAL_MS = 60_000;
+const LIVENESS_MAX_INTERVAL_MS = 600_000;
 
 export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): Promise<void> {
   const run = podActivity(settings);
@@ -65,8 +72,11 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
   // Liveness: the signal fails once the Job's workflow no longer exists (deleted, or its TTL passed).
   // A closing shard may still hold many runs (it closes after its share of runs, not when idle): it keeps checking.
   const liveness = async () => {
+    const thinOut = patched('kjob-shard-liveness-thins-out');
+    let interval = LIVENESS_FIRST_INTERVAL_MS;
     while (!jobGone && (!closing || runs.size > 0)) {
-      await sleep(LIVENESS_INTERVAL_MS);
+      await sleep(interval);
+      if (thinOut) interval = Math.min(interval * 2, LIVENESS_MAX_INTERVAL_MS);
       if (!closing || runs.size > 0) await job.signal(shardAliveSignal, shardId).catch(() => (jobGone = true));
     }
   };

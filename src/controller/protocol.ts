@@ -10,6 +10,8 @@ export const QUERY_JOB = 'job';
 export const QUERY_PODS = 'pods';
 export const QUERY_LOGS = 'logs';
 export const QUERY_EVENTS = 'events';
+/** The ids of a wide Job's open pod runner shards (what a Background delete tells that the Job is gone). */
+export const QUERY_SHARDS = 'shards';
 export const SIGNAL_POD_STARTED = 'podStarted';
 export const UPDATE_PATCH_JOB = 'patchJob';
 /** Pod runner shards (wide Jobs): the Job sends runs and terminations, the shard reports each run's end. */

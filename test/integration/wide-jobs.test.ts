@@ -111,3 +111,24 @@ test('a shard left by a deleted Job of the same name is told its Job is gone, an
   expect(pods.map((p) => p.status.phase)).toEqual([expect.stringMatching(/Pending|Running/)]);
   expect(aborted.filter((name) => name !== 'again-0-oldpd')).toEqual([]);
 }, 120_000);
+
+test('a Background delete of a wide Job stops the pods in its shards at once, not at their next liveness check', async () => {
+  const manifest = jobManifest('wide-deleted', { completions: 14, parallelism: 14, completionMode: 'Indexed' }, handlerContainer('hold'));
+  await env.jobs.create(manifest);
+  // 14 pods at once, over the 8 one workflow holds here: some run in shards.
+  let pods: string[] = [];
+  for (let i = 0; i < 300 && pods.length < 14; i++) {
+    pods = (await env.jobs.pods('wide-deleted')).filter((p) => p.status.phase === 'Running').map((p) => p.metadata.name);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(pods).toHaveLength(14);
+  const client = await env.jobs.client();
+  const shards = await client.workflow.getHandle('kjob/default/wide-deleted').query<string[]>('shards');
+  expect(shards.length).toBeGreaterThan(0);
+
+  await env.jobs.delete('wide-deleted');
+  // Well under the shards' first liveness check (60 s after they started): the delete told them.
+  for (let i = 0; i < 200 && !pods.every((p) => aborted.includes(p)); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(pods.filter((p) => !aborted.includes(p))).toEqual([]);
+  for (const id of shards) await client.workflow.getHandle(id).result();
+}, 120_000);

@@ -1,7 +1,7 @@
 /**
  * The representative Jobs whose histories are kept as replay fixtures: each completion mode, retries with
  * backoff, OnFailure restarts, the deadline, suspend and resume, elastic scaling, pod failure and success
- * policies, per-index backoff, TTL. `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
+ * policies, per-index backoff, TTL, and a Job wider than its workflow holds (pod runner shards). `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
  */
 import type { JobClient } from '../../src/client.js';
 import type { PodHandlers } from '../../src/handlers.js';
@@ -120,6 +120,16 @@ export const replayJobs: ReplayJob[] = [
     name: 'ttl',
     run: async (jobs) => {
       await jobs.create(jobManifest('ttl', { ttlSecondsAfterFinished: 3600 }, handlerContainer('ok')));
+    },
+  },
+  {
+    // Wider than the 4 pod runs the recorder lets one workflow hold: pods run in shards, which close after 6 runs
+    // each; scaling down terminates pods wherever they run.
+    name: 'wide-sharded',
+    run: async (jobs) => {
+      await jobs.create(jobManifest('wide-sharded', { completions: 12, parallelism: 8, completionMode: 'Indexed' }, handlerContainer('slow')));
+      await until(async () => (await jobs.pods('wide-sharded')).length >= 8);
+      await jobs.patch('wide-sharded', { parallelism: 5 });
     },
   },
 ];

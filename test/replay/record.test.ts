@@ -22,7 +22,10 @@ describe.runIf(recording)('record replay fixtures', () => {
   const out = join(import.meta.dirname, 'fixtures', version);
   beforeAll(async () => {
     // A low history threshold, so that Jobs with many pods record their continue-as-new hand-overs.
-    env = await startDevEnvironment('replay', { worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150 } });
+    // Low shard limits, so that a Job of 8 pods at once records pod runner shards (the others hold at most 4).
+    env = await startDevEnvironment('replay', {
+      worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150, maxPodRunsPerWorkflow: 4, maxRunsPerShard: 6 },
+    });
     mkdirSync(out, { recursive: true });
   });
   afterAll(async () => env?.stop());
@@ -34,15 +37,31 @@ describe.runIf(recording)('record replay fixtures', () => {
     // The Temporal CLI's JSON export (the format the SDK's replayer reads), one file per run of the workflow.
     const cli = await provisionTemporalCli();
     if (cli.type !== 'existing-path') throw new Error('no Temporal CLI to export histories with');
-    const workflowId = `kjob/default/${name}`;
-    const runs = await runChain(await env.jobs.client(), workflowId);
-    for (const [i, runId] of runs.entries()) {
+    const client = await env.jobs.client();
+    const exportHistory = async (workflowId: string, runId: string, file: string) => {
       const { stdout } = await promisify(execFile)(
         cli.path,
         ['workflow', 'show', '--workflow-id', workflowId, '--run-id', runId, '--output', 'json', '--address', env.server.address],
         { maxBuffer: 64 * 1024 * 1024 },
       );
-      writeFileSync(join(out, runs.length === 1 ? `${name}.json` : `${name}.run${i + 1}.json`), stdout);
+      writeFileSync(join(out, file), stdout);
+    };
+    const workflowId = `kjob/default/${name}`;
+    const runs = await runChain(client, workflowId);
+    for (const [i, runId] of runs.entries()) await exportHistory(workflowId, runId, runs.length === 1 ? `${name}.json` : `${name}.run${i + 1}.json`);
+    // The Job's pod runner shards, once each has closed.
+    const prefix = `kjob-shard/default/${name}/${finished.metadata.uid}/`;
+    for (let attempt = 0; ; attempt++) {
+      const shards = [];
+      for await (const shard of client.workflow.list({ query: `WorkflowType = 'kjobPodShard'` })) {
+        if (shard.workflowId.startsWith(prefix)) shards.push(shard);
+      }
+      if (shards.some((shard) => shard.status.name === 'RUNNING') && attempt < 100) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      for (const shard of shards) await exportHistory(shard.workflowId, shard.runId, `${name}.shard${shard.workflowId.slice(prefix.length)}.json`);
+      break;
     }
   });
 });

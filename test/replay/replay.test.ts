@@ -17,7 +17,12 @@ const fixtures = readdirSync(fixturesDir, { withFileTypes: true })
   .flatMap((version) =>
     readdirSync(join(fixturesDir, version.name))
       .filter((file) => file.endsWith('.json'))
-      .map((file) => ({ version: version.name, job: file.replace(/(\.run\d+)?\.json$/, ''), file, path: join(fixturesDir, version.name, file) })),
+      .map((file) => {
+        // <job>.json, <job>.run<N>.json (continue-as-new), or <job>.shard<N>.json (a pod runner shard).
+        const [, job, shard] = /^(.*?)(?:\.run\d+|\.shard(\d+))?\.json$/.exec(file)!;
+        const workflowId = shard === undefined ? `kjob/default/${job}` : `kjob-shard/default/${job}/recorded/${shard}`;
+        return { version: version.name, workflowId, file, path: join(fixturesDir, version.name, file) };
+      }),
   );
 
 describe('replaying recorded Job histories against the current workflow code', () => {
@@ -30,6 +35,6 @@ describe('replaying recorded Job histories against the current workflow code', (
     // The CLI's JSON export; the replayer parses it itself.
     const history: unknown = JSON.parse(readFileSync(fixture.path, 'utf8'));
     // Throws DeterminismViolationError (or another replay failure) when the code no longer fits the history.
-    await Worker.runReplayHistory({ workflowBundle: await jobWorkflowBundle() }, history, `kjob/default/${fixture.job}`);
+    await Worker.runReplayHistory({ workflowBundle: await jobWorkflowBundle() }, history, fixture.workflowId);
   });
 });
