@@ -3,8 +3,9 @@
  * makes the kernel's OOM killer end the container (reported as OOMKilled, exit code 137), a cpu limit is a
  * CFS quota. cgroup v1 (memory and cpu controllers) and the unified v2 hierarchy are both handled.
  */
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../src/process-alive.js';
 
 export interface ContainerLimits {
   memoryBytes?: number;
@@ -130,6 +131,26 @@ class CgroupV2 implements CgroupDriver {
   }
 }
 
+/**
+ * Each worker process keeps its pods' cgroups under `kjob/<pid>`, which outlives it (several workers may share a
+ * process, so none removes it alone). The next worker on the host removes those of processes that are gone,
+ * with any container cgroup a crash left inside. A cgroup that still holds processes cannot be removed: it stays.
+ */
+export async function sweepGoneWorkersCgroups(parents: string[]): Promise<number> {
+  let removed = 0;
+  for (const parent of parents) {
+    for (const entry of await readdir(parent, { withFileTypes: true }).catch(() => [])) {
+      if (!entry.isDirectory() || !/^\d+$/.test(entry.name) || processAlive(Number(entry.name))) continue;
+      const dir = join(parent, entry.name);
+      for (const child of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        if (child.isDirectory()) await rmdir(join(dir, child.name)).catch(() => undefined);
+      }
+      await rmdir(dir).then(() => removed++, () => undefined);
+    }
+  }
+  return removed;
+}
+
 /** Whether this host lets the worker limit its pods; the reason when it does not. */
 export async function detectCgroups(workerId: string): Promise<CgroupProbe> {
   const group = join('kjob', workerId);
@@ -139,6 +160,7 @@ export async function detectCgroups(workerId: string): Promise<CgroupProbe> {
       const controllers = (await readFile(join(CGROUP_ROOT, 'cgroup.controllers'), 'utf8')).split(/\s+/);
       if (!controllers.includes('memory') || !controllers.includes('cpu')) return { unavailable: 'cgroup v2 lacks the memory or cpu controller' };
       await writeFile(join(CGROUP_ROOT, 'cgroup.subtree_control'), '+memory +cpu');
+      await sweepGoneWorkersCgroups([join(CGROUP_ROOT, 'kjob')]);
       const base = join(CGROUP_ROOT, group);
       await mkdir(base, { recursive: true });
       await writeFile(join(CGROUP_ROOT, 'kjob', 'cgroup.subtree_control'), '+memory +cpu');
@@ -148,6 +170,7 @@ export async function detectCgroups(workerId: string): Promise<CgroupProbe> {
     const memory = join(CGROUP_ROOT, 'memory');
     const cpu = join(CGROUP_ROOT, 'cpu');
     if ((await writable(memory)) && (await writable(cpu))) {
+      await sweepGoneWorkersCgroups([join(memory, 'kjob'), join(cpu, 'kjob')]);
       const base = { memory: join(memory, group), cpu: join(cpu, group) };
       await mkdir(base.memory, { recursive: true });
       await mkdir(base.cpu, { recursive: true });

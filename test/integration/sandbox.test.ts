@@ -2,10 +2,12 @@
  * Command pods in the sandbox (bubblewrap) on the time-skipping server: what a pod sees of the host, its
  * volumes (emptyDir, hostPath, downwardAPI), and its resources.limits (a pod over its memory limit is OOMKilled).
  */
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { detectCgroups } from '../../activities/resource-limits.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import { conditions, jobManifest, terminated } from '../helpers.js';
 
@@ -124,4 +126,24 @@ describe('resources.limits', () => {
     expect(terminated((await t.jobs.pods('oom'))[0]!)).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
     expect((await t.jobs.wait('fits')).status).toMatchObject({ succeeded: 1 });
   });
+
+  test('a worker removes the cgroups that workers gone from the host left, and only those', async () => {
+    const parents = cgroupParents();
+    if (parents.length === 0) return expect(await detectCgroups(String(process.pid))).toHaveProperty('unavailable');
+    const gone = spawnSync('true').pid!;
+    for (const parent of parents) mkdirSync(join(parent, String(gone), 'a-container-left-by-a-crash'), { recursive: true });
+    // This process's own (the test worker made it) stays.
+    expect(parents.every((parent) => existsSync(join(parent, String(process.pid))))).toBe(true);
+    expect(await detectCgroups(String(process.pid))).toHaveProperty('cgroups');
+    for (const parent of parents) {
+      expect(existsSync(join(parent, String(gone)))).toBe(false);
+      expect(existsSync(join(parent, String(process.pid)))).toBe(true);
+    }
+  });
 });
+
+/** Where workers keep their cgroups on this host (none when kjob cannot use cgroups here). */
+function cgroupParents(): string[] {
+  if (existsSync('/sys/fs/cgroup/kjob/cgroup.procs')) return ['/sys/fs/cgroup/kjob'];
+  return ['/sys/fs/cgroup/memory/kjob', '/sys/fs/cgroup/cpu/kjob'].filter((dir) => existsSync(dir));
+}
