@@ -33,16 +33,22 @@ export interface InvalidJob {
   causes: FieldError[];
 }
 
+/**
+ * apimachinery's errors.NewInvalid message. Its ErrorList.ToAggregate drops repeated messages, and the aggregate's
+ * Error() prints a single message bare and several as `[a, b]`; with no errors the message ends at "is invalid".
+ */
+export function invalidObjectMessage(kind: 'Job' | 'CronJob', { jobName, causes }: InvalidJob): string {
+  const head = `${kind}.batch ${JSON.stringify(jobName)} is invalid`;
+  const messages = [...new Set(causes.map(formatFieldError))];
+  if (messages.length === 0) return head;
+  return `${head}: ${messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`}`;
+}
+
 /** One or more manifests broke Kubernetes' validation rules; lists every violation of every document. */
 export class JobValidationError extends KjobError {
   override name = 'JobValidationError';
   constructor(readonly invalid: InvalidJob[]) {
-    super(
-      invalid
-        .map(({ jobName, causes }) => `Job.batch ${JSON.stringify(jobName)} is invalid: [${causes.map(formatFieldError).join(', ')}]`)
-        .join('\n'),
-      'Invalid',
-    );
+    super(invalid.map((job) => invalidObjectMessage('Job', job)).join('\n'), 'Invalid');
   }
   /** Every violation, formatted as `field: Type: value: detail`. */
   get violations(): string[] {

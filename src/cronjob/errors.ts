@@ -1,6 +1,5 @@
 /** The typed errors of JobClient, worded for CronJobs (`cronjobs.batch "x" already exists`). */
-import { AlreadyExistsError, JobValidationError, NotFoundError, type InvalidJob } from '../errors.js';
-import { formatFieldError } from '../manifest/field-errors.js';
+import { AlreadyExistsError, invalidObjectMessage, JobValidationError, NotFoundError, type InvalidJob } from '../errors.js';
 
 export class CronJobAlreadyExistsError extends AlreadyExistsError {
   override name = 'CronJobAlreadyExistsError';
@@ -23,8 +22,6 @@ export class CronJobValidationError extends JobValidationError {
   override name = 'CronJobValidationError';
   constructor(invalid: InvalidJob[]) {
     super(invalid);
-    this.message = invalid
-      .map(({ jobName, causes }) => `CronJob.batch ${JSON.stringify(jobName)} is invalid: [${causes.map(formatFieldError).join(', ')}]`)
-      .join('\n');
+    this.message = invalid.map((cronJob) => invalidObjectMessage('CronJob', cronJob)).join('\n');
   }
 }

@@ -11,8 +11,19 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 
-/** The volume sources kjob provides; any other Kubernetes source is refused by the schema as not supported yet. */
-const VOLUME_SOURCES = ['emptyDir', 'hostPath', 'downwardAPI'] as const;
+/**
+ * Every VolumeSource field, in the order validateVolumeSource looks at them: the first one given is validated, each
+ * later one is refused unvalidated. kjob runs emptyDir, hostPath and downwardAPI; the schema refuses the others.
+ */
+const KUBERNETES_VOLUME_SOURCES = [
+  'emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs',
+  'flocker', 'persistentVolumeClaim', 'rbd', 'cinder', 'cephfs', 'quobyte', 'downwardAPI', 'fc', 'flexVolume', 'configMap',
+  'azureFile', 'vsphereVolume', 'photonPersistentDisk', 'portworxVolume', 'azureDisk', 'storageos', 'projected', 'scaleIO',
+  'csi', 'ephemeral', 'image',
+] as const;
+
+/** Where validateVolumeSource's "more than 1" error differs from the JSON name: its own spellings, typo included. */
+const SECOND_SOURCE_FIELD: Partial<Record<string, string>> = { cephfs: 'cephFS', downwardAPI: 'downwarAPI' };
 
 /** pkg/apis/core/validation supportedHostPathTypes. */
 export const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
@@ -23,12 +34,32 @@ const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 const MAX_FILE_MODE = 0o777;
 
-/** validateLocalDescendingPath: relative, with no `..` element. */
+/** A Go pointer field is set when the JSON has the key with a non-null value. */
+const isSet = (v: unknown): boolean => v !== undefined && v !== null;
+
+/**
+ * validatePathNoBacksteps: no `..` element. It splits filepath.ToSlash(path) on '/', and the API server runs on
+ * Linux, where ToSlash changes nothing: a backslash is an ordinary character.
+ */
+function backstepErrors(path: string, field: string): FieldError[] {
+  return path.split('/').includes('..') ? [fieldError.invalid(field, path, "must not contain '..'")] : [];
+}
+
+/** validateLocalDescendingPath: relative (path.IsAbs is a leading '/'), with no `..` element. */
 function descendingPathErrors(path: string, field: string): FieldError[] {
-  const errors: FieldError[] = [];
-  if (path.startsWith('/')) errors.push(fieldError.invalid(field, path, 'must be a relative path'));
-  if (path.split(/[/\\]/).includes('..')) errors.push(fieldError.invalid(field, path, "must not contain '..'"));
+  const errors = path.startsWith('/') ? [fieldError.invalid(field, path, 'must be a relative path')] : [];
+  return [...errors, ...backstepErrors(path, field)];
+}
+
+/** ValidateLocalNonReservedPath: also no leading `..`, unless the element check has said it already (`../x`). */
+function nonReservedPathErrors(path: string, field: string): FieldError[] {
+  const errors = descendingPathErrors(path, field);
+  if (path.startsWith('..') && !path.startsWith('../')) errors.push(fieldError.invalid(field, path, "must not start with '..'"));
   return errors;
+}
+
+function fileModeErrors(mode: unknown, field: string): FieldError[] {
+  return typeof mode === 'number' && (mode < 0 || mode > MAX_FILE_MODE) ? [fieldError.invalid(field, mode, FILE_MODE_ERROR)] : [];
 }
 
 /** The volumes' errors, and the names a volume mount may refer to (only volumes without errors, as Kubernetes). */
@@ -50,56 +81,76 @@ export function validateVolumes(volumes: unknown, base: string): { errors: Field
   return { errors, names };
 }
 
+/** validateVolumeSource: the first source given is validated; every later one is refused and not validated. */
 function validateVolumeSource(volume: Obj, field: string): FieldError[] {
-  const errors: FieldError[] = [];
-  const given = VOLUME_SOURCES.filter((source) => volume[source] !== undefined);
-  if (given.length === 0 && Object.keys(volume).every((key) => key === 'name')) {
-    errors.push(fieldError.required(field, 'must specify a volume type'));
+  const [first, ...others] = KUBERNETES_VOLUME_SOURCES.filter((source) => isSet(volume[source]));
+  if (first === undefined) {
+    // Keys other than `name` are the schema's to report (unknown or misspelt); the volume type is not missing then.
+    const onlyName = Object.keys(volume).every((key) => key === 'name');
+    return onlyName ? [fieldError.required(field, 'must specify a volume type')] : [];
   }
-  given.slice(1).forEach((source) => errors.push(fieldError.forbidden(`${field}.${source}`, 'may not specify more than 1 volume type')));
-  const { emptyDir, hostPath, downwardAPI } = volume;
-  if (isObj(emptyDir) && emptyDir.sizeLimit !== undefined) {
-    const size = quantityValue(emptyDir.sizeLimit);
-    if (size === undefined) errors.push(fieldError.invalid(`${field}.emptyDir.sizeLimit`, emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR));
-    else if (size < 0) errors.push(fieldError.forbidden(`${field}.emptyDir.sizeLimit`, 'SizeLimit field must be a valid resource quantity'));
+  const errors = validateSourceOfType(first, volume[first], `${field}.${first}`);
+  for (const source of others) {
+    errors.push(fieldError.forbidden(`${field}.${SECOND_SOURCE_FIELD[source] ?? source}`, 'may not specify more than 1 volume type'));
   }
-  if (isObj(hostPath)) {
-    const { path, type } = hostPath;
-    if (path === undefined || path === '') errors.push(fieldError.required(`${field}.hostPath.path`));
-    else if (isStr(path) && path.split('/').includes('..')) errors.push(fieldError.invalid(`${field}.hostPath.path`, path, "must not contain '..'"));
-    if (isStr(type) && !HOST_PATH_TYPES.includes(type)) errors.push(fieldError.notSupported(`${field}.hostPath.type`, type, HOST_PATH_TYPES));
-  }
-  if (isObj(downwardAPI)) errors.push(...validateDownwardAPI(downwardAPI, `${field}.downwardAPI`));
   return errors;
 }
 
-function validateDownwardAPI(source: Obj, field: string): FieldError[] {
-  const errors: FieldError[] = [];
-  const checkMode = (mode: unknown, modeField: string) => {
-    if (typeof mode === 'number' && (mode < 0 || mode > MAX_FILE_MODE)) errors.push(fieldError.invalid(modeField, mode, FILE_MODE_ERROR));
-  };
-  checkMode(source.defaultMode, `${field}.defaultMode`);
-  const items = Array.isArray(source.items) ? source.items : [];
-  items.forEach((item, i) => {
-    if (!isObj(item)) return;
-    const itemField = `${field}.items[${i}]`;
-    const { path, fieldRef } = item;
-    if (path === undefined || path === '') errors.push(fieldError.required(`${itemField}.path`));
-    else if (isStr(path)) {
-      errors.push(...descendingPathErrors(path, `${itemField}.path`));
-      if (path.replace(/^(\.\/)+/, '').startsWith('..')) errors.push(fieldError.invalid(`${itemField}.path`, path, "must not start with '..'"));
-    }
-    checkMode(item.mode, `${itemField}.mode`);
-    if (fieldRef === undefined) errors.push(fieldError.required(itemField, 'one of fieldRef and resourceFieldRef is required'));
-    else if (isObj(fieldRef)) {
-      errors.push(
-        ...objectFieldSelectorErrors(fieldRef, `${itemField}.fieldRef`, (path, pathField) =>
-          VOLUME_FIELD_PATHS.includes(path) ? [] : [fieldError.notSupported(pathField, path, VOLUME_FIELD_PATHS)],
-        ),
-      );
-    }
-  });
+function validateSourceOfType(source: string, value: unknown, field: string): FieldError[] {
+  if (!isObj(value)) return [];
+  if (source === 'emptyDir') return validateEmptyDir(value, field);
+  if (source === 'hostPath') return validateHostPath(value, field);
+  if (source === 'downwardAPI') return validateDownwardAPI(value, field);
+  return [];
+}
+
+function validateEmptyDir(emptyDir: Obj, field: string): FieldError[] {
+  if (emptyDir.sizeLimit === undefined) return [];
+  const size = quantityValue(emptyDir.sizeLimit);
+  if (size === undefined) return [fieldError.invalid(`${field}.sizeLimit`, emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR)];
+  return size < 0 ? [fieldError.forbidden(`${field}.sizeLimit`, 'SizeLimit field must be a valid resource quantity')] : [];
+}
+
+/** validateHostPathVolumeSource: a missing path is the only error; the type is checked once there is a path. */
+function validateHostPath(hostPath: Obj, field: string): FieldError[] {
+  const { path, type } = hostPath;
+  if (path === undefined || path === '') return [fieldError.required(`${field}.path`)];
+  const errors = isStr(path) ? backstepErrors(path, `${field}.path`) : [];
+  if (isStr(type) && !HOST_PATH_TYPES.includes(type)) errors.push(fieldError.notSupported(`${field}.type`, type, HOST_PATH_TYPES));
   return errors;
+}
+
+/**
+ * validateDownwardAPIVolumeSource passes each item the source's own path, not items[i]: every item's errors read
+ * `downwardAPI.path`, `downwardAPI.fieldRef`, `downwardAPI.mode` or `downwardAPI`.
+ */
+function validateDownwardAPI(source: Obj, field: string): FieldError[] {
+  const errors = fileModeErrors(source.defaultMode, `${field}.defaultMode`);
+  const items = Array.isArray(source.items) ? source.items : [];
+  for (const item of items) if (isObj(item)) errors.push(...validateDownwardAPIFile(item, field));
+  return errors;
+}
+
+/** validateDownwardAPIVolumeFile, in its order: path, fieldRef (or resourceFieldRef), mode. */
+function validateDownwardAPIFile(file: Obj, field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const { path, fieldRef, resourceFieldRef } = file;
+  if (path === undefined || path === '') errors.push(fieldError.required(`${field}.path`));
+  else if (isStr(path)) errors.push(...nonReservedPathErrors(path, `${field}.path`));
+  if (isObj(fieldRef)) {
+    errors.push(...objectFieldSelectorErrors(fieldRef, `${field}.fieldRef`, volumeFieldPathErrors));
+    if (isSet(resourceFieldRef)) {
+      errors.push(fieldError.invalid(field, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
+    }
+  } else if (!isSet(fieldRef) && !isSet(resourceFieldRef)) {
+    errors.push(fieldError.required(field, 'one of fieldRef and resourceFieldRef is required'));
+  }
+  errors.push(...fileModeErrors(file.mode, `${field}.mode`));
+  return errors;
+}
+
+function volumeFieldPathErrors(path: string, pathField: string): FieldError[] {
+  return VOLUME_FIELD_PATHS.includes(path) ? [] : [fieldError.notSupported(pathField, path, VOLUME_FIELD_PATHS)];
 }
 
 /**
@@ -127,7 +178,11 @@ export function objectFieldSelectorErrors(
   return errors;
 }
 
-/** A container's volume mounts: each names a valid volume, has a unique mountPath, and a relative subPath. */
+/**
+ * ValidateVolumeMounts: each mount names a valid volume, has a unique mountPath, and a relative subPath. A field
+ * left out is Go's empty string, and the checks do not stop at it: an empty name is also "Not found", a second
+ * empty mountPath also "must be unique".
+ */
 export function validateVolumeMounts(mounts: unknown, field: string, volumeNames: ReadonlySet<string>): FieldError[] {
   const errors: FieldError[] = [];
   if (!Array.isArray(mounts)) return errors;
@@ -135,22 +190,64 @@ export function validateVolumeMounts(mounts: unknown, field: string, volumeNames
   mounts.forEach((mount, i) => {
     if (!isObj(mount)) return;
     const mountField = `${field}[${i}]`;
-    const { name, mountPath, subPath } = mount;
-    if (name === undefined || name === '') errors.push(fieldError.required(`${mountField}.name`));
-    else if (isStr(name) && !volumeNames.has(name)) errors.push(fieldError.notFound(`${mountField}.name`, name));
-    if (mountPath === undefined || mountPath === '') errors.push(fieldError.required(`${mountField}.mountPath`));
-    else if (isStr(mountPath)) {
+    const name = mount.name ?? '';
+    const mountPath = mount.mountPath ?? '';
+    if (name === '') errors.push(fieldError.required(`${mountField}.name`));
+    if (isStr(name) && !volumeNames.has(name)) errors.push(fieldError.notFound(`${mountField}.name`, name));
+    if (mountPath === '') errors.push(fieldError.required(`${mountField}.mountPath`));
+    if (isStr(mountPath)) {
       if (mountPoints.has(mountPath)) errors.push(fieldError.invalid(`${mountField}.mountPath`, mountPath, 'must be unique'));
       mountPoints.add(mountPath);
     }
-    if (isStr(subPath) && subPath !== '') errors.push(...descendingPathErrors(subPath, `${mountField}.subPath`));
+    // Kubernetes names the list, not the mount: fldPath.Child("subPath") gives `volumeMounts.subPath`.
+    const { subPath } = mount;
+    if (isStr(subPath) && subPath !== '') errors.push(...descendingPathErrors(subPath, `${field}.subPath`));
   });
   return errors;
 }
 
+/** helper.standardResources: the names IsStandardResourceName knows besides the huge page prefixes. */
+const STANDARD_RESOURCES = [
+  'cpu', 'memory', 'ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage', 'limits.cpu',
+  'limits.memory', 'limits.ephemeral-storage', 'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets',
+  'configmaps', 'persistentvolumeclaims', 'storage', 'requests.storage', 'services.nodeports', 'services.loadbalancers',
+];
+const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
+const HUGE_PAGES_PREFIX = 'hugepages-';
+
+/** helper.IsStandardResourceName (IsQuotaHugePageResourceName takes both huge page prefixes). */
+const isStandardResourceName = (name: string) =>
+  STANDARD_RESOURCES.includes(name) || name.startsWith(HUGE_PAGES_PREFIX) || name.startsWith(`requests.${HUGE_PAGES_PREFIX}`);
+
 /** helper.IsStandardContainerResourceName. */
-function isStandardContainerResource(name: string): boolean {
-  return name === 'cpu' || name === 'memory' || name === 'ephemeral-storage' || name.startsWith('hugepages-');
+const isStandardContainerResourceName = (name: string) => STANDARD_CONTAINER_RESOURCES.includes(name) || name.startsWith(HUGE_PAGES_PREFIX);
+
+/** helper.IsNativeResource: unprefixed, or anywhere in the kubernetes.io/ namespace (a substring test, as Kubernetes). */
+const isNativeResource = (name: string) => !name.includes('/') || name.includes('kubernetes.io/');
+
+/** helper.IsExtendedResourceName: not native, no `requests.` prefix, and a qualified name once that prefix is added. */
+const isExtendedResourceName = (name: string) =>
+  !isNativeResource(name) && !name.startsWith('requests.') && qualifiedNameErrors(`requests.${name}`).length === 0;
+
+/** validateResourceName: a qualified name (when it is not, nothing else is said), and standard unless it has a '/'. */
+function resourceNameErrors(name: string, field: string): FieldError[] {
+  const qualified = qualifiedNameErrors(name).map((detail) => fieldError.invalid(field, name, detail));
+  if (qualified.length > 0) return qualified;
+  if (!name.includes('/') && !isStandardResourceName(name)) {
+    return [fieldError.invalid(field, name, 'must be a standard resource type or fully qualified')];
+  }
+  return [];
+}
+
+/** validateContainerResourceName: validateResourceName's errors, then the container's own rule, whatever they were. */
+function containerResourceNameErrors(name: string, field: string): FieldError[] {
+  const errors = resourceNameErrors(name, field);
+  if (!name.includes('/')) {
+    if (!isStandardContainerResourceName(name)) errors.push(fieldError.invalid(field, name, 'must be a standard resource for containers'));
+  } else if (!isNativeResource(name) && !isExtendedResourceName(name)) {
+    errors.push(fieldError.invalid(field, name, "doesn't follow extended resource name standard"));
+  }
+  return errors;
 }
 
 function quantityValue(value: unknown): number | undefined {
@@ -168,10 +265,7 @@ export function validateResources(resources: unknown, field: string): FieldError
     if (!isObj(map)) return parsed;
     for (const [name, raw] of Object.entries(map)) {
       const keyField = `${field}.${kind}[${name}]`;
-      for (const detail of qualifiedNameErrors(name)) errors.push(fieldError.invalid(keyField, name, detail));
-      if (!name.includes('/') && !isStandardContainerResource(name)) {
-        errors.push(fieldError.invalid(keyField, name, 'must be a standard resource type or fully qualified'));
-      }
+      errors.push(...containerResourceNameErrors(name, keyField));
       const value = quantityValue(raw);
       if (value === undefined) errors.push(fieldError.invalid(keyField, raw, QUANTITY_FORMAT_ERROR));
       else if (value < 0) errors.push(fieldError.invalid(keyField, String(raw), 'must be greater than or equal to 0'));

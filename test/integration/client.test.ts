@@ -43,7 +43,7 @@ describe('duplicate starts', () => {
     expect(again.map((r) => r.action)).toEqual(['unchanged']);
     const uid = again[0]!.job.metadata.uid;
     await expect(t.jobs.apply(jobManifest('applied', { completions: 3 }, handlerContainer('slow')))).rejects.toThrow(
-      'Job.batch "applied" is invalid: [spec.completions: Invalid value: 3: field is immutable]',
+      'Job.batch "applied" is invalid: spec.completions: Invalid value: 3: field is immutable',
     );
     const job = await t.jobs.wait('applied');
     expect(job.metadata.uid).toBe(uid);

