@@ -107,6 +107,7 @@ class CgroupV2 implements CgroupDriver {
   constructor(private readonly base: string) {}
 
   async create(name: string, limits: ContainerLimits): Promise<ContainerCgroup> {
+    await this.ensureBase();
     const dir = join(this.base, name);
     await mkdir(dir, { recursive: true });
     try {
@@ -129,12 +130,23 @@ class CgroupV2 implements CgroupDriver {
       remove: () => removeDir(dir),
     };
   }
+
+  /**
+   * The worker's own cgroup, made again with its controllers if it went while idle: a worker in another pid
+   * namespace sharing this hierarchy cannot see this process and may have swept it as gone.
+   */
+  private async ensureBase(): Promise<void> {
+    if (await writable(join(this.base, 'cgroup.subtree_control'))) return;
+    await mkdir(this.base, { recursive: true });
+    await writeFile(join(this.base, 'cgroup.subtree_control'), '+memory +cpu');
+  }
 }
 
 /**
  * Each worker process keeps its pods' cgroups under `kjob/<pid>`, which outlives it (several workers may share a
  * process, so none removes it alone). The next worker on the host removes those of processes that are gone,
- * with any container cgroup a crash left inside. A cgroup that still holds processes cannot be removed: it stays.
+ * with any container cgroup a crash left inside. A cgroup that still holds processes cannot be removed: it stays;
+ * one removed while idle by a worker that could not see its process (another pid namespace) is made again.
  */
 export async function sweepGoneWorkersCgroups(parents: string[]): Promise<number> {
   let removed = 0;

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   Client,
-  QueryNotRegisteredError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowExecutionDescription,
@@ -19,6 +18,8 @@ import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } fro
 import { existingOrCreated } from './existing-or-created.js';
 import { stableJson } from './stable-json.js';
 import { LazyTemporalClient, type TemporalClientOptions } from './temporal-client.js';
+import { readRunningJob } from './running-job-read.js';
+import { deleteJobWorkflow } from './job-deletion.js';
 import { mergeSpecPatch, rfc3339, type JobSpecPatch } from './controller/job-controller.js';
 import {
   JOB_WORKFLOW_TYPE,
@@ -27,13 +28,11 @@ import {
   QUERY_LOGS,
   type PodHeartbeatDetails,
   QUERY_PODS,
-  QUERY_SHARDS,
-  SIGNAL_SHARD_JOB_GONE,
   UPDATE_PATCH_JOB,
   type JobWorkflowInput,
   type JobWorkflowResult,
 } from './controller/protocol.js';
-import { AlreadyExistsError, JobValidationError, KjobError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
+import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
 import { specPatch, validateJobSpecUpdate } from './manifest/update-rules.js';
 import { DEFAULT_NAMESPACE, materializeJob } from './manifest/defaults.js';
 import { parseJobManifests, type ManifestInput } from './manifest/parse.js';
@@ -53,8 +52,9 @@ export interface JobClientOptions extends TemporalClientOptions {
    */
   serializeResults?: boolean;
   /**
-   * How long one query of a running Job may take before it is tried again (default 15 s: a query normally
-   * answers in milliseconds, but a worker that must first replay a Job of 100,000 pods takes seconds).
+   * How long the first query of a running Job may take before it is tried again; each retry gets twice as long
+   * (default 10 s: a query normally answers in milliseconds, but a worker that must first replay a long history
+   * takes seconds).
    */
   queryAttemptTimeoutMs?: number;
 }
@@ -108,7 +108,7 @@ export class JobClient {
   constructor(private readonly options: JobClientOptions = {}) {
     this.taskQueue = options.taskQueue ?? DEFAULT_TASK_QUEUE;
     this.namespace = options.namespace ?? DEFAULT_NAMESPACE;
-    this.queryAttemptTimeoutMs = options.queryAttemptTimeoutMs ?? 15_000;
+    this.queryAttemptTimeoutMs = options.queryAttemptTimeoutMs ?? 10_000;
     this.temporal = new LazyTemporalClient(options);
   }
 
@@ -285,15 +285,22 @@ export class JobClient {
   async logs(name: string, options: JobRef & { pod?: string; container?: string } = {}): Promise<PodLog[]> {
     const pods = (await this.pods(name, options)).filter((p) => !options.pod || p.metadata.name === options.pod);
     if (options.pod && pods.length === 0) throw new NotFoundError(options.namespace ?? this.namespace, options.pod);
-    const logsOf = await this.read(
+    const names = pods.map((pod) => pod.metadata.name);
+    // Every pod's query runs within the read, so each attempt's deadline and retry cover them all; one at a
+    // time, so that a Job of thousands of pods does not flood its worker.
+    const logsOfPods = await this.read(
       name,
       options,
-      (result) => async (pod: string) => result.logs[pod] ?? null,
-      async (handle) => async (pod: string) => handle.query<ContainerLog[] | null, [string]>(QUERY_LOGS, pod),
+      (result) => names.map((pod) => result.logs[pod] ?? null),
+      async (handle) => {
+        const logs: (ContainerLog[] | null)[] = [];
+        for (const pod of names) logs.push(await handle.query<ContainerLog[] | null, [string]>(QUERY_LOGS, pod));
+        return logs;
+      },
     );
     const out: PodLog[] = [];
-    for (const pod of pods) {
-      for (const log of (await logsOf(pod.metadata.name)) ?? []) {
+    for (const [i, pod] of pods.entries()) {
+      for (const log of logsOfPods[i] ?? []) {
         if (options.container && log.container !== options.container) continue;
         out.push({ pod: pod.metadata.name, ...log });
       }
@@ -344,36 +351,30 @@ export class JobClient {
     return this.queryRunning(name, ref, handle, fromResult, fromQuery);
   }
 
-  /**
-   * Queries a Job that was running a moment ago. The query can meet the workflow's end: the time-skipping test
-   * server then fails it or never answers it (seen in CI). So each attempt has a deadline, and after a failure
-   * the Job is read from its result if it has finished meanwhile, or queried again.
-   */
-  private async queryRunning<T>(
+  private queryRunning<T>(
     name: string,
     ref: JobRef,
     handle: WorkflowHandle,
     fromResult: (result: JobWorkflowResult) => T,
     fromQuery: (handle: WorkflowHandle) => Promise<T>,
   ): Promise<T> {
-    const client = await this.client();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await client.withDeadline(Date.now() + this.queryAttemptTimeoutMs, () => fromQuery(handle));
-      } catch (error) {
-        if (error instanceof QueryNotRegisteredError) throw error;
-        // Deleted meanwhile (a TTL, a CronJob's history limit): gone, as for any other read.
-        if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
-        if ((await this.describeJob(handle, name, ref)).status.name === 'COMPLETED') return fromResult(await this.result(handle));
-        if (attempt < QUERY_ATTEMPTS) continue;
-        throw new KjobError(
-          `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(ref.namespace ?? this.namespace)}): its workflow did not answer ` +
-            `${QUERY_ATTEMPTS} queries; is a kjob worker polling task queue ${JSON.stringify(this.taskQueue)}?`,
-          'ServiceUnavailable',
-          { cause: error },
-        );
-      }
-    }
+    const namespace = ref.namespace ?? this.namespace;
+    return readRunningJob(
+      {
+        query: async (deadlineMs) => (await this.client()).withDeadline(Date.now() + deadlineMs, () => fromQuery(handle)),
+        describe: async () => {
+          const description = await this.describeJob(handle, name, ref);
+          return { status: description.status.name, taskQueue: description.taskQueue };
+        },
+        fromResult: async () => fromResult(await this.result(handle)),
+      },
+      {
+        firstDeadlineMs: this.queryAttemptTimeoutMs,
+        attempts: QUERY_ATTEMPTS,
+        jobLabel: `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(namespace)})`,
+        notFound: () => new NotFoundError(namespace, name),
+      },
+    );
   }
 
   /** Jobs of one namespace (default the client's), or of all with `allNamespaces`. */
@@ -436,17 +437,7 @@ export class JobClient {
       await handle.cancel();
       await this.result(handle).catch(() => undefined);
     }
-    // A wide Job's pods in its shards would notice only on the shards' next liveness check: the shards open
-    // before the delete are told at once. One opened meanwhile still notices through that check.
-    const shards =
-      running && policy === 'Background'
-        ? await client.withDeadline(Date.now() + this.queryAttemptTimeoutMs, () => handle.query<string[]>(QUERY_SHARDS)).catch(() => [])
-        : [];
-    await client.workflowService.deleteWorkflowExecution({
-      namespace: client.options.namespace,
-      workflowExecution: { workflowId: handle.workflowId },
-    });
-    await Promise.all(shards.map((id) => client.workflow.getHandle(id).signal(SIGNAL_SHARD_JOB_GONE).catch(() => undefined)));
+    await deleteJobWorkflow(client, handle.workflowId);
     // Deletion is asynchronous on the server (about 30 s on the dev server); like `kubectl delete`, wait
     // until the Job is gone so its name can be used again.
     for (let i = 0; i < 1200; i++) {

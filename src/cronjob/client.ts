@@ -13,6 +13,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { existingOrCreated } from '../existing-or-created.js';
+import { deleteExecution, deleteJobWorkflow } from '../job-deletion.js';
 import { stableJson } from '../stable-json.js';
 import { LazyTemporalClient } from '../temporal-client.js';
 import { rfc3339 } from '../controller/job-controller.js';
@@ -298,16 +299,6 @@ export class CronJobClient {
     await deleteExecution(client, stateHandle.workflowId);
     if (options.propagationPolicy === 'Orphan') return;
     await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('CronJob deleted').catch(() => undefined)));
-    await Promise.all((view?.jobs ?? []).map((job) => deleteExecution(client, jobWorkflowId(namespace, job.name))));
-  }
-}
-
-/** Asks the server to delete a workflow (asynchronous there); gone already is fine. */
-async function deleteExecution(client: Client, workflowId: string): Promise<void> {
-  try {
-    await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId } });
-  } catch (error) {
-    if ((error as { code?: number }).code === 5) return; // NOT_FOUND
-    throw error;
+    await Promise.all((view?.jobs ?? []).map((job) => deleteJobWorkflow(client, jobWorkflowId(namespace, job.name))));
   }
 }

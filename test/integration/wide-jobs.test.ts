@@ -122,13 +122,17 @@ test('a Background delete of a wide Job stops the pods in its shards at once, no
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(pods).toHaveLength(14);
+  // The shards' first liveness check comes 60 s after they started, so no later than this.
+  const firstLivenessCheck = Date.now() + 60_000;
   const client = await env.jobs.client();
   const shards = await client.workflow.getHandle('kjob/default/wide-deleted').query<string[]>('shards');
   expect(shards.length).toBeGreaterThan(0);
 
-  await env.jobs.delete('wide-deleted');
-  // Well under the shards' first liveness check (60 s after they started): the delete told them.
-  for (let i = 0; i < 200 && !pods.every((p) => aborted.includes(p)); i++) await new Promise((r) => setTimeout(r, 100));
+  const deleting = env.jobs.delete('wide-deleted');
+  for (let i = 0; i < 400 && !pods.every((p) => aborted.includes(p)); i++) await new Promise((r) => setTimeout(r, 100));
+  // Every pod stopped, and before any shard could have learnt it from its own check: the delete told them.
   expect(pods.filter((p) => !aborted.includes(p))).toEqual([]);
+  expect(Date.now()).toBeLessThan(firstLivenessCheck);
+  await deleting;
   for (const id of shards) await client.workflow.getHandle(id).result();
 }, 120_000);

@@ -39,6 +39,8 @@ export const replayHandlers: PodHandlers = {
 
 export interface ReplayJob {
   name: string;
+  /** How many pod runner shards the Job opens, at least (recorded with it). */
+  shards: number;
   run(jobs: JobClient): Promise<void>;
 }
 
@@ -49,30 +51,35 @@ const until = async (check: () => Promise<boolean>) => {
 export const replayJobs: ReplayJob[] = [
   {
     name: 'nonindexed-parallel',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('nonindexed-parallel', { completions: 3, parallelism: 2 }, handlerContainer('ok')));
     },
   },
   {
     name: 'indexed-backoff',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('indexed-backoff', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimit: 1 }, handlerContainer('flaky')));
     },
   },
   {
     name: 'onfailure-restarts',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('onfailure-restarts', { backoffLimit: 3 }, handlerContainer('thirdTime'), { restartPolicy: 'OnFailure' }));
     },
   },
   {
     name: 'deadline-exceeded',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('deadline-exceeded', { activeDeadlineSeconds: 2 }, handlerContainer('hold')));
     },
   },
   {
     name: 'suspend-resume-scale',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('suspend-resume-scale', { completions: 4, parallelism: 1, completionMode: 'Indexed' }, handlerContainer('slow')));
       await until(async () => (await jobs.pods('suspend-resume-scale')).some((p) => p.status.phase === 'Running'));
@@ -83,6 +90,7 @@ export const replayJobs: ReplayJob[] = [
   },
   {
     name: 'pod-failure-policy',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(
         jobManifest('pod-failure-policy', { podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }] } }, handlerContainer('exit42')),
@@ -91,6 +99,7 @@ export const replayJobs: ReplayJob[] = [
   },
   {
     name: 'success-policy',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(
         jobManifest(
@@ -103,6 +112,7 @@ export const replayJobs: ReplayJob[] = [
   },
   {
     name: 'backoff-limit-per-index',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(
         jobManifest('backoff-limit-per-index', { completions: 3, parallelism: 3, completionMode: 'Indexed', backoffLimitPerIndex: 1, maxFailedIndexes: 1 }, handlerContainer('onlyTwo')),
@@ -112,20 +122,23 @@ export const replayJobs: ReplayJob[] = [
   {
     // With the recorder's low history threshold this Job continues as new several times.
     name: 'continue-as-new',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('continue-as-new', { completions: 40, parallelism: 4, completionMode: 'Indexed', backoffLimit: 1 }, handlerContainer('flaky')));
     },
   },
   {
     name: 'ttl',
+    shards: 0,
     run: async (jobs) => {
       await jobs.create(jobManifest('ttl', { ttlSecondsAfterFinished: 3600 }, handlerContainer('ok')));
     },
   },
   {
-    // Wider than the 4 pod runs the recorder lets one workflow hold: pods run in shards, which close after 6 runs
-    // each; scaling down terminates pods wherever they run.
+    // Wider than the 4 pod runs the recorder lets one workflow hold: the rest run in a pod runner shard, which
+    // closes after 6 runs; scaling down terminates surplus pods.
     name: 'wide-sharded',
+    shards: 1,
     run: async (jobs) => {
       await jobs.create(jobManifest('wide-sharded', { completions: 12, parallelism: 8, completionMode: 'Indexed' }, handlerContainer('slow')));
       await until(async () => (await jobs.pods('wide-sharded')).length >= 8);

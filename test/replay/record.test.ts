@@ -56,10 +56,12 @@ describe.runIf(recording)('record replay fixtures', () => {
       for await (const shard of client.workflow.list({ query: `WorkflowType = 'kjobPodShard'` })) {
         if (shard.workflowId.startsWith(prefix)) shards.push(shard);
       }
-      if (shards.some((shard) => shard.status.name === 'RUNNING') && attempt < 100) {
+      if ((shards.length < job.shards || shards.some((shard) => shard.status.name === 'RUNNING')) && attempt < 100) {
         await new Promise((r) => setTimeout(r, 200));
         continue;
       }
+      expect(shards.length).toBeGreaterThanOrEqual(job.shards);
+      expect(shards.every((shard) => shard.status.name !== 'RUNNING')).toBe(true);
       for (const shard of shards) await exportHistory(shard.workflowId, shard.runId, `${name}.shard${shard.workflowId.slice(prefix.length)}.json`);
       break;
     }
