@@ -9,6 +9,11 @@ export interface LogChunk {
   pod: string;
   container: string;
   text: string;
+  /**
+   * Bytes written before `text` that were never shown: not kept (a log's start beyond the kept tail), or written
+   * faster than heartbeats carry a running container's output (the last 4 KiB each second).
+   */
+  skippedBytes?: number;
 }
 
 export interface FollowOptions extends JobRef {
@@ -40,15 +45,19 @@ export async function* followLogs(jobs: JobClient, name: string, options: Follow
   const ended = new Set<string>();
   const wanted = (pod: string, container: string) =>
     (!options.pod || pod === options.pod) && (!options.container || container === options.container);
-  /** The chunk to print for a log whose bytes from `textStart` on are `text`, up to `total`. */
-  const next = (key: string, text: string, textStart: number, total: number): string => {
+  /** What to print of a log whose bytes from `textStart` on are `text`, up to `total`, and what was missed. */
+  const next = (key: string, text: string, textStart: number, total: number): { text: string; skippedBytes: number } => {
     let from = printed.get(key);
     if (from === undefined || total < from) {
       // First sight (or an in-place restart began a new log): all of it, or its last lines.
       from = options.tailLines === undefined ? 0 : total - Buffer.byteLength(lastLines(bytesFrom(text, textStart, 0), options.tailLines));
     }
     printed.set(key, total);
-    return bytesFrom(text, textStart, from);
+    return { text: bytesFrom(text, textStart, from), skippedBytes: Math.max(0, textStart - from) };
+  };
+  const chunk = (pod: string, container: string, { text, skippedBytes }: { text: string; skippedBytes: number }): LogChunk | undefined => {
+    if (!text && skippedBytes === 0) return undefined;
+    return { pod, container, text, ...(skippedBytes > 0 ? { skippedBytes } : {}) };
   };
   for (;;) {
     // Read the Job's state first: logs read after it include everything written before it ended.
@@ -61,15 +70,15 @@ export async function* followLogs(jobs: JobClient, name: string, options: Follow
       const key = `${log.pod}/${log.container}`;
       if (!wanted(log.pod, log.container) || ended.has(key)) continue;
       ended.add(key);
-      const text = next(key, log.text, log.truncatedBytes, log.truncatedBytes + Buffer.byteLength(log.text));
-      if (text) yield { pod: log.pod, container: log.container, text };
+      const out = chunk(log.pod, log.container, next(key, log.text, log.truncatedBytes, log.truncatedBytes + Buffer.byteLength(log.text)));
+      if (out) yield out;
     }
     if (finished || podEnded) return;
     for (const log of await jobs.liveLogs(name, ref).catch(() => [])) {
       const key = `${log.pod}/${log.container}`;
       if (!wanted(log.pod, log.container) || ended.has(key)) continue;
-      const text = next(key, log.tail, log.totalBytes - Buffer.byteLength(log.tail), log.totalBytes);
-      if (text) yield { pod: log.pod, container: log.container, text };
+      const out = chunk(log.pod, log.container, next(key, log.tail, log.totalBytes - Buffer.byteLength(log.tail), log.totalBytes));
+      if (out) yield out;
     }
     if (options.signal?.aborted) return;
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));

@@ -394,7 +394,11 @@ program
           ...(tailLines >= 0 ? { tailLines } : {}),
           signal: stop.signal,
         });
-        for await (const chunk of follow) if (shown(chunk)) print(chunk);
+        for await (const chunk of follow) {
+          if (!shown(chunk)) continue;
+          if (chunk.skippedBytes) process.stderr.write(`(${chunk.skippedBytes} bytes of ${chunk.pod}/${chunk.container} not shown)\n`);
+          print(chunk);
+        }
         return;
       }
       for (const log of await jobs.logs(jobName, { ...(pod ? { pod } : {}), ...(opts.container ? { container: opts.container } : {}) })) {

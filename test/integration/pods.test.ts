@@ -219,4 +219,19 @@ describe('logs as they are written', () => {
     expect(tailed.join('')).toBe('line 3\nline 4\n');
     expect(lastLines('a\nb\nc', 2)).toBe('b\nc');
   });
+
+  test('bytes followLogs could not show are counted, never silently dropped', async () => {
+    const { followLogs } = await import('../../src/log-follow.js');
+    // 20,000 bytes at once: more than a heartbeat carries (4 KiB) and than a log keeps (16 KiB).
+    await t.jobs.create(jobManifest('burst', {}, { image: 'busybox', command: ['sh', '-c', "head -c 20000 /dev/zero | tr '\\0' x; sleep 2; echo; echo end"] }));
+    let shown = '';
+    let skipped = 0;
+    for await (const chunk of followLogs(t.jobs, 'burst', { intervalMs: 200 })) {
+      shown += chunk.text;
+      skipped += chunk.skippedBytes ?? 0;
+    }
+    expect(skipped).toBeGreaterThan(0);
+    expect(Buffer.byteLength(shown) + skipped).toBe(20_000 + '\nend\n'.length);
+    expect(shown).toMatch(/^x+\nend\n$/);
+  });
 });
