@@ -52,27 +52,65 @@ function searchAttributeArgs(): string[] {
   return SEARCH_ATTRIBUTE_DEFINITIONS.flatMap(({ name, type }) => ['--search-attribute', `${name}=${type}`]);
 }
 
+/** Attempts at starting the server when kjob chose its ports: another process may take a free port first. */
+const START_ATTEMPTS = 3;
+
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await provisionTemporalCli(options);
   const namespace = options.namespace ?? 'default';
-  const port = options.port ?? (await freePort());
-  const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? (await freePort()));
-  if (cli.type !== 'existing-path') return startWithSdkDownload({ ...options, namespace, port, uiPort }, cli.failures);
+  const portsChosenHere = options.port === undefined && (options.uiPort === undefined || options.uiPort === false);
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? (await freePort()));
+    if (cli.type !== 'existing-path') return startWithSdkDownload({ ...options, namespace, port, uiPort }, cli.failures);
+    try {
+      return await launch(cli.path, { ...options, namespace, port, uiPort });
+    } catch (error) {
+      if (!(error instanceof EarlyExitError) || !portsChosenHere || attempt >= START_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** The server process ended before it answered (a port taken meanwhile, a bad flag, a broken database file). */
+class EarlyExitError extends ProvisioningError {}
+
+/** The start of a stream and its end: a Go panic's message comes first, then a long stack trace. */
+function headAndTail(limit: number): { add(text: string): void; text(): string } {
+  let head = '';
+  let tail = '';
+  let dropped = false;
+  return {
+    add(text) {
+      if (head.length < limit / 2) {
+        const room = limit / 2 - head.length;
+        head += text.slice(0, room);
+        text = text.slice(room);
+      }
+      if (tail.length + text.length > limit / 2) dropped = true;
+      tail = (tail + text).slice(-limit / 2);
+    },
+    text: () => (dropped ? `${head}\n[…]\n${tail}` : head + tail),
+  };
+}
+
+async function launch(
+  cliPath: string,
+  options: DevServerOptions & { namespace: string; port: number; uiPort: number | undefined },
+): Promise<DevServer> {
+  const { namespace, port, uiPort } = options;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   args.push(...searchAttributeArgs(), ...(options.extraArgs ?? []));
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
+  const child = spawn(cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const stderr = headAndTail(4000);
+  child.stderr?.on('data', (d: Buffer) => stderr.add(d.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const address = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   for (;;) {
-    if (child.exitCode !== null) throw new ProvisioningError(`temporal server start-dev exited with code ${child.exitCode}:\n${stderr}`);
+    if (child.exitCode !== null) throw new EarlyExitError(`temporal server start-dev exited with code ${child.exitCode}:\n${stderr.text()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.workflowService.describeNamespace({ namespace });
@@ -81,7 +119,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     } catch (error) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new ProvisioningError(`temporal server start-dev did not answer on ${address}: ${String(error)}\n${stderr}`);
+        throw new ProvisioningError(`temporal server start-dev did not answer on ${address}: ${String(error)}\n${stderr.text()}`);
       }
       await new Promise((r) => setTimeout(r, 250));
     }
