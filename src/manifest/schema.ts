@@ -36,9 +36,13 @@ export const ObjectMetaSchema = z.strictObject({
   ...serverSetMetadata,
 });
 
+/**
+ * A missing fieldPath is validateObjectFieldSelector's "Required value" (validate-volumes.ts), not a type error;
+ * the default only keeps the parsed type a string. A missing apiVersion is "v1" (SetDefaults_ObjectFieldSelector).
+ */
 export const ObjectFieldSelectorSchema = z.strictObject({
   apiVersion: str().optional(),
-  fieldPath: str(),
+  fieldPath: str().default(''),
 });
 
 export const EnvVarSourceSchema = z.strictObject({

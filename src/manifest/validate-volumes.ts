@@ -2,10 +2,20 @@
  * Kubernetes' validation of pod volumes, volume mounts and container resources (pkg/apis/core/validation:
  * ValidateVolumes, ValidateVolumeMounts, ValidateResourceRequirements) for the parts kjob acts on.
  */
-import { fieldError, type FieldError } from './field-errors.js';
-import { SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
+import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { dns1123LabelErrors, qualifiedNameErrors } from './name-rules.js';
-import { parseQuantity, QUANTITY_FORMAT_ERROR } from './quantity.js';
+import {
+  compareQuantities,
+  parseQuantityExact,
+  QUANTITY_FORMAT_ERROR,
+  quantityMilliValue,
+  quantitySign,
+  quantityString,
+  quantityValue,
+  readQuantity,
+  roundUpToMilli,
+  type Quantity,
+} from './quantity.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -29,7 +39,7 @@ const SECOND_SOURCE_FIELD: Partial<Record<string, string>> = { cephfs: 'cephFS',
 export const HOST_PATH_TYPES = ['', 'BlockDevice', 'CharDevice', 'Directory', 'DirectoryOrCreate', 'File', 'FileOrCreate', 'Socket'];
 
 /** validVolumeDownwardAPIFieldPathExpressions. */
-const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
+export const VOLUME_FIELD_PATHS = ['metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid'];
 
 const FILE_MODE_ERROR = 'must be a number between 0 and 0777 (octal), both inclusive';
 const MAX_FILE_MODE = 0o777;
@@ -104,11 +114,13 @@ function validateSourceOfType(source: string, value: unknown, field: string): Fi
   return [];
 }
 
+/** validateVolumeSource's emptyDir rule: a sizeLimit below zero (Cmp with the zero Quantity). */
 function validateEmptyDir(emptyDir: Obj, field: string): FieldError[] {
-  if (emptyDir.sizeLimit === undefined) return [];
-  const size = quantityValue(emptyDir.sizeLimit);
-  if (size === undefined) return [fieldError.invalid(`${field}.sizeLimit`, emptyDir.sizeLimit, QUANTITY_FORMAT_ERROR)];
-  return size < 0 ? [fieldError.forbidden(`${field}.sizeLimit`, 'SizeLimit field must be a valid resource quantity')] : [];
+  const { sizeLimit } = emptyDir;
+  if (!isQuantityText(sizeLimit)) return [];
+  const size = readQuantity(sizeLimit);
+  if (size === undefined) return [fieldError.invalid(`${field}.sizeLimit`, sizeLimit, QUANTITY_FORMAT_ERROR)];
+  return quantitySign(size) < 0 ? [fieldError.forbidden(`${field}.sizeLimit`, 'SizeLimit field must be a valid resource quantity')] : [];
 }
 
 /** validateHostPathVolumeSource: a missing path is the only error; the type is checked once there is a path. */
@@ -138,7 +150,7 @@ function validateDownwardAPIFile(file: Obj, field: string): FieldError[] {
   if (path === undefined || path === '') errors.push(fieldError.required(`${field}.path`));
   else if (isStr(path)) errors.push(...nonReservedPathErrors(path, `${field}.path`));
   if (isObj(fieldRef)) {
-    errors.push(...objectFieldSelectorErrors(fieldRef, `${field}.fieldRef`, volumeFieldPathErrors));
+    errors.push(...objectFieldSelectorErrors(fieldRef, `${field}.fieldRef`, VOLUME_FIELD_PATHS));
     if (isSet(resourceFieldRef)) {
       errors.push(fieldError.invalid(field, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously'));
     }
@@ -149,33 +161,66 @@ function validateDownwardAPIFile(file: Obj, field: string): FieldError[] {
   return errors;
 }
 
-function volumeFieldPathErrors(path: string, pathField: string): FieldError[] {
-  return VOLUME_FIELD_PATHS.includes(path) ? [] : [fieldError.notSupported(pathField, path, VOLUME_FIELD_PATHS)];
+/**
+ * fieldpath.SplitMaybeSubscriptedPath: `path['subscript']`, split at the first `['`; undefined when the path has
+ * no subscript (or nothing before it).
+ */
+function splitSubscriptedPath(fieldPath: string): { path: string; subscript: string } | undefined {
+  if (!fieldPath.endsWith("']")) return undefined;
+  const inner = fieldPath.slice(0, -2);
+  const open = inner.indexOf("['");
+  if (open <= 0) return undefined;
+  return { path: inner.slice(0, open), subscript: inner.slice(open + 2) };
+}
+
+/** The pod field labels ConvertDownwardAPIFieldLabel knows (env and volumes each allow only some of them). */
+const POD_FIELD_LABELS = [
+  'metadata.annotations', 'metadata.labels', 'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName',
+  'spec.restartPolicy', 'spec.serviceAccountName', 'spec.schedulerName', 'status.phase', 'status.hostIP', 'status.hostIPs',
+  'status.podIP', 'status.podIPs',
+];
+
+/**
+ * pods.ConvertDownwardAPIFieldLabel: the internal field label, or the error Kubernetes wraps in "error converting
+ * fieldPath". Only v1 exists; `spec.host` is the old name of spec.nodeName; only labels and annotations take a key.
+ */
+export function convertDownwardAPIFieldLabel(version: string, label: string): { label: string } | { error: string } {
+  if (version !== 'v1') return { error: `unsupported pod version: ${version}` };
+  const subscripted = splitSubscriptedPath(label);
+  if (subscripted !== undefined) {
+    const { path } = subscripted;
+    const keyed = path === 'metadata.annotations' || path === 'metadata.labels';
+    return keyed ? { label } : { error: `field label does not support subscript: ${label}` };
+  }
+  if (POD_FIELD_LABELS.includes(label)) return { label };
+  if (label === 'spec.host') return { label: 'spec.nodeName' };
+  return { error: `field label not supported: ${label}` };
 }
 
 /**
- * validateObjectFieldSelector: apiVersion v1, a fieldPath, and for `metadata.labels['k']` a valid key (annotation
- * keys lower-cased), reported on the fieldRef itself; `checkPath` judges the other paths for its context.
+ * validateObjectFieldSelector, after SetDefaults_ObjectFieldSelector has made an empty apiVersion "v1": a
+ * fieldPath, one ConvertDownwardAPIFieldLabel converts, and then either a valid label or annotation key (reported
+ * on the fieldRef itself, annotation keys lower-cased) or one of `expressions` (validEnvDownwardAPIFieldPathExpressions
+ * or validVolumeDownwardAPIFieldPathExpressions), judged by the converted path.
  */
-export function objectFieldSelectorErrors(
-  fieldRef: Obj,
-  refField: string,
-  checkPath: (path: string, pathField: string) => FieldError[],
-): FieldError[] {
-  const errors: FieldError[] = [];
-  if (fieldRef.apiVersion !== undefined && fieldRef.apiVersion !== 'v1') {
-    errors.push(fieldError.notSupported(`${refField}.apiVersion`, fieldRef.apiVersion, ['v1']));
+export function objectFieldSelectorErrors(fieldRef: Obj, refField: string, expressions: readonly string[]): FieldError[] {
+  const apiVersion = fieldRef.apiVersion === undefined || fieldRef.apiVersion === '' ? 'v1' : fieldRef.apiVersion;
+  const fieldPath = fieldRef.fieldPath === undefined ? '' : fieldRef.fieldPath;
+  // Other types are the schema's to report.
+  if (!isStr(apiVersion) || !isStr(fieldPath)) return [];
+  const pathField = `${refField}.fieldPath`;
+  if (fieldPath === '') return [fieldError.required(pathField)];
+  const converted = convertDownwardAPIFieldLabel(apiVersion, fieldPath);
+  if ('error' in converted) return [fieldError.invalid(pathField, fieldPath, `error converting fieldPath: ${converted.error}`)];
+  const subscripted = splitSubscriptedPath(converted.label);
+  if (subscripted === undefined) {
+    return expressions.includes(converted.label) ? [] : [fieldError.notSupported(pathField, converted.label, [...expressions].sort())];
   }
-  const path = fieldRef.fieldPath;
-  if (path === '') errors.push(fieldError.required(`${refField}.fieldPath`));
-  else if (isStr(path)) {
-    const subscripted = SUBSCRIPTED_FIELD_PATH.exec(path);
-    if (subscripted) {
-      const key = subscripted[1] === 'annotations' ? (subscripted[2] ?? '').toLowerCase() : (subscripted[2] ?? '');
-      for (const detail of qualifiedNameErrors(key)) errors.push(fieldError.invalid(refField, key, detail));
-    } else errors.push(...checkPath(path, `${refField}.fieldPath`));
-  }
-  return errors;
+  const { path, subscript } = subscripted;
+  const keyErrors = (key: string) => qualifiedNameErrors(key).map((detail) => fieldError.invalid(refField, key, detail));
+  if (path === 'metadata.annotations') return keyErrors(subscript.toLowerCase());
+  if (path === 'metadata.labels') return keyErrors(subscript);
+  return [fieldError.invalid(refField, path, 'does not support subscript')];
 }
 
 /**
@@ -250,40 +295,129 @@ function containerResourceNameErrors(name: string, field: string): FieldError[] 
   return errors;
 }
 
-function quantityValue(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  return isStr(value) ? parseQuantity(value) : undefined;
+/** Strings and numbers are quantities to read; other types are the schema's to report. */
+const isQuantityText = (value: unknown): value is string | number => typeof value === 'string' || typeof value === 'number';
+
+/** helper.integerResources: the quota names counted in whole units. */
+const INTEGER_RESOURCES = [
+  'pods', 'resourcequotas', 'services', 'replicationcontrollers', 'secrets', 'configmaps', 'persistentvolumeclaims',
+  'services.nodeports', 'services.loadbalancers',
+];
+
+/** helper.IsIntegerResourceName: those, and every extended resource (example.com/gpu). */
+const isIntegerResourceName = (name: string) => INTEGER_RESOURCES.includes(name) || isExtendedResourceName(name);
+
+/** helper.IsHugePageResourceName. */
+const isHugePageResourceName = (name: string) => name.startsWith(HUGE_PAGES_PREFIX);
+
+/** helper.IsOvercommitAllowed: native and not huge pages; the others must request exactly their limit. */
+const isOvercommitAllowed = (name: string) => isNativeResource(name) && !isHugePageResourceName(name);
+
+/** validateResourceRequirements' supportedQoSComputeResources. */
+const isCpuOrMemory = (name: string) => name === 'cpu' || name === 'memory';
+
+interface ResourceEntry {
+  name: string;
+  raw: unknown;
+  /** As validated: read, then rounded up to milli by SetDefaults_ResourceList; undefined when it is no quantity. */
+  quantity?: Quantity;
 }
 
-/** Resource names and quantities, and requests no larger than limits. */
-export function validateResources(resources: unknown, field: string): FieldError[] {
+function readResourceList(list: unknown): ResourceEntry[] {
+  if (!isObj(list)) return [];
+  return Object.entries(list).map(([name, raw]) => {
+    const quantity = isQuantityText(raw) ? readQuantity(raw) : undefined;
+    return quantity === undefined ? { name, raw } : { name, raw, quantity: roundUpToMilli(quantity) };
+  });
+}
+
+/** ValidateResourceQuantityValue: ValidateNonnegativeQuantity, then whole units (MilliValue) for integer resources. */
+function resourceQuantityValueErrors(name: string, quantity: Quantity, field: string): FieldError[] {
   const errors: FieldError[] = [];
-  if (!isObj(resources)) return errors;
-  const values = (kind: 'limits' | 'requests') => {
-    const map = resources[kind];
-    const parsed = new Map<string, number>();
-    if (!isObj(map)) return parsed;
-    for (const [name, raw] of Object.entries(map)) {
-      const keyField = `${field}.${kind}[${name}]`;
-      errors.push(...containerResourceNameErrors(name, keyField));
-      const value = quantityValue(raw);
-      if (value === undefined) errors.push(fieldError.invalid(keyField, raw, QUANTITY_FORMAT_ERROR));
-      else if (value < 0) errors.push(fieldError.invalid(keyField, String(raw), 'must be greater than or equal to 0'));
-      else parsed.set(name, value);
-    }
-    return parsed;
-  };
-  const limits = values('limits');
-  const requests = values('requests');
-  const limitsMap = isObj(resources.limits) ? resources.limits : {};
-  const requestsMap = isObj(resources.requests) ? resources.requests : {};
-  for (const [name, request] of requests) {
-    const limit = limits.get(name);
-    if (limit !== undefined && request > limit) {
-      errors.push(
-        fieldError.invalid(`${field}.requests`, String(requestsMap[name]), `must be less than or equal to ${name} limit of ${String(limitsMap[name])}`),
-      );
-    }
+  if (quantitySign(quantity) < 0) errors.push(fieldError.invalid(field, quantityString(quantity), NON_NEGATIVE));
+  if (isIntegerResourceName(name) && quantityMilliValue(quantity) % 1000n !== 0n) {
+    errors.push(fieldError.invalid(field, quantityString(quantity), 'must be an integer'));
+  }
+  return errors;
+}
+
+/**
+ * helper.IsHugePageResourceValueDivisible: the page size is the name's suffix (hugepages-2Mi), parsed as it is;
+ * a positive whole number of bytes must divide the value (both by Quantity.Value).
+ */
+function isHugePageValueDivisible(name: string, quantity: Quantity): boolean {
+  const pageSize = parseQuantityExact(name.slice(HUGE_PAGES_PREFIX.length));
+  if (pageSize === undefined || quantitySign(pageSize) <= 0 || quantityMilliValue(pageSize) % 1000n !== 0n) return false;
+  const pageBytes = quantityValue(pageSize);
+  // A page size past int64 has Value 0 and Go divides by zero; kjob calls it not divisible instead.
+  return pageBytes !== 0n && quantityValue(quantity) % pageBytes === 0n;
+}
+
+/** validateResourceQuantityHugePageValue as on create, where AllowIndivisibleHugePagesValues is off. */
+function hugePageValueErrors(name: string, quantity: Quantity, field: string): FieldError[] {
+  if (!isHugePageResourceName(name) || isHugePageValueDivisible(name, quantity)) return [];
+  const text = quantityString(quantity);
+  return [fieldError.invalid(field, text, `${text} is not positive integer multiple of ${name}`)];
+}
+
+/**
+ * The name, then the value. A string that is not a quantity fails JSON decoding in Kubernetes, before any
+ * validation; kjob reports it here, with apimachinery's parse message.
+ */
+function resourceEntryErrors(entry: ResourceEntry, field: string): FieldError[] {
+  const errors = containerResourceNameErrors(entry.name, field);
+  if (entry.quantity !== undefined) errors.push(...resourceQuantityValueErrors(entry.name, entry.quantity, field));
+  else if (isQuantityText(entry.raw)) errors.push(fieldError.invalid(field, entry.raw, QUANTITY_FORMAT_ERROR));
+  return errors;
+}
+
+/**
+ * validateResourceRequirements' request-against-limit rule, reported on `requests` itself: at most the limit,
+ * exactly the limit for a resource that cannot be overcommitted, which must then have a limit.
+ */
+function requestLimitErrors(request: ResourceEntry, limits: readonly ResourceEntry[], field: string): FieldError[] {
+  const { name, quantity } = request;
+  const limit = limits.find((entry) => entry.name === name);
+  if (limit === undefined) {
+    return isOvercommitAllowed(name) ? [] : [fieldError.required(`${field}.limits`, 'Limit must be set for non overcommitable resources')];
+  }
+  // A limit that is no quantity never reaches Kubernetes' validation (see resourceEntryErrors).
+  if (quantity === undefined || limit.quantity === undefined) return [];
+  const order = compareQuantities(quantity, limit.quantity);
+  const requested = quantityString(quantity);
+  const limited = quantityString(limit.quantity);
+  if (order !== 0 && !isOvercommitAllowed(name)) {
+    return [fieldError.invalid(`${field}.requests`, requested, `must be equal to ${name} limit of ${limited}`)];
+  }
+  if (order > 0) return [fieldError.invalid(`${field}.requests`, requested, `must be less than or equal to ${name} limit of ${limited}`)];
+  return [];
+}
+
+/**
+ * validateResourceRequirements (ValidateContainerResourceRequirements) on create: each limit, then each request
+ * against its limit, then huge pages without cpu or memory. Quantities are printed as Quantity.String() prints
+ * them once SetDefaults_ResourceList has rounded them up to milli.
+ */
+export function validateResources(resources: unknown, field: string): FieldError[] {
+  if (!isObj(resources)) return [];
+  const limits = readResourceList(resources.limits);
+  const requests = readResourceList(resources.requests);
+  const errors: FieldError[] = [];
+  for (const limit of limits) {
+    const limitField = `${field}.limits[${limit.name}]`;
+    errors.push(...resourceEntryErrors(limit, limitField));
+    if (limit.quantity !== undefined) errors.push(...hugePageValueErrors(limit.name, limit.quantity, limitField));
+  }
+  for (const request of requests) {
+    const requestField = `${field}.requests[${request.name}]`;
+    errors.push(...resourceEntryErrors(request, requestField));
+    if (request.quantity === undefined) continue;
+    errors.push(...requestLimitErrors(request, limits, field));
+    errors.push(...hugePageValueErrors(request.name, request.quantity, requestField));
+  }
+  const all = [...limits, ...requests];
+  if (!all.some((entry) => isCpuOrMemory(entry.name)) && all.some((entry) => isHugePageResourceName(entry.name))) {
+    errors.push(fieldError.forbidden(field, 'HugePages require cpu or memory'));
   }
   return errors;
 }

@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
-import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS } from './field-refs.js';
+import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
 import { JOB_CONTROLLER_NAME } from './defaults.js';
 import { handlerNameOf } from './handler-image.js';
 import { validateJobPolicies } from './validate-policies.js';
@@ -22,9 +22,6 @@ import {
 
 type Path = readonly (string | number)[];
 type Obj = Record<string, unknown>;
-
-/** Pod field labels the downward API can convert (ConvertDownwardAPIFieldLabel); not all are allowed in env. */
-const KNOWN_POD_FIELD_LABELS: readonly string[] = [...KUBERNETES_ENV_FIELD_PATHS, 'metadata.annotations', 'metadata.labels', 'spec.host'];
 
 /** Kubernetes' caps for Indexed Jobs (pkg/apis/batch/validation). */
 export const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
@@ -316,21 +313,18 @@ function validateEnvVar(envVar: Obj, field: string): FieldError[] {
     errors.push(fieldError.invalid(`${field}.valueFrom`, '', 'may not have more than one field specified at a time'));
   }
   const fieldRef = valueFrom.fieldRef;
-  if (isObj(fieldRef)) {
-    errors.push(
-      ...objectFieldSelectorErrors(fieldRef, `${field}.valueFrom.fieldRef`, (path, pathField) => {
-        if (!KNOWN_POD_FIELD_LABELS.includes(path)) {
-          return [fieldError.invalid(pathField, path, `error converting fieldPath: field label not supported: ${path}`)];
-        }
-        if (!(KUBERNETES_ENV_FIELD_PATHS as readonly string[]).includes(path)) {
-          return [fieldError.notSupported(pathField, path, [...KUBERNETES_ENV_FIELD_PATHS].sort())];
-        }
-        if (!KJOB_ENV_FIELD_PATHS.includes(path)) {
-          return [fieldError.notSupportedYet(pathField, `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`)];
-        }
-        return [];
-      }),
-    );
-  }
+  if (isObj(fieldRef)) errors.push(...envFieldRefErrors(fieldRef, `${field}.valueFrom.fieldRef`));
   return errors;
+}
+
+/**
+ * validateObjectFieldSelector with validEnvDownwardAPIFieldPathExpressions; then, for a path Kubernetes accepts,
+ * kjob's own refusal of what it cannot resolve (spec.host too: Kubernetes reads it as spec.nodeName, kjob does not).
+ */
+function envFieldRefErrors(fieldRef: Obj, refField: string): FieldError[] {
+  const errors = objectFieldSelectorErrors(fieldRef, refField, KUBERNETES_ENV_FIELD_PATHS);
+  const path = fieldRef.fieldPath;
+  if (errors.length > 0 || !isStr(path) || SUBSCRIPTED_FIELD_PATH.test(path) || KJOB_ENV_FIELD_PATHS.includes(path)) return errors;
+  const resolved = `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`;
+  return [fieldError.notSupportedYet(`${refField}.fieldPath`, resolved)];
 }

@@ -178,3 +178,139 @@ describe('the message (apimachinery errors.NewInvalid, ErrorList.ToAggregate, ag
     expect(error?.message).toBe(`Job.batch "j" is invalid: ${repeated}`);
   });
 });
+
+describe('quantities in messages (ValidateNonnegativeQuantity, validateResourceRequirements: Quantity.String())', () => {
+  const resources = `${base}.containers[0].resources`;
+  // The canonical form, not the text written: -1000m is -1, -0.5 is -500m.
+  test('a negative limit is printed canonically', () => {
+    expect(violations(withResources({ limits: { cpu: '-1000m', memory: -0.5 } }))).toEqual([
+      `${resources}.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0`,
+      `${resources}.limits[memory]: Invalid value: "-500m": must be greater than or equal to 0`,
+    ]);
+  });
+  test('a request above its limit, both printed canonically', () => {
+    expect(violations(withResources({ requests: { cpu: '1.5', memory: '2048Mi' }, limits: { cpu: '1000m', memory: '1Gi' } }))).toEqual([
+      `${resources}.requests: Invalid value: "1500m": must be less than or equal to cpu limit of 1`,
+      `${resources}.requests: Invalid value: "2Gi": must be less than or equal to memory limit of 1Gi`,
+    ]);
+  });
+  // SetDefaults_ResourceList rounds every request and limit up to milli first (away from zero).
+  test('values finer than milli are rounded up before they are judged', () => {
+    expect(violations(withResources({ limits: { cpu: '-1n' } }))).toEqual([
+      `${resources}.limits[cpu]: Invalid value: "-1m": must be greater than or equal to 0`,
+    ]);
+    expect(violations(withResources({ requests: { cpu: '0.5m' }, limits: { cpu: '0.1m' } }))).toEqual([]);
+  });
+  // ParseQuantity keeps a text that is already canonical ("1.500": scale -3, no trailing 000), and String() returns it.
+  test('a kept text is printed as written', () => {
+    expect(violations(withResources({ requests: { cpu: '1.500' }, limits: { cpu: '1' } }))).toEqual([
+      `${resources}.requests: Invalid value: "1.500": must be less than or equal to cpu limit of 1`,
+    ]);
+  });
+});
+
+describe('resources that cannot be overcommitted (ValidateResourceQuantityValue, helper.IsOvercommitAllowed)', () => {
+  const resources = `${base}.containers[0].resources`;
+  // helper.IsIntegerResourceName: every extended resource counts in whole units (MilliValue % 1000).
+  test('an extended resource must be a whole number', () => {
+    expect(violations(withResources({ limits: { 'example.com/gpu': '500m' } }))).toEqual([
+      `${resources}.limits[example.com/gpu]: Invalid value: "500m": must be an integer`,
+    ]);
+  });
+  test('its request must equal its limit, reported on requests', () => {
+    expect(violations(withResources({ requests: { 'example.com/gpu': 1 }, limits: { 'example.com/gpu': 2 } }))).toEqual([
+      `${resources}.requests: Invalid value: "1": must be equal to example.com/gpu limit of 2`,
+    ]);
+    expect(violations(withResources({ requests: { 'example.com/gpu': '1' }, limits: { 'example.com/gpu': '1000m' } }))).toEqual([]);
+  });
+  test('a request needs a limit', () => {
+    expect(violations(withResources({ requests: { 'example.com/gpu': 1 } }))).toEqual([
+      `${resources}.limits: Required value: Limit must be set for non overcommitable resources`,
+    ]);
+  });
+  // kubernetes.io/ names are native: overcommit is allowed, and they are no integer resource.
+  test('a native prefixed name may be overcommitted', () => {
+    expect(violations(withResources({ requests: { 'kubernetes.io/x': '500m' } }))).toEqual([]);
+  });
+});
+
+describe('huge pages (validateResourceRequirements, validateResourceQuantityHugePageValue on create)', () => {
+  const resources = `${base}.containers[0].resources`;
+  // Per-limit errors come first, the cpu-or-memory rule after both lists.
+  test('an indivisible value without cpu or memory', () => {
+    expect(violations(withResources({ limits: { 'hugepages-2Mi': '1Mi' } }))).toEqual([
+      `${resources}.limits[hugepages-2Mi]: Invalid value: "1Mi": 1Mi is not positive integer multiple of hugepages-2Mi`,
+      `${resources}: Forbidden: HugePages require cpu or memory`,
+    ]);
+  });
+  test('with memory, and a whole number of pages, they are accepted', () => {
+    expect(violations(withResources({ limits: { 'hugepages-2Mi': '4Mi', memory: '1Gi' }, requests: { 'hugepages-2Mi': '4Mi' } }))).toEqual([]);
+  });
+  // Huge pages cannot be overcommitted either.
+  test('a huge page request needs its limit', () => {
+    expect(violations(withResources({ requests: { 'hugepages-2Mi': '2Mi', cpu: '1' } }))).toEqual([
+      `${resources}.limits: Required value: Limit must be set for non overcommitable resources`,
+    ]);
+  });
+  // helper.HugePageSizeFromResourceName: a page size that is no quantity divides nothing.
+  test('a page size that is no quantity', () => {
+    expect(violations(withResources({ limits: { 'hugepages-x': '1', memory: '1' } }))).toEqual([
+      `${resources}.limits[hugepages-x]: Invalid value: "1": 1 is not positive integer multiple of hugepages-x`,
+    ]);
+  });
+});
+
+describe('fieldRef (validateObjectFieldSelector, pods.ConvertDownwardAPIFieldLabel)', () => {
+  const envRef = (fieldRef: Record<string, unknown>) => podJob({}, { env: [{ name: 'V', valueFrom: { fieldRef } }] });
+  const volumeRef = (fieldRef: Record<string, unknown>) => downwardItem({ path: 'f', fieldRef });
+  const env = `${base}.containers[0].env[0].valueFrom.fieldRef`;
+  const volume = `${base}.volumes[0].downwardAPI.fieldRef`;
+  const volumePaths = '"metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"';
+  const envPaths =
+    '"metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName", "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs"';
+
+  test('another apiVersion fails the conversion, reported on fieldPath', () => {
+    expect(violations(envRef({ apiVersion: 'v2', fieldPath: 'metadata.name' }))).toEqual([
+      `${env}.fieldPath: Invalid value: "metadata.name": error converting fieldPath: unsupported pod version: v2`,
+    ]);
+  });
+  // SetDefaults_ObjectFieldSelector: an empty apiVersion is v1.
+  test('an empty apiVersion is v1', () => {
+    expect(violations(envRef({ apiVersion: '', fieldPath: 'metadata.name' }))).toEqual([]);
+    expect(violations(volumeRef({ apiVersion: '', fieldPath: 'metadata.name' }))).toEqual([]);
+  });
+  test('a missing fieldPath is required', () => {
+    expect(violations(envRef({}))).toEqual([`${env}.fieldPath: Required value`]);
+    expect(violations(volumeRef({ apiVersion: 'v2' }))).toEqual([`${volume}.fieldPath: Required value`]);
+  });
+  test('a label the conversion does not know', () => {
+    expect(violations(volumeRef({ fieldPath: 'spec.foo' }))).toEqual([
+      `${volume}.fieldPath: Invalid value: "spec.foo": error converting fieldPath: field label not supported: spec.foo`,
+    ]);
+  });
+  test('a subscript on anything but labels and annotations', () => {
+    expect(violations(volumeRef({ fieldPath: "metadata.name['x']" }))).toEqual([
+      `${volume}.fieldPath: Invalid value: "metadata.name['x']": error converting fieldPath: field label does not support subscript: metadata.name['x']`,
+    ]);
+  });
+  // The expressions are checked against the converted path: spec.host is spec.nodeName.
+  test('spec.host is judged as spec.nodeName', () => {
+    expect(violations(volumeRef({ fieldPath: 'spec.host' }))).toEqual([
+      `${volume}.fieldPath: Unsupported value: "spec.nodeName": supported values: ${volumePaths}`,
+    ]);
+    // Kubernetes accepts it in env; kjob resolves only the paths it lists.
+    expect(violations(envRef({ fieldPath: 'spec.host' }))).toEqual([
+      expect.stringMatching(new RegExp(`^${env.replace(/[.[\]]/g, '\\$&')}\\.fieldPath: Forbidden: not supported yet by kjob`)),
+    ]);
+  });
+  // status.phase converts, but env does not allow it.
+  test('a convertible label env does not allow', () => {
+    expect(violations(envRef({ fieldPath: 'status.phase' }))).toEqual([`${env}.fieldPath: Unsupported value: "status.phase": supported values: ${envPaths}`]);
+  });
+  // SplitMaybeSubscriptedPath splits at the first "['": the key is everything up to the last "']".
+  test('the key runs to the last quote', () => {
+    expect(violations(envRef({ fieldPath: "metadata.labels['a']['b']" }))).toEqual([
+      expect.stringMatching(/fieldRef: Invalid value: "a'\]\['b": name part must consist/),
+    ]);
+  });
+});
