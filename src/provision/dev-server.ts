@@ -5,7 +5,7 @@
  */
 import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../search-attributes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { ProvisioningError } from '../errors.js';
@@ -36,13 +36,22 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/**
+ * A port free to listen on. Linux may hand a just-closed ephemeral port out again at once, and the dev server picks
+ * its own internal ports the same way: so, as the Temporal CLI's GetFreePort does, a connection to the port is
+ * closed from the listening side first, which keeps the port in TIME_WAIT (not handed out by bind(0) for a while)
+ * while an explicit bind with SO_REUSEADDR, as Go and Node do, still gets it.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer();
+    const server = createServer((accepted) => accepted.destroy());
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      if (typeof address !== 'object' || !address) return server.close(() => reject(new Error('no port')));
+      const client = connect(address.port, '127.0.0.1');
+      client.once('error', () => undefined);
+      client.once('close', () => server.close(() => resolve(address.port)));
     });
   });
 }
@@ -58,7 +67,7 @@ const START_ATTEMPTS = 3;
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = await provisionTemporalCli(options);
   const namespace = options.namespace ?? 'default';
-  const portsChosenHere = options.port === undefined && (options.uiPort === undefined || options.uiPort === false);
+  const portChosenHere = options.port === undefined;
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await freePort());
     const uiPort = options.uiPort === false ? undefined : (options.uiPort ?? (await freePort()));
@@ -66,7 +75,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     try {
       return await launch(cli.path, { ...options, namespace, port, uiPort });
     } catch (error) {
-      if (!(error instanceof EarlyExitError) || !portsChosenHere || attempt >= START_ATTEMPTS) throw error;
+      if (!(error instanceof EarlyExitError) || !portChosenHere || attempt >= START_ATTEMPTS) throw error;
     }
   }
 }
