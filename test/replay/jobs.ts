@@ -1,7 +1,8 @@
 /**
  * The representative Jobs whose histories are kept as replay fixtures: each completion mode, retries with
  * backoff, OnFailure restarts, the deadline, suspend and resume, elastic scaling, pod failure and success
- * policies, per-index backoff, TTL, and a Job wider than its workflow holds (pod runner shards). `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
+ * policies, per-index backoff, TTL, and a Job wider than its workflow holds (pod runner shards).
+ * `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
  */
 import type { JobClient } from '../../src/client.js';
 import type { PodHandlers } from '../../src/handlers.js';
