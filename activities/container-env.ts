@@ -1,7 +1,7 @@
 /** A container's environment and its `$(VAR)` expansion, as the kubelet builds them. */
-import { resolveFieldRef, type FieldRefSource } from '../src/manifest/field-refs.js';
-import { JOB_COMPLETION_INDEX } from '../src/manifest/defaults.js';
-import type { Container } from '../src/types.js';
+import { resolveFieldRef, type FieldRefSource } from '../src/shared/manifest/field-refs.js';
+import { JOB_COMPLETION_INDEX } from '../src/shared/manifest/defaults.js';
+import type { Container } from '../src/shared/kubernetes-types.js';
 
 /**
  * Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion): `$(NAME)` becomes the variable's value

@@ -1,6 +1,6 @@
 /** Runs a TypeScript handler pod: the handler's return value or thrown error is the container's exit. */
 import { format } from 'node:util';
-import type { PodContext, PodHandler } from '../src/handlers.js';
+import type { PodContext, PodHandler } from '../src/worker/handlers.js';
 import type { ContainerExit } from './command-container.js';
 import type { LogTail } from './log-tail.js';
 

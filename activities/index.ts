@@ -1,5 +1,5 @@
 /** The worker's activities: the pod runner and the controller settings a Job reads when it starts. */
-import type { ControllerSettings, PodRunInput } from '../src/controller/protocol.js';
+import type { ControllerSettings, PodRunInput } from '../src/shared/protocol/pod-runs.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isGrpcServiceError } from '@temporalio/client';
 import { runPod, type PodRuntime } from './run-pod.js';

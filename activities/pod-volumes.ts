@@ -4,8 +4,8 @@
  */
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { resolveFieldRef, type FieldRefSource } from '../src/manifest/field-refs.js';
-import type { Volume, VolumeMount } from '../src/manifest/schema.js';
+import { resolveFieldRef, type FieldRefSource } from '../src/shared/manifest/field-refs.js';
+import type { Volume, VolumeMount } from '../src/shared/manifest/schema.js';
 import type { SandboxMount } from './sandbox.js';
 
 export interface PodVolume {

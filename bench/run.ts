@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import Table from 'cli-table3';
-import { JobClient } from '../src/client.js';
+import { JobClient } from '../src/client/job-client.js';
 import { startDevServer, type DevServer } from '../src/provision/index.js';
 import { historyFigures, type HistoryFigures } from './history.js';
 import { cpuDelta, cpuTimes, peakRssBytes, resetPeakRss, rssBytes, sampleRss, type CpuTimes } from './proc.js';

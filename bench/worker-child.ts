@@ -7,8 +7,8 @@
 import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
 import { bundleWorkflowCode, NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
-import { quietTemporalRuntime } from '../src/runtime-logging.js';
-import { createJobWorker } from '../src/worker.js';
+import { quietTemporalRuntime } from '../src/worker/runtime-logging.js';
+import { createJobWorker } from '../src/worker/create-worker.js';
 import * as baselineActivities from './baseline-activities.js';
 
 export type Variant = 'baseline' | 'handler' | 'command';

@@ -1,16 +1,24 @@
-/** kjob: Kubernetes batch/v1 Jobs as durable Temporal workflows. */
-export { JobClient, jobWorkflowId, isFinished, type JobClientOptions, type JobRef, type ApplyResult, type PodLog } from './client.js';
-export { createJobWorker, DEFAULT_TASK_QUEUE, type JobWorkerOptions } from './worker.js';
-export { quietTemporalRuntime } from './runtime-logging.js';
-export { temporalTargetFromEnv, type TemporalTarget } from './connection.js';
-export type { PodContext, PodHandler, PodHandlers, PodLogger } from './handlers.js';
-export { FileOnceStore, type OnceStore } from './once-store.js';
-export { parseJobManifests, type ManifestInput } from './manifest/parse.js';
-export { handlerImage, HANDLER_IMAGE_PREFIX } from './manifest/handler-image.js';
-export { formatFieldError, type FieldError } from './manifest/field-errors.js';
-export type { JobSpecPatch } from './controller/job-controller.js';
-export type { JobManifest } from './manifest/schema.js';
-export * from './errors.js';
+/**
+ * kjob: Kubernetes batch/v1 Jobs as durable Temporal workflows. This entry is the client side: importing it loads
+ * no worker code (`createJobWorker` loads the worker when called). The worker side is `kjob/worker`, tests of
+ * your own Jobs `kjob/testing`.
+ */
+import type { Worker } from '@temporalio/worker';
+import type { JobWorkerOptions } from './worker/create-worker.js';
+
+export { JobClient, isFinished, type JobClientOptions, type JobRef, type ApplyResult, type PodLog } from './client/job-client.js';
+export { CronJobClient, type CronJobClientOptions, type CronJobRef, type CronJobApplyResult } from './client/cronjob-client.js';
+export { temporalTargetFromEnv, type TemporalTarget } from './client/connection.js';
+export { DEFAULT_TASK_QUEUE, jobWorkflowId } from './shared/protocol/names.js';
+export type { JobWorkerOptions } from './worker/create-worker.js';
+export type { PodContext, PodHandler, PodHandlers, PodLogger } from './worker/handlers.js';
+export type { OnceStore } from './worker/once-store.js';
+export { parseJobManifests, type ManifestInput } from './shared/manifest/parse.js';
+export { handlerImage, HANDLER_IMAGE_PREFIX } from './shared/manifest/handler-image.js';
+export { formatFieldError, type FieldError } from './shared/manifest/field-errors.js';
+export type { JobSpecPatch } from './shared/controller/job-controller.js';
+export type { JobManifest } from './shared/manifest/schema.js';
+export * from './shared/errors.js';
 export type {
   Job,
   JobSpec,
@@ -27,6 +35,11 @@ export type {
   Container,
   EnvVar,
   CompletionMode,
-} from './types.js';
-export { provisionTemporalCli, provisionTestServer, startDevServer, type DevServer, type DevServerOptions } from './provision/index.js';
-export * from './cronjob/index.js';
+} from './shared/kubernetes-types.js';
+export * from './shared/cronjob/index.js';
+
+/** A worker for Jobs and their pods; the same as `kjob/worker`'s, loaded on first call. */
+export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {
+  const worker = await import('./worker/create-worker.js');
+  return worker.createJobWorker(options);
+}

@@ -6,11 +6,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { JobClient } from '../src/client.js';
-import type { PodHandler } from '../src/handlers.js';
+import { JobClient } from '../src/client/job-client.js';
+import type { PodHandler } from '../src/worker/handlers.js';
 import { freePort, startDevServer, type DevServer } from '../src/provision/index.js';
-import { quietTemporalRuntime } from '../src/runtime-logging.js';
-import { createJobWorker, type JobWorkerOptions } from '../src/worker.js';
+import { quietTemporalRuntime } from '../src/worker/runtime-logging.js';
+import { createJobWorker, type JobWorkerOptions } from '../src/worker/create-worker.js';
 
 export interface DevEnvironment {
   dir: string;

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Job, Pod } from '../src/types.js';
+import type { Job, Pod } from '../src/shared/kubernetes-types.js';
 
 /** A Job manifest with one container and the given spec fields. */
 export function jobManifest(name: string, spec: Record<string, unknown>, container: Record<string, unknown>, podSpec: Record<string, unknown> = {}) {

@@ -24,9 +24,9 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import { rfc3339 } from '../src/controller/job-controller.js';
-import { jobFromCronJob } from '../src/cronjob/defaults.js';
-import { jobsBeyondHistoryLimits } from '../src/cronjob/decisions.js';
+import { rfc3339 } from '../src/shared/controller/job-controller.js';
+import { jobFromCronJob } from '../src/shared/cronjob/defaults.js';
+import { jobsBeyondHistoryLimits } from '../src/shared/cronjob/decisions.js';
 import {
   cronJobStateWorkflowId,
   QUERY_CRONJOB_STATE,
@@ -39,9 +39,10 @@ import {
   type CronJobStateView,
   type JobFinishedMessage,
   type JobStartedMessage,
-} from '../src/cronjob/protocol.js';
-import { onJobDeleted, onJobFinished, onJobStarted, renderCronJobStatus, type CronJobJobs } from '../src/cronjob/state.js';
+} from '../src/shared/cronjob/protocol.js';
+import { onJobDeleted, onJobFinished, onJobStarted, renderCronJobStatus, type CronJobJobs } from '../src/shared/cronjob/state.js';
 import { kjobJob } from './job.js';
+import { jobWorkflowId } from '../src/shared/protocol/names.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -90,7 +91,7 @@ export async function kjobCronJobRun({ cronJob, manualJobName }: CronJobRunInput
   let child;
   try {
     child = await startChild(kjobJob, {
-      workflowId: `kjob/${namespace}/${jobName}`,
+      workflowId: jobWorkflowId(namespace, jobName),
       args: [{ job }],
       // Deleting the CronJob terminates its runs; their Jobs are then cancelled (pods get SIGTERM).
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -164,7 +165,7 @@ export async function kjobCronJobState(input: CronJobStateInput): Promise<void> 
         for (const name of jobsBeyondHistoryLimits(finished, event.message)) {
           const doomed = state.jobs.find((j) => j.name === name)!;
           try {
-            await deleteJobExecution({ workflowId: `kjob/${input.namespace}/${name}`, runId: doomed.runId });
+            await deleteJobExecution({ workflowId: jobWorkflowId(input.namespace, name), runId: doomed.runId });
           } catch (error) {
             log.warn('could not delete a Job beyond the history limit', { job: name, error: String(error) });
           }

@@ -44,27 +44,15 @@ import {
   type JobSpecPatch,
   type PodOutcome,
   type PodRecord,
-} from '../src/controller/job-controller.js';
-import {
-  DEFAULT_CONTROLLER_SETTINGS,
-  QUERY_EVENTS,
-  QUERY_SHARDS,
-  QUERY_JOB,
-  QUERY_LOGS,
-  QUERY_PODS,
-  SIGNAL_POD_STARTED,
-  UPDATE_PATCH_JOB,
-  type JobWorkflowInput,
-  type JobWorkflowResult,
-  type PodRunInput,
-  type PodStartedSignal,
-} from '../src/controller/protocol.js';
-import { carryOver, restoreControllerState } from '../src/controller/carry-over.js';
-import { readsPodMetadata } from '../src/manifest/field-refs.js';
-import { jobStatusColumn } from '../src/controller/job-phase.js';
-import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/controller/ui-text.js';
-import { SEARCH_ATTRIBUTE_KEYS } from '../src/search-attributes.js';
-import type { ContainerLog, Job, JobEvent, Pod } from '../src/types.js';
+} from '../src/shared/controller/job-controller.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type JobWorkflowInput, type JobWorkflowResult, type PodRunInput, type PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
+import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
+import { carryOver, restoreControllerState } from '../src/shared/controller/carry-over.js';
+import { readsPodMetadata } from '../src/shared/manifest/field-refs.js';
+import { jobStatusColumn } from '../src/shared/controller/job-phase.js';
+import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/shared/protocol/search-attributes.js';
+import type { ContainerLog, Job, JobEvent, Pod } from '../src/shared/kubernetes-types.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
 import { inPodRunScope, sharedPodRunScope, startCancellable } from './pod-cancel.js';
 import { podRunEndedSignal, shardAliveSignal, shardJobGoneSignal } from './shard.js';

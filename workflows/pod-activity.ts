@@ -6,7 +6,7 @@
 import { ActivityCancellationType, ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import type { ControllerSettings, PodRunInput, PodRunOutcome, PodRunResult } from '../src/controller/protocol.js';
+import type { ControllerSettings, PodRunInput, PodRunOutcome, PodRunResult } from '../src/shared/protocol/pod-runs.js';
 
 type Activities = ReturnType<typeof createActivities>;
 

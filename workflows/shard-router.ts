@@ -4,7 +4,7 @@
  * runs where and how loaded each shard is; that bookkeeping is carried across continue-as-new.
  */
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
-import type { PodRunInput, PodShardInput } from '../src/controller/protocol.js';
+import type { PodRunInput, PodShardInput } from '../src/shared/protocol/pod-runs.js';
 import { kjobPodShard, shardCloseSignal, shardRunPodSignal, shardTerminatePodSignal } from './shard.js';
 
 export interface ShardRouterState {

@@ -5,18 +5,8 @@
  * (abandoned child) and ends when told to close, or when its Job is gone.
  */
 import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import {
-  SIGNAL_POD_RUN_ENDED,
-  SIGNAL_SHARD_ALIVE,
-  SIGNAL_SHARD_CLOSE,
-  SIGNAL_SHARD_JOB_GONE,
-  SIGNAL_SHARD_RUN_POD,
-  SIGNAL_SHARD_TERMINATE_POD,
-  type PodRunEndedSignal,
-  type PodRunInput,
-  type PodRunOutcome,
-  type PodShardInput,
-} from '../src/controller/protocol.js';
+import { type PodRunEndedSignal, type PodRunInput, type PodRunOutcome, type PodShardInput } from '../src/shared/protocol/pod-runs.js';
+import { SIGNAL_POD_RUN_ENDED, SIGNAL_SHARD_ALIVE, SIGNAL_SHARD_CLOSE, SIGNAL_SHARD_JOB_GONE, SIGNAL_SHARD_RUN_POD, SIGNAL_SHARD_TERMINATE_POD } from '../src/shared/protocol/names.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
 import { inPodRunScope, sharedPodRunScope, startCancellable } from './pod-cancel.js';
 

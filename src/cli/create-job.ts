@@ -2,7 +2,7 @@
  * `kjob create job NAME --image=IMAGE -- [COMMAND] [args...]`, the Job `kubectl create job` makes: one container
  * named after the Job, restartPolicy Never, everything else defaulted.
  */
-import type { JobManifest } from '../manifest/schema.js';
+import type { JobManifest } from '../shared/manifest/schema.js';
 
 export function jobFromImage(name: string, image: string, command: string[]): JobManifest {
   return {

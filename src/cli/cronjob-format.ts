@@ -1,5 +1,5 @@
 /** `kjob get cronjobs`: kubectl's columns NAME, SCHEDULE, TIMEZONE, SUSPEND, ACTIVE, LAST SCHEDULE, AGE. */
-import type { CronJob } from '../cronjob/types.js';
+import type { CronJob } from '../shared/cronjob/types.js';
 import { humanDuration, renderTable } from './format.js';
 
 export function cronJobRows(cronJobs: CronJob[], now: number, options: { allNamespaces?: boolean } = {}): string {

@@ -1,5 +1,5 @@
 /** `kjob describe job NAME` in kubectl's layout (k8s.io/kubectl/pkg/describe, JobDescriber). */
-import type { Container, Job, JobEvent } from '../types.js';
+import type { Container, Job, JobEvent } from '../shared/kubernetes-types.js';
 import { humanDuration, renderTable } from './format.js';
 
 /** Go's RFC1123Z, as kubectl prints times: "Mon, 02 Jan 2006 15:04:05 +0000". */

@@ -1,6 +1,6 @@
 /** Prints errors as kubectl does (to stderr) and chooses the exit code. */
-import { formatFieldError } from '../manifest/field-errors.js';
-import { isKjobError, JobValidationError } from '../errors.js';
+import { formatFieldError } from '../shared/manifest/field-errors.js';
+import { isKjobError, JobValidationError } from '../shared/errors.js';
 
 export function printError(error: unknown): number {
   if (error instanceof JobValidationError) {

@@ -1,5 +1,5 @@
 /** `kjob events`: kubectl events' table (LAST SEEN, TYPE, REASON, OBJECT, MESSAGE), oldest first. */
-import type { JobEvent } from '../types.js';
+import type { JobEvent } from '../shared/kubernetes-types.js';
 import { humanDuration, renderTable } from './format.js';
 
 export function eventRows(events: { job: string; event: JobEvent }[], now: number): string {

@@ -1,8 +1,8 @@
 /** kubectl's ways of printing: tables without borders, human durations, the STATUS column of Jobs. */
 import Table from 'cli-table3';
 import { stringify } from 'yaml';
-import { completionsColumn, jobStatusColumn } from '../controller/job-phase.js';
-import type { Job, Pod } from '../types.js';
+import { completionsColumn, jobStatusColumn } from '../shared/controller/job-phase.js';
+import type { Job, Pod } from '../shared/kubernetes-types.js';
 
 export { completionsColumn, jobStatusColumn };
 

@@ -1,7 +1,7 @@
 /** Loads TypeScript-handler pods for `kjob dev` and `kjob worker` from a JavaScript module. */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { PodHandlers } from '../handlers.js';
+import type { PodHandlers } from '../worker/handlers.js';
 
 /** The module exports `handlers` or a default object mapping handler names to functions. */
 export async function loadHandlers(modulePath: string | undefined): Promise<PodHandlers> {

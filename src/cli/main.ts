@@ -1,14 +1,14 @@
 /** The `kjob` command: kubectl's grammar for Jobs on Temporal. */
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { JobClient, type JobClientOptions } from '../client.js';
-import { NotFoundError } from '../errors.js';
-import { JOB_COMPLETION_INDEX } from '../manifest/defaults.js';
-import { followLogs, lastLines } from '../log-follow.js';
+import { JobClient, type JobClientOptions } from '../client/job-client.js';
+import { NotFoundError } from '../shared/errors.js';
+import { JOB_COMPLETION_INDEX } from '../shared/manifest/defaults.js';
+import { followLogs, lastLines } from '../client/log-follow.js';
 import { provisionTemporalCli, provisionTestServer } from '../provision/index.js';
-import type { Job } from '../types.js';
+import type { Job } from '../shared/kubernetes-types.js';
 import { jobFromImage } from './create-job.js';
-import { CronJobClient } from '../cronjob/client.js';
+import { CronJobClient } from '../client/cronjob-client.js';
 import { cronJobRows } from './cronjob-format.js';
 import { describeJob } from './describe.js';
 import { parseLabelSelector } from './label-selector.js';
@@ -21,7 +21,7 @@ import { printError } from './errors.js';
 import { jobRows, podRows, renderObjects } from './format.js';
 import { loadHandlers } from './load-handlers.js';
 import { parseDuration, readManifestText } from './read-input.js';
-import { installTemporalRuntime } from '../runtime-logging.js';
+import { installTemporalRuntime } from '../worker/runtime-logging.js';
 import { runDemo, runDev } from './serve.js';
 
 interface GlobalOptions {
@@ -157,7 +157,7 @@ workerOptions(
 
 workerOptions(program.command('worker').description('run a kjob worker against TEMPORAL_ADDRESS (a real cluster)'), false).action(async (opts) => {
   try {
-    const { createJobWorker } = await import('../worker.js');
+    const { createJobWorker } = await import('../worker/create-worker.js');
     const { onShutdownSignal } = await import('./serve.js');
     installRuntime(opts);
     const global = program.opts<GlobalOptions>();
@@ -472,7 +472,7 @@ program
       const kindOf = (word: string | undefined): Target['kind'] => (/^(cronjobs?|cj)(\.batch)?$/.test(word ?? '') ? 'cronjob' : 'job');
       let targets: Target[];
       if (opts.filename) {
-        const { readDocuments } = await import('../manifest/parse.js');
+        const { readDocuments } = await import('../shared/manifest/parse.js');
         targets = readDocuments(await readManifestText(opts.filename)).map((d) => {
           const doc = d as { kind?: string; metadata?: { name?: string } };
           return { kind: doc.kind === 'CronJob' ? 'cronjob' : 'job', name: String(doc.metadata?.name ?? '') };

@@ -2,10 +2,10 @@
  * `kjob create|apply -f` with Jobs and CronJobs in one input: every document is validated before anything is
  * created (an invalid one creates nothing), then each is created or applied in document order.
  */
-import type { CronJobClient } from '../cronjob/client.js';
-import { parseCronJobManifests } from '../cronjob/validate.js';
-import type { JobClient } from '../client.js';
-import { parseJobManifests, readDocuments, type ManifestInput } from '../manifest/parse.js';
+import type { CronJobClient } from '../client/cronjob-client.js';
+import { parseCronJobManifests } from '../shared/cronjob/validate.js';
+import type { JobClient } from '../client/job-client.js';
+import { parseJobManifests, readDocuments, type ManifestInput } from '../shared/manifest/parse.js';
 
 const isCronJob = (doc: unknown) => (doc as { kind?: unknown } | null)?.kind === 'CronJob';
 

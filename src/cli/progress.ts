@@ -3,9 +3,9 @@
  * (CI logs). Both go to stderr, so stdout keeps kubectl's one line ("condition met").
  */
 import { SingleBar } from 'cli-progress';
-import type { JobClient } from '../client.js';
-import { WaitTimeoutError } from '../errors.js';
-import type { Job, JobStatus } from '../types.js';
+import type { JobClient } from '../client/job-client.js';
+import { WaitTimeoutError } from '../shared/errors.js';
+import type { Job, JobStatus } from '../shared/kubernetes-types.js';
 
 const isFinished = (job: Job) =>
   (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');

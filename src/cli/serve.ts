@@ -2,12 +2,13 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { quietTemporalRuntime } from '../runtime-logging.js';
-import { JobClient, jobWorkflowId } from '../client.js';
-import { NotFoundError } from '../errors.js';
+import { quietTemporalRuntime } from '../worker/runtime-logging.js';
+import { JobClient } from '../client/job-client.js';
+import { jobWorkflowId } from '../shared/protocol/names.js';
+import { NotFoundError } from '../shared/errors.js';
 import { packageRoot } from '../provision/paths.js';
 import { startDevServer, type DevServer } from '../provision/dev-server.js';
-import { createJobWorker, type JobWorkerOptions } from '../worker.js';
+import { createJobWorker, type JobWorkerOptions } from '../worker/create-worker.js';
 import { jobRows, podRows } from './format.js';
 
 export function onShutdownSignal(stop: () => Promise<void>): void {

@@ -2,8 +2,8 @@
  * `kjob get jobs -w`: kubectl's watch. The table once, then one row (no header) each time a Job changes, until
  * Ctrl-C. The clock alone (AGE, DURATION) is not a change, as in kubectl.
  */
-import type { JobClient } from '../client.js';
-import type { Job } from '../types.js';
+import type { JobClient } from '../client/job-client.js';
+import type { Job } from '../shared/kubernetes-types.js';
 import { jobRows } from './format.js';
 
 export interface WatchOptions {

@@ -3,12 +3,12 @@
  * process and waited for until it answers. kjob starts it itself (rather than through the SDK's 5 s window)
  * so `kjob dev` can keep it running, choose its file and ports, and register search attributes.
  */
-import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../search-attributes.js';
+import { SEARCH_ATTRIBUTE_DEFINITIONS } from '../shared/protocol/search-attributes.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../shared/errors.js';
 import { provisionTemporalCli } from './temporal-cli.js';
 import type { ProvisionOptions } from './types.js';
 

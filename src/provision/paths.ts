@@ -1,6 +1,6 @@
 /** Where kjob keeps provisioned servers: `$KJOB_CACHE_DIR`, or `.cache/kjob` in the package (git-ignored). */
 import { existsSync, readFileSync } from 'node:fs';
-import { ProvisioningError } from '../errors.js';
+import { ProvisioningError } from '../shared/errors.js';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
-import { JobClient } from '../client.js';
-import { ProvisioningError } from '../errors.js';
-import type { PodHandlers } from '../handlers.js';
+import { JobClient } from '../client/job-client.js';
+import { ProvisioningError } from '../shared/errors.js';
+import type { PodHandlers } from '../worker/handlers.js';
 import { provisionTestServer } from '../provision/test-server.js';
-import { quietTemporalRuntime } from '../runtime-logging.js';
-import { createJobWorker, type JobWorkerOptions } from '../worker.js';
+import { quietTemporalRuntime } from '../worker/runtime-logging.js';
+import { createJobWorker, type JobWorkerOptions } from '../worker/create-worker.js';
 
 export interface JobTestEnvironmentOptions extends Omit<JobWorkerOptions, 'connection' | 'taskQueue' | 'handlers'> {
   handlers?: PodHandlers;

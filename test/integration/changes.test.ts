@@ -1,7 +1,7 @@
 /** Changing running Jobs (suspend and resume, parallelism, elastic Indexed Jobs, immutable fields), time-skipping server. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { JobValidationError } from '../../src/errors.js';
-import type { PodContext } from '../../src/handlers.js';
+import { JobValidationError } from '../../src/shared/errors.js';
+import type { PodContext } from '../../src/worker/handlers.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import { conditions, handlerContainer, jobManifest, seconds } from '../helpers.js';
 

@@ -1,6 +1,6 @@
 /** JobClient semantics on the time-skipping server: duplicate creates, apply, invalid input, the backoff cap. */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AlreadyExistsError, JobValidationError, NotFoundError } from '../../src/errors.js';
+import { AlreadyExistsError, JobValidationError, NotFoundError } from '../../src/shared/errors.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import { conditions, creationGaps, handlerContainer, jobManifest } from '../helpers.js';
 
@@ -124,8 +124,8 @@ describe('hostile input through create', () => {
   test('300 generated invalid manifests: each refused with field errors, and no workflow starts for any', async () => {
     const fc = (await import('fast-check')).default;
     const { hostileJob } = await import('../fuzz-manifests.js');
-    const { parseJobManifests } = await import('../../src/manifest/parse.js');
-    const { ManifestParseError } = await import('../../src/errors.js');
+    const { parseJobManifests } = await import('../../src/shared/manifest/parse.js');
+    const { ManifestParseError } = await import('../../src/shared/errors.js');
     const invalid = fc.sample(hostileJob, { numRuns: 1000, seed: 42 }).filter((job) => {
       try {
         parseJobManifests(job);

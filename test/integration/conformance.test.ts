@@ -8,9 +8,9 @@
  * that the Job must terminate run until aborted ("hang"), so no pod exits at the moment it is terminated.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { PodContext } from '../../src/handlers.js';
+import type { PodContext } from '../../src/worker/handlers.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
-import type { Job } from '../../src/types.js';
+import type { Job } from '../../src/shared/kubernetes-types.js';
 import { conditions, handlerContainer } from '../helpers.js';
 
 /**

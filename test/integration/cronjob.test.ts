@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JobClient } from '../../src/client.js';
-import { CronJobClient } from '../../src/cronjob/client.js';
-import { CronJobAlreadyExistsError, CronJobNotFoundError } from '../../src/cronjob/errors.js';
-import { NotFoundError } from '../../src/errors.js';
+import type { JobClient } from '../../src/client/job-client.js';
+import { CronJobClient } from '../../src/client/cronjob-client.js';
+import { CronJobAlreadyExistsError, CronJobNotFoundError } from '../../src/shared/cronjob/errors.js';
+import { NotFoundError } from '../../src/shared/errors.js';
 import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer } from '../helpers.js';
 

@@ -7,8 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JobClient } from '../../src/client.js';
-import { NotFoundError, UnsupportedChangeError } from '../../src/errors.js';
+import type { JobClient } from '../../src/client/job-client.js';
+import { NotFoundError, UnsupportedChangeError } from '../../src/shared/errors.js';
 import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 

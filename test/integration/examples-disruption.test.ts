@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { JobClient } from '../../src/client.js';
-import { NotFoundError } from '../../src/errors.js';
+import { JobClient } from '../../src/client/job-client.js';
+import { NotFoundError } from '../../src/shared/errors.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
 import { conditions, startFixtureWorker } from '../helpers.js';
 

@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import { conditions } from '../helpers.js';
-import type { Pod } from '../../src/types.js';
+import type { Pod } from '../../src/shared/kubernetes-types.js';
 
 const example = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'examples', `${name}.yaml`), 'utf8');
 

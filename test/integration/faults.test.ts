@@ -17,9 +17,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { JobClient } from '../../src/client.js';
+import { JobClient } from '../../src/client/job-client.js';
 import { freePort, startDevServer, type DevServer } from '../../src/provision/index.js';
-import type { Job, Pod } from '../../src/types.js';
+import type { Job, Pod } from '../../src/shared/kubernetes-types.js';
 import { conditions, handlerContainer, jobManifest, seconds, startFixtureWorker } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kjob-faults-'));

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
-import type { PodContext } from '../../src/handlers.js';
+import type { PodContext } from '../../src/worker/handlers.js';
 import { conditions, creationGaps, handlerContainer, jobManifest, seconds, terminated } from '../helpers.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

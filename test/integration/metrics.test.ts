@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freePort } from '../../src/provision/index.js';
-import { installTemporalRuntime } from '../../src/runtime-logging.js';
+import { installTemporalRuntime } from '../../src/worker/runtime-logging.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { handlerContainer, jobManifest } from '../helpers.js';
 

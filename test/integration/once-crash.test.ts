@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { JobClient } from '../../src/client.js';
+import { JobClient } from '../../src/client/job-client.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
 import { conditions, handlerContainer, jobManifest, startFixtureWorker } from '../helpers.js';
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
-import type { PodContext } from '../../src/handlers.js';
+import type { PodContext } from '../../src/worker/handlers.js';
 import { conditions, handlerContainer, jobManifest, terminated } from '../helpers.js';
 
 let t: JobTestEnvironment;
@@ -201,7 +201,7 @@ describe('handler pods', () => {
 
 describe('logs as they are written', () => {
   test('followLogs shows a running container’s output before it ends, every byte once; --tail keeps the last lines', async () => {
-    const { followLogs, lastLines } = await import('../../src/log-follow.js');
+    const { followLogs, lastLines } = await import('../../src/client/log-follow.js');
     await t.jobs.create(
       jobManifest('chatty', {}, { image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3 4; do echo "line $i"; sleep 1; done'] }),
     );
@@ -221,7 +221,7 @@ describe('logs as they are written', () => {
   });
 
   test('bytes followLogs could not show are counted, never silently dropped', async () => {
-    const { followLogs } = await import('../../src/log-follow.js');
+    const { followLogs } = await import('../../src/client/log-follow.js');
     // 20,000 bytes at once: more than a heartbeat carries (4 KiB) and than a log keeps (16 KiB).
     await t.jobs.create(jobManifest('burst', {}, { image: 'busybox', command: ['sh', '-c', "head -c 20000 /dev/zero | tr '\\0' x; sleep 2; echo; echo end"] }));
     let shown = '';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ServiceError } from '@temporalio/client';
-import { JobClient } from '../../src/client.js';
+import { JobClient } from '../../src/client/job-client.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
 import { makeTestCertificates, proxyCredentials, startTlsProxy, type TestCertificates, type TlsProxy } from '../tls-proxy.js';
 

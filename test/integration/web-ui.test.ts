@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { JobClient } from '../../src/client.js';
+import type { JobClient } from '../../src/client/job-client.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { jobManifest } from '../helpers.js';
 

@@ -4,7 +4,8 @@
  * in flight. Parallelism, counts and indexes hold for the Job as a whole; every shard ends with the Job.
  */
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { DEFAULT_CONTROLLER_SETTINGS, SIGNAL_SHARD_ALIVE, SIGNAL_SHARD_RUN_POD, type PodRunInput } from '../../src/controller/protocol.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type PodRunInput } from '../../src/shared/protocol/pod-runs.js';
+import { SIGNAL_SHARD_ALIVE, SIGNAL_SHARD_RUN_POD } from '../../src/shared/protocol/names.js';
 import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 

@@ -4,8 +4,8 @@
  * policies, per-index backoff, TTL, and a Job wider than its workflow holds (pod runner shards).
  * `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
  */
-import type { JobClient } from '../../src/client.js';
-import type { PodHandlers } from '../../src/handlers.js';
+import type { JobClient } from '../../src/client/job-client.js';
+import type { PodHandlers } from '../../src/worker/handlers.js';
 import { handlerContainer, jobManifest } from '../helpers.js';
 
 const failedOnce = new Set<string>();

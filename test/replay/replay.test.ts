@@ -8,8 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
-import { quietTemporalRuntime } from '../../src/runtime-logging.js';
-import { jobWorkflowBundle } from '../../src/worker.js';
+import { quietTemporalRuntime } from '../../src/worker/runtime-logging.js';
+import { jobWorkflowBundle } from '../../src/worker/create-worker.js';
 
 const fixturesDir = join(import.meta.dirname, 'fixtures');
 const fixtures = readdirSync(fixturesDir, { withFileTypes: true })

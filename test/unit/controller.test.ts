@@ -1,7 +1,7 @@
 /** The Job controller's decisions, driven without a server: pod events in, actions and status out. */
 import { describe, expect, test } from 'vitest';
-import { backoffDelayMs, recordPodFailure, recordPodSuccess, remainingBackoffMs, emptyBackoffRecord } from '../../src/controller/backoff.js';
-import { formatIndexIntervals, parseIndexIntervals } from '../../src/controller/intervals.js';
+import { backoffDelayMs, recordPodFailure, recordPodSuccess, remainingBackoffMs, emptyBackoffRecord } from '../../src/shared/controller/backoff.js';
+import { formatIndexIntervals, parseIndexIntervals } from '../../src/shared/controller/intervals.js';
 import {
   newControllerState,
   onPodExited,
@@ -10,10 +10,10 @@ import {
   renderJobStatus,
   type JobControllerState,
   type PodRecord,
-} from '../../src/controller/job-controller.js';
-import { DEFAULT_CONTROLLER_SETTINGS, type PodRunResult } from '../../src/controller/protocol.js';
-import { materializeJob } from '../../src/manifest/defaults.js';
-import { parseJobManifests } from '../../src/manifest/parse.js';
+} from '../../src/shared/controller/job-controller.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type PodRunResult } from '../../src/shared/protocol/pod-runs.js';
+import { materializeJob } from '../../src/shared/manifest/defaults.js';
+import { parseJobManifests } from '../../src/shared/manifest/parse.js';
 
 const S = 1000;
 const policy = { baseMs: 10 * S, capMs: 360 * S };
@@ -261,7 +261,7 @@ describe('the sync loop', () => {
 
 describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => {
   test('the status is the same after the hand-over; finished pods beyond the kept ones go; runs in flight refuse', async () => {
-    const { carryOver, restoreControllerState, FINISHED_PODS_KEPT } = await import('../../src/controller/carry-over.js');
+    const { carryOver, restoreControllerState, FINISHED_PODS_KEPT } = await import('../../src/shared/controller/carry-over.js');
     const s = state({ completions: FINISHED_PODS_KEPT + 50, parallelism: 3, completionMode: 'Indexed', backoffLimit: 1000 });
     let now = 0;
     // Run pods one wave at a time; every seventh fails (so counters, failed indexes and backoff are exercised).
@@ -286,7 +286,7 @@ describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => 
 
 describe('finished pod records (forgetOldFinishedPods)', () => {
   test('memory follows the running pods, not completions: old finished pods go, counts and indexes stay exact', async () => {
-    const { FINISHED_PODS_KEPT } = await import('../../src/controller/job-controller.js');
+    const { FINISHED_PODS_KEPT } = await import('../../src/shared/controller/job-controller.js');
     const completions = FINISHED_PODS_KEPT * 10;
     const s = state({ completions, parallelism: 7, completionMode: 'Indexed', backoffLimit: completions });
     let now = 0;
@@ -329,7 +329,7 @@ describe('generated pod names', () => {
 
 describe('wide Jobs (maxPodsInFlight)', () => {
   test('no more pods in flight than the cap; the hand-over with all of them fits Temporal’s 2 MB payload limit', async () => {
-    const { carryOver, CARRY_OVER_BUDGET_BYTES } = await import('../../src/controller/carry-over.js');
+    const { carryOver, CARRY_OVER_BUDGET_BYTES } = await import('../../src/shared/controller/carry-over.js');
     const cap = DEFAULT_CONTROLLER_SETTINGS.maxPodsInFlight!;
     const s = state({ completions: 100_000, parallelism: 100_000, completionMode: 'Indexed' });
     // A log budget far over the payload limit: the hand-over must shed logs to fit.

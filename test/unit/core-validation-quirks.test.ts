@@ -3,8 +3,8 @@
  * pkg/apis/core/validation/validation.go and apimachinery's util/errors, util/validation/field).
  */
 import { describe, expect, test } from 'vitest';
-import { JobValidationError } from '../../src/errors.js';
-import { parseJobManifests } from '../../src/manifest/parse.js';
+import { JobValidationError } from '../../src/shared/errors.js';
+import { parseJobManifests } from '../../src/shared/manifest/parse.js';
 
 const base = 'spec.template.spec';
 const container = { name: 'main', image: 'busybox', command: ['true'] };

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { CronJobValidationError } from '../../src/cronjob/errors.js';
-import { catchupWindowMs, jobsBeyondHistoryLimits, overlapPolicyFor, scheduleSpecFor } from '../../src/cronjob/decisions.js';
-import { jobFromCronJob, materializeCronJob, scheduledJobName } from '../../src/cronjob/defaults.js';
-import { onJobDeleted, onJobFinished, onJobStarted, renderCronJobStatus, type CronJobJobs } from '../../src/cronjob/state.js';
-import { rfc3339InZone } from '../../src/cronjob/time-zone.js';
-import { parseCronJobManifests } from '../../src/cronjob/validate.js';
+import { CronJobValidationError } from '../../src/shared/cronjob/errors.js';
+import { catchupWindowMs, jobsBeyondHistoryLimits, overlapPolicyFor, scheduleSpecFor } from '../../src/shared/cronjob/decisions.js';
+import { jobFromCronJob, materializeCronJob, scheduledJobName } from '../../src/shared/cronjob/defaults.js';
+import { onJobDeleted, onJobFinished, onJobStarted, renderCronJobStatus, type CronJobJobs } from '../../src/shared/cronjob/state.js';
+import { rfc3339InZone } from '../../src/shared/cronjob/time-zone.js';
+import { parseCronJobManifests } from '../../src/shared/cronjob/validate.js';
 
 const cronJob = (spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = { name: 'hello' }) => ({
   apiVersion: 'batch/v1',

@@ -4,8 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { JobValidationError, ManifestParseError } from '../../src/errors.js';
-import { parseJobManifests } from '../../src/manifest/parse.js';
+import { JobValidationError, ManifestParseError } from '../../src/shared/errors.js';
+import { parseJobManifests } from '../../src/shared/manifest/parse.js';
 import { FIELD_ERROR_LINE, hostileJob } from '../fuzz-manifests.js';
 
 function outcome(input: unknown): { valid: true } | { valid: false; violations: string[] } {

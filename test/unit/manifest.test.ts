@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { JobValidationError, ManifestParseError } from '../../src/errors.js';
-import { formatFieldError } from '../../src/manifest/field-errors.js';
-import { materializeJob } from '../../src/manifest/defaults.js';
-import { parseJobManifests } from '../../src/manifest/parse.js';
+import { JobValidationError, ManifestParseError } from '../../src/shared/errors.js';
+import { formatFieldError } from '../../src/shared/manifest/field-errors.js';
+import { materializeJob } from '../../src/shared/manifest/defaults.js';
+import { parseJobManifests } from '../../src/shared/manifest/parse.js';
 
 const container = { name: 'main', image: 'busybox', command: ['true'] };
 const job = (spec: Record<string, unknown> = {}, metadata: Record<string, unknown> = { name: 'x' }) => ({
@@ -355,7 +355,7 @@ describe('volumes, volume mounts and resources (pkg/apis/core/validation)', () =
   });
 
   test('quantities parse as apimachinery reads them', async () => {
-    const { parseQuantity } = await import('../../src/manifest/quantity.js');
+    const { parseQuantity } = await import('../../src/shared/manifest/quantity.js');
     expect(parseQuantity('128Mi')).toBe(128 * 2 ** 20);
     expect(parseQuantity('1G')).toBe(1e9);
     expect(parseQuantity('500m')).toBe(0.5);
@@ -396,7 +396,7 @@ describe('kubectl label selectors (kjob get jobs -l)', () => {
 
 describe('which pods read their own metadata (readsPodMetadata)', () => {
   test('env fieldRefs and downwardAPI volume items to labels or annotations; nothing else', async () => {
-    const { readsPodMetadata } = await import('../../src/manifest/field-refs.js');
+    const { readsPodMetadata } = await import('../../src/shared/manifest/field-refs.js');
     const container = (env: unknown[] = []) => ({ name: 'main', image: 'x', env }) as never;
     const fieldEnv = (fieldPath: string) => ({ name: 'V', valueFrom: { fieldRef: { fieldPath } } });
     expect(readsPodMetadata({ containers: [container()] })).toBe(false);

@@ -13,7 +13,7 @@ import {
   roundUpQuantity,
   type Quantity,
   type QuantityFormat,
-} from '../../src/manifest/quantity.js';
+} from '../../src/shared/manifest/quantity.js';
 
 /** quantity_test.go decQuantity(i, exponent, format): an inf.Dec quantity, as the Go tables build them. */
 const decQuantity = (mantissa: bigint | number, exponent: number, format: QuantityFormat): Quantity => ({

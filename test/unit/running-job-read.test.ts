@@ -1,8 +1,8 @@
 /** Reading a running Job through queries that may fail or go unanswered (src/running-job-read.ts), without a server. */
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
-import { isKjobError, NotFoundError } from '../../src/errors.js';
-import { readRunningJob, type RunningJobReads } from '../../src/running-job-read.js';
+import { isKjobError, NotFoundError } from '../../src/shared/errors.js';
+import { readRunningJob, type RunningJobReads } from '../../src/client/running-job-read.js';
 
 const options = { firstDeadlineMs: 100, attempts: 3, jobLabel: 'jobs.batch "j" (namespace "default")', notFound: () => new NotFoundError('default', 'j') };
 const deadlineExceeded = () => Object.assign(new Error('4 DEADLINE_EXCEEDED: Deadline exceeded'), { code: 4 });

@@ -3,8 +3,8 @@
  * current details (the live status), and a one-line summary on each pod activity and each timer. Pure, so the
  * workflow and the client share it and tests can read it.
  */
-import type { Job, JobStatus } from '../types.js';
-import { completionsColumn, jobStatusColumn } from './job-phase.js';
+import type { Job, JobStatus } from '../kubernetes-types.js';
+import { completionsColumn, jobStatusColumn } from '../controller/job-phase.js';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -3,7 +3,7 @@
  * patch; a change to an immutable one is refused with Kubernetes' message.
  */
 import type { JobSpecPatch } from '../controller/job-controller.js';
-import type { JobSpec } from '../types.js';
+import type { JobSpec } from '../kubernetes-types.js';
 import { fieldError, type FieldError } from './field-errors.js';
 
 export const MUTABLE_SPEC_FIELDS = [

@@ -2,7 +2,7 @@
  * Kubernetes' defaults for a Job (pkg/apis/batch/v1/defaults.go) and the metadata the API server and the Job
  * controller add on create (uid, creationTimestamp, the job-name and controller-uid template labels).
  */
-import type { Job, JobSpec, PodFailurePolicyAction } from '../types.js';
+import type { Job, JobSpec, PodFailurePolicyAction } from '../kubernetes-types.js';
 import type { JobManifest } from './schema.js';
 
 

@@ -13,32 +13,23 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdReusePolicy, type SearchAttributePair } from '@temporalio/common';
 import { stringify } from 'yaml';
-import { jobStaticSummary } from './controller/ui-text.js';
-import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from './search-attributes.js';
+import { jobStaticSummary } from '../shared/protocol/web-ui-text.js';
+import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from '../shared/protocol/search-attributes.js';
 import { existingOrCreated } from './existing-or-created.js';
-import { stableJson } from './stable-json.js';
+import { stableJson } from '../shared/stable-json.js';
 import { LazyTemporalClient, type TemporalClientOptions } from './temporal-client.js';
 import { readRunningJob } from './running-job-read.js';
 import { deleteJobWorkflow } from './job-deletion.js';
-import { mergeSpecPatch, rfc3339, type JobSpecPatch } from './controller/job-controller.js';
-import {
-  JOB_WORKFLOW_TYPE,
-  QUERY_EVENTS,
-  QUERY_JOB,
-  QUERY_LOGS,
-  type PodHeartbeatDetails,
-  QUERY_PODS,
-  UPDATE_PATCH_JOB,
-  type JobWorkflowInput,
-  type JobWorkflowResult,
-} from './controller/protocol.js';
-import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from './errors.js';
-import { specPatch, validateJobSpecUpdate } from './manifest/update-rules.js';
-import { DEFAULT_NAMESPACE, materializeJob } from './manifest/defaults.js';
-import { parseJobManifests, type ManifestInput } from './manifest/parse.js';
-import type { JobManifest } from './manifest/schema.js';
-import type { ContainerLog, Job, JobEvent, JobSpec, Pod } from './types.js';
-import { DEFAULT_TASK_QUEUE } from './worker.js';
+import { mergeSpecPatch, rfc3339, type JobSpecPatch } from '../shared/controller/job-controller.js';
+import { type PodHeartbeatDetails, type JobWorkflowInput, type JobWorkflowResult } from '../shared/protocol/pod-runs.js';
+import { JOB_WORKFLOW_TYPE, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, UPDATE_PATCH_JOB } from '../shared/protocol/names.js';
+import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from '../shared/errors.js';
+import { specPatch, validateJobSpecUpdate } from '../shared/manifest/update-rules.js';
+import { DEFAULT_NAMESPACE, materializeJob } from '../shared/manifest/defaults.js';
+import { parseJobManifests, type ManifestInput } from '../shared/manifest/parse.js';
+import type { JobManifest } from '../shared/manifest/schema.js';
+import type { ContainerLog, Job, JobEvent, JobSpec, Pod } from '../shared/kubernetes-types.js';
+import { DEFAULT_TASK_QUEUE, JOB_WORKFLOW_ID_PREFIX, jobWorkflowId } from '../shared/protocol/names.js';
 
 const QUERY_ATTEMPTS = 3;
 
@@ -89,9 +80,6 @@ export interface PodLog {
 }
 
 /** The readable workflow id of a Job. */
-export function jobWorkflowId(namespace: string, name: string): string {
-  return `kjob/${namespace}/${name}`;
-}
 
 export function isFinished(job: Job): boolean {
   return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
@@ -380,7 +368,7 @@ export class JobClient {
   /** Jobs of one namespace (default the client's), or of all with `allNamespaces`. */
   async list(options: { namespace?: string; allNamespaces?: boolean } = {}): Promise<Job[]> {
     const client = await this.client();
-    const prefix = options.allNamespaces ? 'kjob/' : `kjob/${options.namespace ?? this.namespace}/`;
+    const prefix = options.allNamespaces ? JOB_WORKFLOW_ID_PREFIX : jobWorkflowId(options.namespace ?? this.namespace, '');
     const jobs: Job[] = [];
     for await (const execution of client.workflow.list({ query: `WorkflowType = '${JOB_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'` })) {
       if (!execution.workflowId.startsWith(prefix)) continue;

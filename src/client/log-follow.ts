@@ -3,7 +3,7 @@
  * heartbeats (the end of the log and the bytes written so far); a container that has ended from its kept log.
  * Byte offsets make each byte appear once, whichever source it came from first.
  */
-import type { JobClient, JobRef } from './client.js';
+import type { JobClient, JobRef } from './job-client.js';
 
 export interface LogChunk {
   pod: string;

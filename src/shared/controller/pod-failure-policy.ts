@@ -3,8 +3,8 @@
  * onExitCodes looks at the containers, then the init containers, skipping exit code 0; onPodConditions matches
  * a pod condition of the same type and status.
  */
-import type { PodFailurePolicyAction, PodFailurePolicyRule } from '../types.js';
-import type { ContainerResult } from './protocol.js';
+import type { PodFailurePolicyAction, PodFailurePolicyRule } from '../kubernetes-types.js';
+import type { ContainerResult } from '../protocol/pod-runs.js';
 
 export interface FailedPodView {
   namespace: string;

@@ -1,5 +1,4 @@
-/** CronJobs (batch/v1) on Temporal Schedules. */
-export { CronJobClient, type CronJobClientOptions, type CronJobRef, type CronJobApplyResult } from './client.js';
+/** CronJobs (batch/v1) on Temporal Schedules: the rules and names shared by the client and the workflows. */
 export { parseCronJobManifests, validateCronJobRules, MAX_CRONJOB_NAME_LENGTH } from './validate.js';
 export { CronJobAlreadyExistsError, CronJobNotFoundError, CronJobValidationError } from './errors.js';
 export { scheduledJobName, CRONJOB_SCHEDULED_TIMESTAMP_ANNOTATION, CRONJOB_INSTANTIATE_ANNOTATION } from './defaults.js';

@@ -5,7 +5,7 @@
  * through that check.
  */
 import type { Client } from '@temporalio/client';
-import { QUERY_SHARDS, SIGNAL_SHARD_JOB_GONE } from './controller/protocol.js';
+import { QUERY_SHARDS, SIGNAL_SHARD_JOB_GONE } from '../shared/protocol/names.js';
 
 /** Short: a delete must not wait long on a worker that is gone (a common reason to delete). */
 const SHARDS_QUERY_TIMEOUT_MS = 3_000;

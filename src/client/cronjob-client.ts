@@ -12,20 +12,20 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { existingOrCreated } from '../existing-or-created.js';
-import { deleteExecution, deleteJobWorkflow } from '../job-deletion.js';
-import { stableJson } from '../stable-json.js';
-import { LazyTemporalClient } from '../temporal-client.js';
-import { rfc3339 } from '../controller/job-controller.js';
-import { AlreadyExistsError, NotFoundError, UnsupportedChangeError } from '../errors.js';
-import { JobClient, jobWorkflowId, type JobClientOptions, type PropagationPolicy } from '../client.js';
-import { DEFAULT_NAMESPACE } from '../manifest/defaults.js';
-import type { ManifestInput } from '../manifest/parse.js';
-import type { Job } from '../types.js';
-import { DEFAULT_TASK_QUEUE } from '../worker.js';
-import { catchupWindowMs, overlapPolicyFor, scheduleSpecFor } from './decisions.js';
-import { materializeCronJob } from './defaults.js';
-import { CronJobAlreadyExistsError, CronJobNotFoundError } from './errors.js';
+import { existingOrCreated } from './existing-or-created.js';
+import { deleteExecution, deleteJobWorkflow } from './job-deletion.js';
+import { stableJson } from '../shared/stable-json.js';
+import { LazyTemporalClient } from './temporal-client.js';
+import { rfc3339 } from '../shared/controller/job-controller.js';
+import { AlreadyExistsError, NotFoundError, UnsupportedChangeError } from '../shared/errors.js';
+import { JobClient, type JobClientOptions, type PropagationPolicy } from './job-client.js';
+import { DEFAULT_NAMESPACE } from '../shared/manifest/defaults.js';
+import type { ManifestInput } from '../shared/manifest/parse.js';
+import type { Job } from '../shared/kubernetes-types.js';
+import { DEFAULT_TASK_QUEUE, jobWorkflowId } from '../shared/protocol/names.js';
+import { catchupWindowMs, overlapPolicyFor, scheduleSpecFor } from '../shared/cronjob/decisions.js';
+import { materializeCronJob } from '../shared/cronjob/defaults.js';
+import { CronJobAlreadyExistsError, CronJobNotFoundError } from '../shared/cronjob/errors.js';
 import {
   CRONJOB_RUN_WORKFLOW_TYPE,
   CRONJOB_STATE_WORKFLOW_TYPE,
@@ -36,10 +36,10 @@ import {
   type CronJobRunInput,
   type CronJobStateInput,
   type CronJobStateView,
-} from './protocol.js';
-import type { CronJobManifest } from './schema.js';
-import type { CronJob } from './types.js';
-import { parseCronJobManifests } from './validate.js';
+} from '../shared/cronjob/protocol.js';
+import type { CronJobManifest } from '../shared/cronjob/schema.js';
+import type { CronJob } from '../shared/cronjob/types.js';
+import { parseCronJobManifests } from '../shared/cronjob/validate.js';
 
 export type CronJobClientOptions = Omit<JobClientOptions, 'serializeResults'>;
 

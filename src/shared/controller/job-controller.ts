@@ -10,7 +10,7 @@
 import { JOB_COMPLETION_INDEX, JOB_INDEX_FAILURE_COUNT, JOB_INDEX_IGNORED_FAILURE_COUNT, randomNameSuffix } from '../manifest/defaults.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import { matchSuccessPolicy } from './success-policy.js';
-import type { ContainerLog, ContainerStatus, Job, JobCondition, JobConditionType, JobEvent, JobStatus, Pod, PodPhase } from '../types.js';
+import type { ContainerLog, ContainerStatus, Job, JobCondition, JobConditionType, JobEvent, JobStatus, Pod, PodPhase } from '../kubernetes-types.js';
 import {
   backoffDelayMs,
   CONTAINER_RESTART_BACKOFF,
@@ -22,7 +22,7 @@ import {
   type BackoffRecord,
 } from './backoff.js';
 import { formatIndexIntervals } from './intervals.js';
-import { podSucceeded, type ContainerResult, type ControllerSettings, type PodRunOutcome } from './protocol.js';
+import { podSucceeded, type ContainerResult, type ControllerSettings, type PodRunOutcome } from '../protocol/pod-runs.js';
 
 export interface PodRecord {
   name: string;

@@ -2,7 +2,7 @@
  * How kubectl sums up a Job in one word and one fraction (the STATUS and COMPLETIONS columns of `kubectl get
  * jobs`). Shared by the CLI and the workflow, which publishes the same word as a search attribute.
  */
-import type { Job } from '../types.js';
+import type { Job } from '../kubernetes-types.js';
 
 const hasCondition = (job: Job, type: string) => (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 

@@ -2,27 +2,8 @@
  * What passes between the Job workflow, its pod activities and clients. Plain data only: it crosses
  * Temporal's payload converter and the workflow sandbox.
  */
-import type { CarriedControllerState } from './carry-over.js';
-import type { ContainerLog, Job, JobEvent, ObjectMeta, Pod, PodTemplateSpec } from '../types.js';
-
-export const JOB_WORKFLOW_TYPE = 'kjobJob';
-export const QUERY_JOB = 'job';
-export const QUERY_PODS = 'pods';
-export const QUERY_LOGS = 'logs';
-export const QUERY_EVENTS = 'events';
-/** The ids of a wide Job's open pod runner shards (what a Background delete tells that the Job is gone). */
-export const QUERY_SHARDS = 'shards';
-export const SIGNAL_POD_STARTED = 'podStarted';
-export const UPDATE_PATCH_JOB = 'patchJob';
-/** Pod runner shards (wide Jobs): the Job sends runs and terminations, the shard reports each run's end. */
-export const SIGNAL_SHARD_RUN_POD = 'runPod';
-export const SIGNAL_SHARD_TERMINATE_POD = 'terminatePod';
-export const SIGNAL_SHARD_CLOSE = 'close';
-export const SIGNAL_POD_RUN_ENDED = 'podRunEnded';
-/** A shard's periodic sign of life to its Job; the signal failing means the Job is gone. */
-export const SIGNAL_SHARD_ALIVE = 'shardAlive';
-/** To a shard of an earlier Job of the same name (deleted, then created again): its Job is gone, stop its pods. */
-export const SIGNAL_SHARD_JOB_GONE = 'jobGone';
+import type { CarriedControllerState } from '../controller/carry-over.js';
+import type { ContainerLog, Job, JobEvent, ObjectMeta, Pod, PodTemplateSpec } from '../kubernetes-types.js';
 
 /** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
 export interface ControllerSettings {

@@ -3,7 +3,7 @@
  * `kubectl create job --from=cronjob/X` make from a CronJob. Pure and workflow-safe.
  */
 import { materializeJob } from '../manifest/defaults.js';
-import type { Job } from '../types.js';
+import type { Job } from '../kubernetes-types.js';
 import type { CronJobManifest } from './schema.js';
 import { rfc3339InZone } from './time-zone.js';
 import type { ConcurrencyPolicy, CronJob } from './types.js';

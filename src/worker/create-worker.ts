@@ -7,16 +7,16 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, ProcessRegistry } from '../activities/index.js';
-import { detectCgroups } from '../activities/resource-limits.js';
-import { sweepStalePodDirectories } from '../activities/scratch-sweep.js';
-import { detectSandbox, type SandboxSettings } from '../activities/sandbox.js';
-import { temporalTargetFromEnv } from './connection.js';
-import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from './controller/protocol.js';
+import { createActivities, ProcessRegistry } from '../../activities/index.js';
+import { detectCgroups } from '../../activities/resource-limits.js';
+import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
+import { detectSandbox, type SandboxSettings } from '../../activities/sandbox.js';
+import { temporalTargetFromEnv } from '../client/connection.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../shared/protocol/pod-runs.js';
+import { DEFAULT_TASK_QUEUE } from '../shared/protocol/names.js';
 import type { PodHandlers } from './handlers.js';
 import { FileOnceStore, type OnceStore } from './once-store.js';
 
-export const DEFAULT_TASK_QUEUE = 'kjob';
 
 export interface JobWorkerOptions {
   /** TypeScript handler pods, by the name a manifest gives in `image: kjob.dev/handler/<name>`. */
@@ -91,8 +91,8 @@ export interface JobWorkerOptions {
 
 function workflowsEntry(): string {
   // From source (tests) the workflows are TypeScript; from the built package, JavaScript. The bundler takes both.
-  const js = fileURLToPath(new URL('../workflows/index.js', import.meta.url));
-  return existsSync(js) ? js : fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+  const js = fileURLToPath(new URL('../../workflows/index.js', import.meta.url));
+  return existsSync(js) ? js : fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 }
 
 let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;

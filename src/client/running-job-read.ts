@@ -5,7 +5,7 @@
  * result if it has finished meanwhile, and otherwise queried again, up to a few attempts.
  */
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
-import { KjobError } from './errors.js';
+import { KjobError } from '../shared/errors.js';
 
 export interface RunningJobReads<T> {
   /** One query attempt, given up after `deadlineMs`. */

@@ -1,6 +1,6 @@
 /** The CronJob as kjob stores and returns it (Kubernetes' batch/v1 shape). Plain types: workflow code imports them. */
 import type { JobManifest } from '../manifest/schema.js';
-import type { ObjectMeta } from '../types.js';
+import type { ObjectMeta } from '../kubernetes-types.js';
 
 export type ConcurrencyPolicy = 'Allow' | 'Forbid' | 'Replace';
 

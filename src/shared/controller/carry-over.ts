@@ -5,11 +5,11 @@
  * whole (an OnFailure pod waiting to restart keeps its place); of the finished pods only the latest are kept,
  * with their logs, for `kjob get pods` and `kjob logs`.
  */
-import type { ContainerLog, JobCondition, JobEvent } from '../types.js';
+import type { ContainerLog, JobCondition, JobEvent } from '../kubernetes-types.js';
 import type { BackoffRecord } from './backoff.js';
 import { formatIndexIntervals, parseIndexIntervals } from './intervals.js';
 import { FINISHED_PODS_KEPT, forgetOldFinishedPods, logSize, type JobControllerState, type PodRecord } from './job-controller.js';
-import type { ControllerSettings } from './protocol.js';
+import type { ControllerSettings } from '../protocol/pod-runs.js';
 
 export { FINISHED_PODS_KEPT };
 

@@ -2,7 +2,7 @@
  * successPolicy matching (pkg/controller/job/success_policy.go): the first rule met, in order, gives the message
  * `Matched rules at index N`. Never met while no index has succeeded.
  */
-import type { SuccessPolicyRule } from '../types.js';
+import type { SuccessPolicyRule } from '../kubernetes-types.js';
 import { parseIndexIntervals } from './intervals.js';
 
 export function matchSuccessPolicy(rules: readonly SuccessPolicyRule[], completed: ReadonlySet<number>, completions: number): string | undefined {

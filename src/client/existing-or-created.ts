@@ -1,5 +1,5 @@
 /** apply's first step for any kind: the object as it exists, or the one just created (a racing create counts as existing). */
-import { AlreadyExistsError, NotFoundError } from './errors.js';
+import { AlreadyExistsError, NotFoundError } from '../shared/errors.js';
 
 export type ExistingOrCreated<T> = { existing: T; created?: undefined } | { created: T; existing?: undefined };
 

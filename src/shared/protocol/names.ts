@@ -1,0 +1,32 @@
+/**
+ * The names both sides of kjob agree on: the task queue, workflow types and ids, and the workflow's queries,
+ * signals and updates. Constants only, so the client, the worker and the workflow bundle import them freely.
+ */
+
+/** The task queue kjob's clients and workers use unless told otherwise. */
+export const DEFAULT_TASK_QUEUE = 'kjob';
+
+/** A Job's workflow id: `kjob/<namespace>/<name>`, so a name is taken at most once per namespace. */
+export function jobWorkflowId(namespace: string, name: string): string {
+  return `${JOB_WORKFLOW_ID_PREFIX}${namespace}/${name}`;
+}
+export const JOB_WORKFLOW_ID_PREFIX = 'kjob/';
+
+export const JOB_WORKFLOW_TYPE = 'kjobJob';
+export const QUERY_JOB = 'job';
+export const QUERY_PODS = 'pods';
+export const QUERY_LOGS = 'logs';
+export const QUERY_EVENTS = 'events';
+/** The ids of a wide Job's open pod runner shards (what a Background delete tells that the Job is gone). */
+export const QUERY_SHARDS = 'shards';
+export const SIGNAL_POD_STARTED = 'podStarted';
+export const UPDATE_PATCH_JOB = 'patchJob';
+/** Pod runner shards (wide Jobs): the Job sends runs and terminations, the shard reports each run's end. */
+export const SIGNAL_SHARD_RUN_POD = 'runPod';
+export const SIGNAL_SHARD_TERMINATE_POD = 'terminatePod';
+export const SIGNAL_SHARD_CLOSE = 'close';
+export const SIGNAL_POD_RUN_ENDED = 'podRunEnded';
+/** A shard's periodic sign of life to its Job; the signal failing means the Job is gone. */
+export const SIGNAL_SHARD_ALIVE = 'shardAlive';
+/** To a shard of an earlier Job of the same name (deleted, then created again): its Job is gone, stop its pods. */
+export const SIGNAL_SHARD_JOB_GONE = 'jobGone';
