@@ -13,15 +13,11 @@ import { CronJobValidationError } from './errors.js';
 import { parseSchedule } from './schedule-syntax.js';
 import { CronJobManifestSchema, type CronJobManifest } from './schema.js';
 import { timeZoneErrors, unknownTimeZoneError } from './time-zone.js';
+import { isInt, isObj, isStr, type Obj } from '../guards.js';
 
 /** The controller appends `-<minutes>` (11 characters) to the name, and a Job name is at most 63 long. */
 export const MAX_CRONJOB_NAME_LENGTH = 52;
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 /** Schema issues of the CronJob's own fields: unknown keys are unknown fields (kjob acts on every CronJobSpec field). */
 function cronJobSchemaErrors(issues: readonly z.core.$ZodIssue[], raw: unknown): FieldError[] {
