@@ -5,10 +5,10 @@
  */
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from '../manifest/field-errors.js';
-import { readDocuments, type ManifestInput } from '../manifest/parse.js';
+import { readDocuments, type ManifestInput } from '../manifest/documents.js';
 import { JobManifestSchema } from '../manifest/schema.js';
 import { formatPath, schemaIssuesToFieldErrors, validateJobRules } from '../manifest/validate.js';
-import { ManifestParseError, type InvalidJob } from '../errors.js';
+import { validateAll, type KindValidation } from '../manifest/validated.js';
 import { CronJobValidationError } from './errors.js';
 import { parseSchedule } from './schedule-syntax.js';
 import { CronJobManifestSchema, type CronJobManifest } from './schema.js';
@@ -112,19 +112,15 @@ export function validateCronJobRules(raw: unknown): FieldError[] {
   return errors;
 }
 
+export const CRONJOB_VALIDATION: KindValidation<'CronJob', CronJobManifest> = {
+  kind: 'CronJob',
+  schema: CronJobManifestSchema,
+  schemaErrors: cronJobSchemaErrors,
+  rules: validateCronJobRules,
+  invalid: (documents) => new CronJobValidationError(documents),
+};
+
 /** Reads CronJob manifests (YAML, JSON, objects; many documents) and validates all before returning any. */
 export function parseCronJobManifests(input: ManifestInput): CronJobManifest[] {
-  const docs = readDocuments(input);
-  if (docs.length === 0) throw new ManifestParseError('no objects passed to create');
-  const manifests: CronJobManifest[] = [];
-  const invalid: InvalidJob[] = [];
-  docs.forEach((raw, documentIndex) => {
-    const parsed = CronJobManifestSchema.safeParse(raw);
-    const causes = [...(parsed.success ? [] : cronJobSchemaErrors(parsed.error.issues, raw)), ...validateCronJobRules(raw)];
-    const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (causes.length > 0 || !parsed.success) invalid.push({ jobName: isStr(name) ? name : '', documentIndex, causes });
-    else manifests.push(parsed.data);
-  });
-  if (invalid.length > 0) throw new CronJobValidationError(invalid);
-  return manifests;
+  return validateAll(readDocuments(input), [CRONJOB_VALIDATION]).map((validated) => validated.manifest);
 }
