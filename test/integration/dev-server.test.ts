@@ -5,7 +5,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobClient } from '../../src/client/job-client.js';
@@ -317,36 +316,6 @@ describe('the kjob CLI', () => {
     expect(await kjob('get', 'cj')).toMatchObject({ code: 0, stderr: 'No resources found in default namespace.\n' });
     expect(await kjob('get', 'deployments')).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "deployments"\n' });
     expect(await kjob('delete', 'deployment', 'x')).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "deployment"\n' });
-  });
-
-  test('client commands load no worker, activity, workflow or provisioning code', async () => {
-    // Every module the process loads, ES modules (a resolve hook) and CommonJS ones (Module._load), as file URLs.
-    const hooks = join(dir, 'module-log-hooks.mjs');
-    writeFileSync(hooks, 'export async function resolve(s, c, next) { const r = await next(s, c); process.stderr.write(`LOADED ${r.url}\\n`); return r; }\n');
-    const register = join(dir, 'module-log.mjs');
-    writeFileSync(
-      register,
-      [
-        "import { register, createRequire } from 'node:module';",
-        "import { pathToFileURL } from 'node:url';",
-        `register(${JSON.stringify(pathToFileURL(hooks).href)});`,
-        "const Module = createRequire(import.meta.url)('node:module');",
-        'const load = Module._load;',
-        'Module._load = function (request, parent, ...rest) { try { process.stderr.write(`LOADED ${pathToFileURL(Module._resolveFilename(request, parent)).href}\\n`); } catch {} return load.call(this, request, parent, ...rest); };',
-      ].join('\n'),
-    );
-    for (const args of [['get', 'jobs'], ['get', 'cronjobs'], ['logs', 'job/pi']]) {
-      // execFile rejects on a non-zero exit: each command succeeds.
-      const { stderr } = await execFileAsync(process.execPath, ['--import', register, join(root, 'bin', 'kjob.js'), '--task-queue', env.taskQueue, ...args], {
-        env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
-        cwd: dir,
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const loaded = stderr.split('\n').filter((line) => line.startsWith('LOADED '));
-      expect(loaded.some((line) => line.includes('/dist/src/client/job-client.js'))).toBe(true);
-      expect(loaded.some((line) => line.includes('@temporalio/client'))).toBe(true);
-      expect(loaded.filter((line) => /@temporalio\/(worker|testing|activity|workflow)\/|\/dist\/(activities|workflows)\/|\/dist\/src\/(worker|provision)\/|\/cli\/(serve|load-handlers)\.js/.test(line))).toEqual([]);
-    }
   });
 
   test('get works on a finished Job with no worker running', async () => {
