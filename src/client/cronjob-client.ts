@@ -13,6 +13,7 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { existingOrCreated } from './existing-or-created.js';
+import { listById } from './list-by-id.js';
 import { deleteExecution, deleteJobWorkflow } from './job-deletion.js';
 import { stableJson } from '../shared/stable-json.js';
 import { LazyTemporalClient } from './temporal-client.js';
@@ -20,7 +21,8 @@ import { rfc3339 } from '../shared/controller/job-controller.js';
 import { AlreadyExistsError, NotFoundError, UnsupportedChangeError } from '../shared/errors.js';
 import { JobClient, type JobClientOptions, type PropagationPolicy } from './job-client.js';
 import { DEFAULT_NAMESPACE } from '../shared/manifest/defaults.js';
-import type { ManifestInput } from '../shared/manifest/parse.js';
+import type { ManifestInput } from '../shared/manifest/documents.js';
+import { manifestsOf, type Validated } from '../shared/manifest/validated.js';
 import type { Job } from '../shared/kubernetes-types.js';
 import { DEFAULT_TASK_QUEUE, jobWorkflowId } from '../shared/protocol/names.js';
 import { catchupWindowMs, overlapPolicyFor, scheduleSpecFor } from '../shared/cronjob/decisions.js';
@@ -28,6 +30,7 @@ import { materializeCronJob } from '../shared/cronjob/defaults.js';
 import { CronJobAlreadyExistsError, CronJobNotFoundError } from '../shared/cronjob/errors.js';
 import {
   CRONJOB_RUN_WORKFLOW_TYPE,
+  CRONJOB_SCHEDULE_ID_PREFIX,
   CRONJOB_STATE_WORKFLOW_TYPE,
   cronJobRunWorkflowId,
   cronJobScheduleId,
@@ -39,7 +42,7 @@ import {
 } from '../shared/cronjob/protocol.js';
 import type { CronJobManifest } from '../shared/cronjob/schema.js';
 import type { CronJob } from '../shared/cronjob/types.js';
-import { parseCronJobManifests } from '../shared/cronjob/validate.js';
+import { CRONJOB_VALIDATION } from '../shared/cronjob/validate.js';
 
 export type CronJobClientOptions = Omit<JobClientOptions, 'serializeResults'>;
 
@@ -47,6 +50,9 @@ export interface CronJobRef {
   /** Kubernetes namespace (default: the client's). */
   namespace?: string;
 }
+
+/** What `create` and `apply` take: YAML or JSON text, objects, or a manifest already validated. */
+export type CronJobInput = ManifestInput | Validated<'CronJob', CronJobManifest>;
 
 export interface CronJobApplyResult {
   cronJob: CronJob;
@@ -102,8 +108,8 @@ export class CronJobClient {
   }
 
   /** Creates one CronJob: its state workflow, then its Schedule. */
-  async create(input: ManifestInput): Promise<CronJob> {
-    const manifests = parseCronJobManifests(input);
+  async create(input: CronJobInput): Promise<CronJob> {
+    const manifests = manifestsOf(input, CRONJOB_VALIDATION);
     if (manifests.length !== 1) throw new TypeError(`create takes one CronJob, got ${manifests.length}`);
     return this.start(manifests[0] as CronJobManifest);
   }
@@ -131,9 +137,9 @@ export class CronJobClient {
   }
 
   /** Creates each CronJob that does not exist; one that exists takes the new schedule, zone, policies, limits, template. */
-  async apply(input: ManifestInput): Promise<CronJobApplyResult[]> {
+  async apply(input: CronJobInput): Promise<CronJobApplyResult[]> {
     const results: CronJobApplyResult[] = [];
-    for (const manifest of parseCronJobManifests(input)) {
+    for (const manifest of manifestsOf(input, CRONJOB_VALIDATION)) {
       const namespace = manifest.metadata?.namespace || this.namespace;
       const name = manifest.metadata?.name ?? '';
       const { existing, created } = await existingOrCreated(
@@ -194,18 +200,8 @@ export class CronJobClient {
   /** CronJobs of one namespace (default the client's), or of all with `allNamespaces`, by name. */
   async list(options: { namespace?: string; allNamespaces?: boolean } = {}): Promise<CronJob[]> {
     const client = await this.client();
-    const prefix = options.allNamespaces ? 'kjob-cron/' : `kjob-cron/${options.namespace ?? this.namespace}/`;
-    const out: CronJob[] = [];
-    for await (const schedule of client.schedule.list()) {
-      if (!schedule.scheduleId.startsWith(prefix)) continue;
-      const [, namespace = '', name = ''] = schedule.scheduleId.split('/');
-      try {
-        out.push(await this.get(name, { namespace }));
-      } catch (error) {
-        if (!(error instanceof CronJobNotFoundError)) throw error;
-      }
-    }
-    return out.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const prefix = options.allNamespaces ? CRONJOB_SCHEDULE_ID_PREFIX : cronJobScheduleId(options.namespace ?? this.namespace, '');
+    return listById(client.schedule.list(), (schedule) => schedule.scheduleId, prefix, (namespace, name) => this.get(name, { namespace }));
   }
 
   /** No more runs until resume; running Jobs go on (as Kubernetes' suspend). */

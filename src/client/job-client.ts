@@ -20,13 +20,16 @@ import { stableJson } from '../shared/stable-json.js';
 import { LazyTemporalClient, type TemporalClientOptions } from './temporal-client.js';
 import { readRunningJob } from './running-job-read.js';
 import { deleteJobWorkflow } from './job-deletion.js';
+import { listById } from './list-by-id.js';
 import { mergeSpecPatch, rfc3339, type JobSpecPatch } from '../shared/controller/job-controller.js';
 import { type PodHeartbeatDetails, type JobWorkflowInput, type JobWorkflowResult } from '../shared/protocol/pod-runs.js';
 import { JOB_WORKFLOW_TYPE, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, UPDATE_PATCH_JOB } from '../shared/protocol/names.js';
 import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from '../shared/errors.js';
 import { specPatch, validateJobSpecUpdate } from '../shared/manifest/update-rules.js';
 import { DEFAULT_NAMESPACE, materializeJob } from '../shared/manifest/defaults.js';
-import { parseJobManifests, type ManifestInput } from '../shared/manifest/parse.js';
+import type { ManifestInput } from '../shared/manifest/documents.js';
+import { JOB_VALIDATION, parseJobManifests } from '../shared/manifest/parse.js';
+import { manifestsOf, type Validated } from '../shared/manifest/validated.js';
 import type { JobManifest } from '../shared/manifest/schema.js';
 import type { ContainerLog, Job, JobEvent, JobSpec, Pod } from '../shared/kubernetes-types.js';
 import { DEFAULT_TASK_QUEUE, JOB_WORKFLOW_ID_PREFIX, jobWorkflowId } from '../shared/protocol/names.js';
@@ -79,7 +82,8 @@ export interface PodLog {
   truncatedBytes: number;
 }
 
-/** The readable workflow id of a Job. */
+/** What `create`, `createAll` and `apply` take: YAML or JSON text, objects, or a manifest already validated. */
+export type JobInput = ManifestInput | Validated<'Job', JobManifest>;
 
 export function isFinished(job: Job): boolean {
   return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
@@ -140,9 +144,9 @@ export class JobClient {
     return (await this.client()).workflow.getHandle(jobWorkflowId(ref.namespace ?? this.namespace, name));
   }
 
-  /** Creates one Job from a manifest (YAML, JSON or object). */
-  async create(input: ManifestInput): Promise<Job> {
-    const manifests = parseJobManifests(input);
+  /** Creates one Job from a manifest (YAML, JSON, object, or validated). */
+  async create(input: JobInput): Promise<Job> {
+    const manifests = manifestsOf(input, JOB_VALIDATION);
     if (manifests.length !== 1) throw new TypeError(`create takes one Job, got ${manifests.length}; use createAll`);
     return this.start(manifests[0] as JobManifest);
   }
@@ -151,9 +155,9 @@ export class JobClient {
    * Creates every Job of a multi-document input. All documents are validated before any Job starts, so an
    * invalid document creates nothing.
    */
-  async createAll(input: ManifestInput): Promise<Job[]> {
+  async createAll(input: JobInput): Promise<Job[]> {
     const jobs: Job[] = [];
-    for (const manifest of parseJobManifests(input)) jobs.push(await this.start(manifest));
+    for (const manifest of manifestsOf(input, JOB_VALIDATION)) jobs.push(await this.start(manifest));
     return jobs;
   }
 
@@ -162,9 +166,9 @@ export class JobClient {
    * parallelism, elastic completions, activeDeadlineSeconds, …) and is left alone when nothing changed. A change
    * to an immutable field is refused as Kubernetes refuses it.
    */
-  async apply(input: ManifestInput): Promise<ApplyResult[]> {
+  async apply(input: JobInput): Promise<ApplyResult[]> {
     const results: ApplyResult[] = [];
-    for (const manifest of parseJobManifests(input)) {
+    for (const manifest of manifestsOf(input, JOB_VALIDATION)) {
       const namespace = manifest.metadata?.namespace || this.namespace;
       const name = manifest.metadata?.name;
       if (!name) throw new UnsupportedChangeError('apply needs metadata.name (generateName only works with create)');
@@ -226,7 +230,11 @@ export class JobClient {
   /** Changes the mutable fields of a running Job (as `kubectl patch`); returns the Job. */
   async patch(name: string, patch: JobSpecPatch, ref: JobRef = {}): Promise<Job> {
     const current = await this.get(name, ref);
-    return this.changeSpec(current, mergeSpecPatch(current.spec, patch));
+    const next = mergeSpecPatch(current.spec, patch);
+    // The patched Job is new input: it is validated as any manifest is (apply's was, before it got here).
+    const { status: _status, ...currentObject } = current;
+    parseJobManifests({ ...currentObject, spec: next });
+    return this.changeSpec(current, next);
   }
 
   /** Suspends a Job: its active pods are terminated (not counted as failed) and no new pods start. */
@@ -239,10 +247,8 @@ export class JobClient {
     return this.patch(name, { suspend: false }, ref);
   }
 
-  /** Validates a new spec for an existing Job as Kubernetes does on update, then sends its mutable changes. */
+  /** Checks a valid new spec for an existing Job as Kubernetes does on update, then sends its mutable changes. */
   private async changeSpec(current: Job, next: JobSpec): Promise<Job> {
-    const { status: _status, ...currentObject } = current;
-    parseJobManifests({ ...currentObject, spec: next });
     const causes = validateJobSpecUpdate(current.spec, next);
     if (causes.length > 0) throw new JobValidationError([{ jobName: current.metadata.name, documentIndex: 0, causes }]);
     const patch = specPatch(current.spec, next);
@@ -369,17 +375,8 @@ export class JobClient {
   async list(options: { namespace?: string; allNamespaces?: boolean } = {}): Promise<Job[]> {
     const client = await this.client();
     const prefix = options.allNamespaces ? JOB_WORKFLOW_ID_PREFIX : jobWorkflowId(options.namespace ?? this.namespace, '');
-    const jobs: Job[] = [];
-    for await (const execution of client.workflow.list({ query: `WorkflowType = '${JOB_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'` })) {
-      if (!execution.workflowId.startsWith(prefix)) continue;
-      const [, namespace = '', name = ''] = execution.workflowId.split('/');
-      try {
-        jobs.push(await this.get(name, { namespace }));
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-    }
-    return jobs.sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+    const executions = client.workflow.list({ query: `WorkflowType = '${JOB_WORKFLOW_TYPE}' AND ExecutionStatus != 'ContinuedAsNew'` });
+    return listById(executions, (execution) => execution.workflowId, prefix, (namespace, name) => this.get(name, { namespace }));
   }
 
   /**

@@ -6,7 +6,7 @@ import { formatFieldError, type FieldError } from './manifest/field-errors.js';
 
 const KJOB_ERROR = Symbol.for('kjob.error');
 
-export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'BadRequest' | 'Timeout' | 'ServiceUnavailable';
+export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'BadRequest' | 'RequestEntityTooLarge' | 'Timeout' | 'ServiceUnavailable';
 
 export class KjobError extends Error {
   override name = 'KjobError';
@@ -61,6 +61,17 @@ export class ManifestParseError extends KjobError {
   override name = 'ManifestParseError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, 'BadRequest', options);
+  }
+}
+
+/**
+ * A document larger than the API server reads in one request: kube-apiserver's limitedReadBody answers 413 with
+ * apimachinery's NewRequestEntityTooLargeError(fmt.Sprintf("limit is %d", limit)).
+ */
+export class RequestEntityTooLargeError extends KjobError {
+  override name = 'RequestEntityTooLargeError';
+  constructor(readonly limitBytes: number) {
+    super(`Request entity too large: limit is ${limitBytes}`, 'RequestEntityTooLarge');
   }
 }
 

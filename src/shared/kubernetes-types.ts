@@ -1,11 +1,13 @@
 /**
  * The Kubernetes-shaped objects kjob hands out: a `batch/v1` Job with defaults applied, its JobStatus, and pod
- * records. Plain types with no runtime code, so workflow code can import them.
+ * records. Plain types and the constant names they use, with no other code, so workflow code can import them.
  */
 import type { CompletionMode, Container, EnvVar, Volume } from './manifest/schema.js';
-import type { JOB_CONTROLLER_NAME } from './manifest/defaults.js';
 
 export type { CompletionMode, Container, EnvVar, Volume };
+
+/** spec.managedBy of Jobs that Kubernetes' built-in Job controller reconciles; kjob is that controller. */
+export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 
 export interface ObjectMeta {
   name: string;

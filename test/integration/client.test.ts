@@ -145,3 +145,33 @@ describe('hostile input through create', () => {
     for (const name of names) await expect(t.jobs.get(name)).rejects.toBeInstanceOf(NotFoundError);
   });
 });
+
+describe('the front door and validated manifests', () => {
+  test('a 30 MB manifest and one nested 3,000 deep are refused before any connection or workflow, fast', async () => {
+    const { ManifestParseError, RequestEntityTooLargeError } = await import('../../src/shared/errors.js');
+    const huge = jobManifest('huge', {}, handlerContainer('quick', { args: ['x'.repeat(30_000_000)] }));
+    let deep: unknown = 1;
+    for (let i = 0; i < 3000; i++) deep = { a: deep };
+    const started = performance.now();
+    for (const input of [huge, JSON.stringify(huge)]) {
+      await expect(t.jobs.create(input)).rejects.toThrow(new RequestEntityTooLargeError(3145728));
+      await expect(t.jobs.apply(input)).rejects.toBeInstanceOf(RequestEntityTooLargeError);
+    }
+    const deepJob = { ...jobManifest('deep', {}, handlerContainer('quick')), status: deep };
+    await expect(t.jobs.create(deepJob)).rejects.toThrow(new ManifestParseError('error parsing manifest: exceeded max depth of 256'));
+    await expect(t.jobs.create(JSON.stringify(deepJob))).rejects.toThrow(new ManifestParseError('error parsing manifest: exceeded max depth of 256 at line 1'));
+    expect(performance.now() - started).toBeLessThan(5000);
+    await expect(t.jobs.get('huge')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(t.jobs.get('deep')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test('create and apply take a validated manifest as it is', async () => {
+    const { readDocuments } = await import('../../src/shared/manifest/documents.js');
+    const { validateAll } = await import('../../src/shared/manifest/validated.js');
+    const { JOB_VALIDATION } = await import('../../src/shared/manifest/parse.js');
+    const [validated] = validateAll(readDocuments(jobManifest('prevalidated', {}, handlerContainer('quick'))), [JOB_VALIDATION]);
+    expect((await t.jobs.create(validated!)).metadata.name).toBe('prevalidated');
+    expect((await t.jobs.apply(validated!)).map((r) => r.action)).toEqual(['unchanged']);
+    expect((await t.jobs.wait('prevalidated')).status?.succeeded).toBe(1);
+  });
+});

@@ -298,6 +298,26 @@ describe('the kjob CLI', () => {
     await jobs.delete('patched');
   });
 
+  test('the front door: a 30 MB manifest and one nested 3,000 deep are refused in Kubernetes’ words, before any work', async () => {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: big\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: main\n        image: busybox\n        command: ["sh", "-c", "${'x'.repeat(30_000_000)}"]\n`);
+    const deep = join(dir, 'deep.json');
+    writeFileSync(deep, `{"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "deep"}, "spec": ${'{"a": '.repeat(3000)}1${'}'.repeat(3000)}}`);
+    const started = Date.now();
+    expect(await kjob('apply', '-f', big)).toMatchObject({ code: 1, stdout: '', stderr: 'Error from server (RequestEntityTooLarge): Request entity too large: limit is 3145728\n' });
+    expect(await kjob('create', '-f', deep)).toMatchObject({ code: 1, stdout: '', stderr: 'error: error parsing manifest: exceeded max depth of 256 at line 1\n' });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(await kjob('get', 'jobs', 'big')).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): jobs.batch "big" not found\n' });
+  });
+
+  test('kubectl’s resource names from the kinds table; unknown ones refused', async () => {
+    expect((await kjob('get', 'jobs.batch', 'pi', '-o', 'name')).stdout).toBe('job.batch/pi\n');
+    expect((await kjob('get', 'Job', 'pi', '-o', 'name')).stdout).toBe('job.batch/pi\n');
+    expect(await kjob('get', 'cj')).toMatchObject({ code: 0, stderr: 'No resources found in default namespace.\n' });
+    expect(await kjob('get', 'deployments')).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "deployments"\n' });
+    expect(await kjob('delete', 'deployment', 'x')).toMatchObject({ code: 1, stderr: 'error: the server doesn\'t have a resource type "deployment"\n' });
+  });
+
   test('get works on a finished Job with no worker running', async () => {
     env.worker.shutdown();
     await env.running;

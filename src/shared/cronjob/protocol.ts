@@ -8,10 +8,11 @@ export const SIGNAL_CRONJOB_JOB_FINISHED = 'cronJobJobFinished';
 export const SIGNAL_CRONJOB_JOB_DELETED = 'cronJobJobDeleted';
 export const QUERY_CRONJOB_STATE = 'cronJobState';
 
-/** The Temporal Schedule of a CronJob. */
+/** The Temporal Schedule of a CronJob: `kjob-cron/<namespace>/<name>`. */
 export function cronJobScheduleId(namespace: string, name: string): string {
-  return `kjob-cron/${namespace}/${name}`;
+  return `${CRONJOB_SCHEDULE_ID_PREFIX}${namespace}/${name}`;
 }
+export const CRONJOB_SCHEDULE_ID_PREFIX = 'kjob-cron/';
 /** The workflow that keeps a CronJob's Jobs (active and finished) and applies its history limits. */
 export function cronJobStateWorkflowId(namespace: string, name: string): string {
   return `kjob-cron-state/${namespace}/${name}`;

@@ -5,23 +5,19 @@
  */
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from '../manifest/field-errors.js';
-import { readDocuments, type ManifestInput } from '../manifest/parse.js';
+import { readDocuments, type ManifestInput } from '../manifest/documents.js';
 import { JobManifestSchema } from '../manifest/schema.js';
 import { formatPath, schemaIssuesToFieldErrors, validateJobRules } from '../manifest/validate.js';
-import { ManifestParseError, type InvalidJob } from '../errors.js';
+import { validateAll, type KindValidation } from '../manifest/validated.js';
 import { CronJobValidationError } from './errors.js';
 import { parseSchedule } from './schedule-syntax.js';
 import { CronJobManifestSchema, type CronJobManifest } from './schema.js';
 import { timeZoneErrors, unknownTimeZoneError } from './time-zone.js';
+import { isInt, isObj, isStr, type Obj } from '../guards.js';
 
 /** The controller appends `-<minutes>` (11 characters) to the name, and a Job name is at most 63 long. */
 export const MAX_CRONJOB_NAME_LENGTH = 52;
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 /** Schema issues of the CronJob's own fields: unknown keys are unknown fields (kjob acts on every CronJobSpec field). */
 function cronJobSchemaErrors(issues: readonly z.core.$ZodIssue[], raw: unknown): FieldError[] {
@@ -116,19 +112,15 @@ export function validateCronJobRules(raw: unknown): FieldError[] {
   return errors;
 }
 
+export const CRONJOB_VALIDATION: KindValidation<'CronJob', CronJobManifest> = {
+  kind: 'CronJob',
+  schema: CronJobManifestSchema,
+  schemaErrors: cronJobSchemaErrors,
+  rules: validateCronJobRules,
+  invalid: (documents) => new CronJobValidationError(documents),
+};
+
 /** Reads CronJob manifests (YAML, JSON, objects; many documents) and validates all before returning any. */
 export function parseCronJobManifests(input: ManifestInput): CronJobManifest[] {
-  const docs = readDocuments(input);
-  if (docs.length === 0) throw new ManifestParseError('no objects passed to create');
-  const manifests: CronJobManifest[] = [];
-  const invalid: InvalidJob[] = [];
-  docs.forEach((raw, documentIndex) => {
-    const parsed = CronJobManifestSchema.safeParse(raw);
-    const causes = [...(parsed.success ? [] : cronJobSchemaErrors(parsed.error.issues, raw)), ...validateCronJobRules(raw)];
-    const name = (raw as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-    if (causes.length > 0 || !parsed.success) invalid.push({ jobName: isStr(name) ? name : '', documentIndex, causes });
-    else manifests.push(parsed.data);
-  });
-  if (invalid.length > 0) throw new CronJobValidationError(invalid);
-  return manifests;
+  return validateAll(readDocuments(input), [CRONJOB_VALIDATION]).map((validated) => validated.manifest);
 }

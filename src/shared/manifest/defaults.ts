@@ -2,12 +2,9 @@
  * Kubernetes' defaults for a Job (pkg/apis/batch/v1/defaults.go) and the metadata the API server and the Job
  * controller add on create (uid, creationTimestamp, the job-name and controller-uid template labels).
  */
-import type { Job, JobSpec, PodFailurePolicyAction } from '../kubernetes-types.js';
+import { JOB_CONTROLLER_NAME, type Job, type JobSpec, type PodFailurePolicyAction } from '../kubernetes-types.js';
 import type { JobManifest } from './schema.js';
 
-
-/** spec.managedBy of Jobs that Kubernetes' built-in Job controller reconciles; kjob is that controller. */
-export const JOB_CONTROLLER_NAME = 'kubernetes.io/job-controller';
 export const DEFAULT_NAMESPACE = 'default';
 export const DEFAULT_BACKOFF_LIMIT = 6;
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;

@@ -37,7 +37,7 @@ export const ObjectMetaSchema = z.strictObject({
 });
 
 /**
- * A missing fieldPath is validateObjectFieldSelector's "Required value" (validate-volumes.ts), not a type error;
+ * A missing fieldPath is validateObjectFieldSelector's "Required value" (validate-field-selector.ts), not a type error;
  * the default only keeps the parsed type a string. A missing apiVersion is "v1" (SetDefaults_ObjectFieldSelector).
  */
 export const ObjectFieldSelectorSchema = z.strictObject({

@@ -6,11 +6,7 @@
 import { countIndexIntervals } from '../controller/intervals.js';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { qualifiedNameErrors } from './name-rules.js';
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
+import { isInt, isObj, isStr, type Obj } from '../guards.js';
 
 export const MAX_POD_FAILURE_POLICY_RULES = 20;
 export const MAX_POD_FAILURE_POLICY_ON_EXIT_CODES_VALUES = 255;

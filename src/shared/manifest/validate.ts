@@ -6,10 +6,12 @@
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
-import { JOB_CONTROLLER_NAME } from './defaults.js';
+import { JOB_CONTROLLER_NAME } from '../kubernetes-types.js';
 import { handlerNameOf } from './handler-image.js';
 import { validateJobPolicies } from './validate-policies.js';
-import { objectFieldSelectorErrors, validateResources, validateVolumeMounts, validateVolumes } from './validate-volumes.js';
+import { objectFieldSelectorErrors } from './validate-field-selector.js';
+import { validateResources } from './validate-resources.js';
+import { validateVolumeMounts, validateVolumes } from './validate-volumes.js';
 import { KUBERNETES_FIELDS, objectKindAt } from './known-fields.js';
 import {
   dns1123LabelErrors,
@@ -19,9 +21,9 @@ import {
   qualifiedNameErrors,
   TOTAL_ANNOTATION_SIZE_MAX,
 } from './name-rules.js';
+import { isInt, isObj, isStr, type Obj } from '../guards.js';
 
 type Path = readonly (string | number)[];
-type Obj = Record<string, unknown>;
 
 /** Kubernetes' caps for Indexed Jobs (pkg/apis/batch/validation). */
 export const MAX_PARALLELISM_FOR_INDEXED_JOB = 100_000;
@@ -35,10 +37,6 @@ export function formatPath(path: Path): string {
   }
   return out;
 }
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
-const isStr = (v: unknown): v is string => typeof v === 'string';
 
 function valueAt(root: unknown, path: Path): unknown {
   let cur: unknown = root;

@@ -1,0 +1,129 @@
+/**
+ * `kjob provision`, `dev`, `worker` and `demo`: the commands that provision and run Temporal servers and kjob
+ * workers. Each loads that code (the worker, its bundler and activities, the provisioning) when it runs, so the
+ * client commands load none of it.
+ */
+import { Option, type Command } from 'commander';
+import type { JobWorkerOptions } from '../../worker/create-worker.js';
+import { plainAction, type GlobalOptions } from '../context.js';
+
+/**
+ * The worker flags. Command pods run processes on the worker's host, so a worker for a shared cluster runs them
+ * only when started with --command-pods; `kjob dev` (a developer's own machine) runs them unless --no-command-pods.
+ */
+const workerOptions = (cmd: Command, commandPodsByDefault: boolean) =>
+  cmd
+    .option('--handlers <module>', 'JavaScript module exporting TypeScript-handler pods (`export const handlers = {...}`)')
+    .option(
+      commandPodsByDefault ? '--no-command-pods' : '--command-pods',
+      commandPodsByDefault ? 'refuse containers that run commands on this host' : 'run containers that have a command as processes on this host (sandboxed)',
+    )
+    .option('--backoff-cap <seconds>', 'cap of the pod-recreation backoff (Kubernetes docs: 360; its code: 600)', '360')
+    .option('--heartbeat-timeout <seconds>', 'seconds of silence after which a pod is lost with its worker', '10')
+    .addOption(new Option('--pod-sandbox <mode>', 'run command pods in bubblewrap').choices(['auto', 'required', 'off']).default('auto'))
+    .addOption(new Option('--pod-network <network>', "sandboxed pods' network").choices(['none', 'host']).default('none'))
+    .option('--pod-read-only-path <path...>', 'more host folders sandboxed pods see read-only')
+    .option('--metrics-address <host:port>', "serve Prometheus metrics (the SDK's and kjob's) at this address, under /metrics")
+    .addOption(new Option('--log-format <format>', 'worker log lines').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-level <level>', 'worker log level').choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'));
+
+interface WorkerFlags {
+  handlers?: string;
+  commandPods?: boolean;
+  backoffCap: string;
+  heartbeatTimeout: string;
+  podSandbox: 'auto' | 'required' | 'off';
+  podNetwork: 'none' | 'host';
+  podReadOnlyPath?: string[];
+  metricsAddress?: string;
+  logFormat: 'text' | 'json';
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+/** The process's Temporal runtime (logs, metrics): installed before any connection or worker exists. */
+async function installRuntime(opts: WorkerFlags): Promise<void> {
+  const { installTemporalRuntime } = await import('../../worker/runtime-logging.js');
+  installTemporalRuntime({ logLevel: opts.logLevel, logFormat: opts.logFormat, ...(opts.metricsAddress ? { metricsAddress: opts.metricsAddress } : {}) });
+}
+
+async function toWorkerOptions(program: Command, opts: WorkerFlags): Promise<JobWorkerOptions> {
+  const { loadHandlers } = await import('../load-handlers.js');
+  return {
+    handlers: await loadHandlers(opts.handlers),
+    commandPods: opts.commandPods ?? false,
+    podSandbox: opts.podSandbox,
+    podNetwork: opts.podNetwork,
+    podReadOnlyPaths: opts.podReadOnlyPath ?? [],
+    podBackoffCapSeconds: Number(opts.backoffCap),
+    podHeartbeatTimeoutSeconds: Number(opts.heartbeatTimeout),
+    taskQueue: program.opts<GlobalOptions>().taskQueue,
+  };
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('provision')
+    .description('find or build the Temporal CLI and the time-skipping test server (cached in .cache/kjob)')
+    .action(
+      plainAction(async () => {
+        const { provisionTemporalCli, provisionTestServer } = await import('../../provision/index.js');
+        for (const [what, provision] of [
+          ['Temporal CLI (dev server)', provisionTemporalCli],
+          ['time-skipping test server', provisionTestServer],
+        ] as const) {
+          const found = await provision();
+          const detail = found.type === 'existing-path' ? found.path : `not found locally; the SDK will try to download it\n${found.failures.join('\n')}`;
+          process.stdout.write(`${what}: ${found.source}: ${detail}\n`);
+        }
+      }),
+    );
+
+  workerOptions(
+    program
+      .command('dev')
+      .description('start the embedded Temporal dev server (SQLite, Web UI) and a kjob worker; Ctrl-C stops both')
+      .option('--db-file <path>', 'SQLite file for the server state', '.kjob/dev.db')
+      .option('--port <port>', 'Temporal gRPC port', '7233')
+      .option('--ui-port <port>', 'Web UI port', '8233'),
+    true,
+  ).action(
+    plainAction(async (opts: WorkerFlags & { dbFile: string; port: string; uiPort: string }) => {
+      await installRuntime(opts);
+      const { runDev } = await import('../serve.js');
+      await runDev({ dbFile: opts.dbFile, port: Number(opts.port), uiPort: Number(opts.uiPort), worker: await toWorkerOptions(program, opts) });
+    }),
+  );
+
+  workerOptions(program.command('worker').description('run a kjob worker against TEMPORAL_ADDRESS (a real cluster)'), false).action(
+    plainAction(async (opts: WorkerFlags) => {
+      const { createJobWorker } = await import('../../worker/create-worker.js');
+      const { onShutdownSignal } = await import('../serve.js');
+      await installRuntime(opts);
+      const global = program.opts<GlobalOptions>();
+      const worker = await createJobWorker({
+        ...(await toWorkerOptions(program, opts)),
+        ...(global.temporalNamespace ? { namespace: global.temporalNamespace } : {}),
+        ...(global.address ? { address: global.address } : {}),
+      });
+      process.stdout.write(`kjob worker polling task queue ${global.taskQueue}\n`);
+      const running = worker.run();
+      onShutdownSignal(async () => {
+        worker.shutdown();
+        await running;
+      });
+      await running;
+    }),
+  );
+
+  program
+    .command('demo')
+    .description("run the Kubernetes docs' pi Job on the embedded dev server and show its status, log and Web UI address")
+    .option('--keep', 'keep the server, UI and worker running afterwards')
+    .option('--db-file <path>', 'SQLite file for the server state', '.kjob/dev.db')
+    .action(
+      plainAction(async (opts: { keep?: boolean; dbFile: string }) => {
+        const { runDemo } = await import('../serve.js');
+        await runDemo({ keep: opts.keep ?? false, dbFile: opts.dbFile });
+      }),
+    );
+}

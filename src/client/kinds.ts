@@ -1,0 +1,103 @@
+/**
+ * The kinds of objects kjob serves, in one table: each kind's validation (workflow-safe, in src/shared/), its
+ * client, and the names kubectl knows its resource by (`kubectl api-resources`: NAME, SHORTNAMES, APIVERSION). A
+ * new kind is one entry here plus its own code (schema and rules, client); the CLI's verbs find it by these names.
+ */
+import type { CronJobManifest } from '../shared/cronjob/schema.js';
+import { CRONJOB_VALIDATION } from '../shared/cronjob/validate.js';
+import type { ObjectMeta } from '../shared/kubernetes-types.js';
+import { JOB_VALIDATION } from '../shared/manifest/parse.js';
+import type { JobManifest } from '../shared/manifest/schema.js';
+import type { KindValidation, Validated } from '../shared/manifest/validated.js';
+import type { ClientSet } from './client-set.js';
+import { CronJobClient } from './cronjob-client.js';
+import type { PropagationPolicy } from './job-client.js';
+
+/** What every kind's objects have, as the API returns them. */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+}
+
+export type ApplyAction = 'created' | 'configured' | 'unchanged';
+
+/** The verbs every kind takes, on objects of the client's namespace. */
+export interface KindClient {
+  create(manifest: Validated): Promise<KubeObject>;
+  apply(manifest: Validated): Promise<{ object: KubeObject; action: ApplyAction }[]>;
+  get(name: string): Promise<KubeObject>;
+  list(options: { allNamespaces: boolean }): Promise<KubeObject[]>;
+  delete(name: string, options: { propagationPolicy: PropagationPolicy }): Promise<void>;
+}
+
+export interface ResourceNames {
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly group: string;
+  readonly version: string;
+}
+
+export interface ObjectKind<K extends string = string, M = unknown> {
+  readonly validation: KindValidation<K, M>;
+  readonly resource: ResourceNames;
+  /** This kind's verbs, on its client among `clients`. */
+  client(clients: ClientSet): KindClient;
+}
+
+export const JOBS: ObjectKind<'Job', JobManifest> = {
+  validation: JOB_VALIDATION,
+  resource: { plural: 'jobs', singular: 'job', shortNames: [], group: 'batch', version: 'v1' },
+  client: ({ jobs }) => ({
+    create: (manifest) => jobs.create(manifest),
+    apply: async (manifest) => (await jobs.apply(manifest)).map(({ job, action }) => ({ object: job, action })),
+    get: (name) => jobs.get(name),
+    list: (options) => jobs.list(options),
+    delete: (name, options) => jobs.delete(name, options),
+  }),
+};
+
+export const CRONJOBS: ObjectKind<'CronJob', CronJobManifest> = {
+  validation: CRONJOB_VALIDATION,
+  resource: { plural: 'cronjobs', singular: 'cronjob', shortNames: ['cj'], group: 'batch', version: 'v1' },
+  client: (clients) => {
+    const cronJobs = clients.of(CronJobClient);
+    return {
+      create: (manifest) => cronJobs.create(manifest),
+      apply: async (manifest) => (await cronJobs.apply(manifest)).map(({ cronJob, action }) => ({ object: cronJob, action })),
+      get: (name) => cronJobs.get(name),
+      list: (options) => cronJobs.list(options),
+      delete: (name, options) => cronJobs.delete(name, options),
+    };
+  },
+};
+
+/** Every kind; the first takes documents of a kind not listed, and its validation refuses them. */
+export const OBJECT_KINDS: readonly [ObjectKind, ...ObjectKind[]] = [JOBS, CRONJOBS];
+
+/** Each kind's validation, in the table's order (what `validateAll` takes). */
+export const KIND_VALIDATIONS = OBJECT_KINDS.map((kind) => kind.validation) as [KindValidation, ...KindValidation[]];
+
+/**
+ * The kind a resource word names, as kubectl reads one: its plural, singular, a short name or the kind, alone or
+ * with `.group` or `.version.group`, in any case (`jobs`, `job.batch`, `cj`, `CronJob`).
+ */
+export function kindOfResource(word: string): ObjectKind | undefined {
+  const wanted = word.toLowerCase();
+  return OBJECT_KINDS.find(({ validation, resource }) =>
+    [resource.plural, resource.singular, ...resource.shortNames, validation.kind.toLowerCase()].some(
+      (name) => wanted === name || wanted === `${name}.${resource.group}` || wanted === `${name}.${resource.version}.${resource.group}`,
+    ),
+  );
+}
+
+/** The kind of a validated manifest or a document (by its `kind`); any other is the first kind's. */
+export function kindNamed(kind: unknown): ObjectKind {
+  return OBJECT_KINDS.find(({ validation }) => validation.kind === kind) ?? OBJECT_KINDS[0];
+}
+
+/** How kubectl names a kind's objects in its output: `job.batch` (`job.batch/pi created`, `job.batch "pi" deleted`). */
+export function qualifiedResource(kind: ObjectKind): string {
+  return `${kind.resource.singular}.${kind.resource.group}`;
+}
