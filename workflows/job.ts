@@ -26,26 +26,16 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import {
-  applySpecPatch,
-  deadlineAt,
-  FINISHED_PODS_KEPT,
-  forgetOldFinishedPods,
-  newControllerState,
-  onPodExited,
-  onPodStarted,
-  podAnnotations,
-  podHostname,
-  podKeys,
-  podLabels,
-  reconcile,
-  renderJob,
-  renderPods,
-  type JobSpecPatch,
-  type PodOutcome,
-  type PodRecord,
-} from '../src/shared/controller/job-controller.js';
-import { DEFAULT_CONTROLLER_SETTINGS, type JobWorkflowInput, type JobWorkflowResult, type PodRunInput, type PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
+import { deadlineAt } from '../src/shared/controller/finish-criteria.js';
+import { onPodExited, onPodStarted, type PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
+import { podAnnotations, podHostname, podKeys, podLabels } from '../src/shared/controller/pod-identity.js';
+import { reconcile } from '../src/shared/controller/reconcile.js';
+import { renderJob, renderPods } from '../src/shared/controller/render.js';
+import { FINISHED_PODS_KEPT, forgetOldFinishedPods } from '../src/shared/controller/retention.js';
+import { applySpecPatch, type JobSpecPatch } from '../src/shared/controller/spec-patch.js';
+import { newControllerState, type PodRecord } from '../src/shared/controller/state.js';
+import type { JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type PodRunInput, type PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
 import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
 import { carryOver, restoreControllerState } from '../src/shared/controller/carry-over.js';
 import { readsPodMetadata } from '../src/shared/manifest/field-refs.js';
