@@ -34,6 +34,7 @@ export type PodEvent =
   | { kind: 'exited'; podName: string; outcome: PodOutcome }
   | { kind: 'specChanged' };
 
+/** What one run of the Job's workflow keeps, and how it carries out the controller's decisions. */
 export class JobRun {
   readonly state: JobControllerState;
   /** Pod runs beyond what one workflow may hold (Temporal caps pending activities per workflow) go to shards. */
@@ -41,7 +42,7 @@ export class JobRun {
   /** Pod events not yet fed to the controller. */
   readonly events: PodEvent[] = [];
   /** Pod runs this workflow holds, and how to cancel each. */
-  readonly runs = new Map<string, () => void>();
+  private readonly runs = new Map<string, () => void>();
   /** A durable timer fired since the last reconcile. */
   woken = false;
   /** There is something to reconcile: a pod event, or a timer that fired. */
