@@ -18,7 +18,7 @@ export type { ManifestInput } from './shared/manifest/documents.js';
 export type { Validated } from './shared/manifest/validated.js';
 export { handlerImage, HANDLER_IMAGE_PREFIX } from './shared/manifest/handler-image.js';
 export { formatFieldError, type FieldError } from './shared/manifest/field-errors.js';
-export type { JobSpecPatch } from './shared/controller/job-controller.js';
+export type { JobSpecPatch } from './shared/controller/spec-patch.js';
 export type { JobManifest } from './shared/manifest/schema.js';
 export * from './shared/errors.js';
 export type {

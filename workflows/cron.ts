@@ -24,7 +24,7 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import { rfc3339 } from '../src/shared/controller/job-controller.js';
+import { rfc3339 } from '../src/shared/controller/timestamps.js';
 import { jobFromCronJob } from '../src/shared/cronjob/defaults.js';
 import { jobsBeyondHistoryLimits } from '../src/shared/cronjob/decisions.js';
 import {

@@ -17,7 +17,7 @@ import { listById } from './list-by-id.js';
 import { deleteExecution, deleteJobWorkflow } from './job-deletion.js';
 import { stableJson } from '../shared/stable-json.js';
 import { LazyTemporalClient } from './temporal-client.js';
-import { rfc3339 } from '../shared/controller/job-controller.js';
+import { rfc3339 } from '../shared/controller/timestamps.js';
 import { AlreadyExistsError, NotFoundError, UnsupportedChangeError } from '../shared/errors.js';
 import { JobClient, type JobClientOptions, type PropagationPolicy } from './job-client.js';
 import { DEFAULT_NAMESPACE } from '../shared/manifest/defaults.js';

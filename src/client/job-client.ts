@@ -21,8 +21,10 @@ import { LazyTemporalClient, type TemporalClientOptions } from './temporal-clien
 import { readRunningJob } from './running-job-read.js';
 import { deleteJobWorkflow } from './job-deletion.js';
 import { listById } from './list-by-id.js';
-import { mergeSpecPatch, rfc3339, type JobSpecPatch } from '../shared/controller/job-controller.js';
-import { type PodHeartbeatDetails, type JobWorkflowInput, type JobWorkflowResult } from '../shared/protocol/pod-runs.js';
+import { mergeSpecPatch, type JobSpecPatch } from '../shared/controller/spec-patch.js';
+import { rfc3339 } from '../shared/controller/timestamps.js';
+import type { JobWorkflowInput, JobWorkflowResult } from '../shared/protocol/job-workflow.js';
+import { type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
 import { JOB_WORKFLOW_TYPE, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, UPDATE_PATCH_JOB } from '../shared/protocol/names.js';
 import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from '../shared/errors.js';
 import { specPatch, validateJobSpecUpdate } from '../shared/manifest/update-rules.js';

@@ -2,15 +2,10 @@
 import { describe, expect, test } from 'vitest';
 import { backoffDelayMs, recordPodFailure, recordPodSuccess, remainingBackoffMs, emptyBackoffRecord } from '../../src/shared/controller/backoff.js';
 import { formatIndexIntervals, parseIndexIntervals } from '../../src/shared/controller/intervals.js';
-import {
-  newControllerState,
-  onPodExited,
-  onPodStarted,
-  reconcile,
-  renderJobStatus,
-  type JobControllerState,
-  type PodRecord,
-} from '../../src/shared/controller/job-controller.js';
+import { onPodExited, onPodStarted } from '../../src/shared/controller/pod-lifecycle.js';
+import { reconcile } from '../../src/shared/controller/reconcile.js';
+import { renderJobStatus } from '../../src/shared/controller/render.js';
+import { newControllerState, type JobControllerState, type PodRecord } from '../../src/shared/controller/state.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type PodRunResult } from '../../src/shared/protocol/pod-runs.js';
 import { materializeJob } from '../../src/shared/manifest/defaults.js';
 import { parseJobManifests } from '../../src/shared/manifest/parse.js';
@@ -261,7 +256,8 @@ describe('the sync loop', () => {
 
 describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => {
   test('the status is the same after the hand-over; finished pods beyond the kept ones go; runs in flight refuse', async () => {
-    const { carryOver, restoreControllerState, FINISHED_PODS_KEPT } = await import('../../src/shared/controller/carry-over.js');
+    const { carryOver, restoreControllerState } = await import('../../src/shared/controller/carry-over.js');
+    const { FINISHED_PODS_KEPT } = await import('../../src/shared/controller/retention.js');
     const s = state({ completions: FINISHED_PODS_KEPT + 50, parallelism: 3, completionMode: 'Indexed', backoffLimit: 1000 });
     let now = 0;
     // Run pods one wave at a time; every seventh fails (so counters, failed indexes and backoff are exercised).
@@ -286,7 +282,7 @@ describe('continue-as-new hand-over (carryOver, restoreControllerState)', () => 
 
 describe('finished pod records (forgetOldFinishedPods)', () => {
   test('memory follows the running pods, not completions: old finished pods go, counts and indexes stay exact', async () => {
-    const { FINISHED_PODS_KEPT } = await import('../../src/shared/controller/job-controller.js');
+    const { FINISHED_PODS_KEPT } = await import('../../src/shared/controller/retention.js');
     const completions = FINISHED_PODS_KEPT * 10;
     const s = state({ completions, parallelism: 7, completionMode: 'Indexed', backoffLimit: completions });
     let now = 0;

@@ -5,7 +5,10 @@
 import { describe, expect, test } from 'vitest';
 import { matchPodFailurePolicy } from '../../src/shared/controller/pod-failure-policy.js';
 import { matchSuccessPolicy } from '../../src/shared/controller/success-policy.js';
-import { newControllerState, onPodExited, reconcile, renderJobStatus, renderPod, type JobControllerState, type PodRecord } from '../../src/shared/controller/job-controller.js';
+import { onPodExited } from '../../src/shared/controller/pod-lifecycle.js';
+import { reconcile } from '../../src/shared/controller/reconcile.js';
+import { renderJobStatus, renderPod } from '../../src/shared/controller/render.js';
+import { newControllerState, type JobControllerState, type PodRecord } from '../../src/shared/controller/state.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type PodRunResult } from '../../src/shared/protocol/pod-runs.js';
 import { materializeJob } from '../../src/shared/manifest/defaults.js';
 import { parseJobManifests } from '../../src/shared/manifest/parse.js';
@@ -227,7 +230,7 @@ describe('successPolicy (success_policy_test.go, job_controller_test.go TestSync
 
 describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElasticIndexedJob)', () => {
   test('"suspending a job with satisfied expectations": active pods deleted and not counted; Suspended condition', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ completions: 2, parallelism: 2 });
     const pods = reconcile(s, 0, ids).start;
     applySpecPatch(s, { suspend: true });
@@ -246,7 +249,7 @@ describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElastic
   });
 
   test('"the deadline does not run while suspended"', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ activeDeadlineSeconds: 10, suspend: true });
     expect(reconcile(s, 0, ids)).toMatchObject({ start: [], wakeAt: null });
     expect(renderJobStatus(s).startTime).toBeUndefined();
@@ -255,7 +258,7 @@ describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElastic
   });
 
   test('"too many active pods": lowering parallelism deletes the surplus, not counted', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ completions: 4, parallelism: 3 });
     reconcile(s, 0, ids);
     applySpecPatch(s, { parallelism: 1 });
@@ -265,7 +268,7 @@ describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElastic
   });
 
   test('"index finishes successfully, scale down, scale up": a dropped index runs again', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ completions: 3, parallelism: 3, completionMode: 'Indexed' });
     const pods = reconcile(s, 0, ids).start;
     exit(s, pods[2]!, 0, S);
@@ -280,7 +283,7 @@ describe('suspend, parallelism and elastic Jobs (TestSyncJobSuspend, TestElastic
 
 describe('review cases: elastic counting, resume deadline, per-index order, replacement policy, removals', () => {
   test('an out-of-range pod of a shrunk elastic Job counts for nothing, even when it succeeds', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ completions: 4, parallelism: 4, completionMode: 'Indexed' });
     const pods = reconcile(s, 0, ids).start;
     applySpecPatch(s, { completions: 2, parallelism: 2 });
@@ -296,7 +299,7 @@ describe('review cases: elastic counting, resume deadline, per-index order, repl
   });
 
   test('resuming after a long suspension does not trip the deadline: it starts over', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ activeDeadlineSeconds: 100 });
     const [pod] = reconcile(s, 0, ids).start;
     applySpecPatch(s, { suspend: true });
@@ -320,7 +323,7 @@ describe('review cases: elastic counting, resume deadline, per-index order, repl
   });
 
   test('podReplacementPolicy Failed: a terminating pod holds its index until it has stopped', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ completions: 1, completionMode: 'Indexed', podFailurePolicy: { rules: [] } });
     const [pod] = reconcile(s, 0, ids).start;
     applySpecPatch(s, { suspend: true });
@@ -332,7 +335,7 @@ describe('review cases: elastic counting, resume deadline, per-index order, repl
   });
 
   test('a patch removes an optional field with null', async () => {
-    const { applySpecPatch } = await import('../../src/shared/controller/job-controller.js');
+    const { applySpecPatch } = await import('../../src/shared/controller/spec-patch.js');
     const s = state({ activeDeadlineSeconds: 5 });
     applySpecPatch(s, { activeDeadlineSeconds: null });
     expect(s.job.spec.activeDeadlineSeconds).toBeUndefined();

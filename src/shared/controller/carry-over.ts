@@ -8,10 +8,9 @@
 import type { ContainerLog, JobCondition, JobEvent } from '../kubernetes-types.js';
 import type { BackoffRecord } from './backoff.js';
 import { formatIndexIntervals, parseIndexIntervals } from './intervals.js';
-import { FINISHED_PODS_KEPT, forgetOldFinishedPods, logSize, type JobControllerState, type PodRecord } from './job-controller.js';
+import { FINISHED_PODS_KEPT, forgetOldFinishedPods, logSize } from './retention.js';
+import type { JobControllerState, PodRecord } from './state.js';
 import type { ControllerSettings } from '../protocol/pod-runs.js';
-
-export { FINISHED_PODS_KEPT };
 
 export interface CarriedControllerState {
   startTime: number | null;

@@ -2,7 +2,7 @@
  * What a CronJob knows about its Jobs (Kubernetes keeps it in status.active and finds the rest by owner
  * reference): pure transitions, used by the CronJob's state workflow, and the status they render to.
  */
-import { rfc3339 } from '../controller/job-controller.js';
+import { rfc3339 } from '../controller/timestamps.js';
 import type { JobFinishedMessage, JobStartedMessage, TrackedJob } from './protocol.js';
 import type { CronJobStatus } from './types.js';
 

@@ -2,20 +2,9 @@
  * Which changes a running Job takes (pkg/apis/batch/validation ValidateJobSpecUpdate): the mutable fields become a
  * patch; a change to an immutable one is refused with Kubernetes' message.
  */
-import type { JobSpecPatch } from '../controller/job-controller.js';
+import { MUTABLE_SPEC_FIELDS, type JobSpecPatch } from '../controller/spec-patch.js';
 import type { JobSpec } from '../kubernetes-types.js';
 import { fieldError, type FieldError } from './field-errors.js';
-
-export const MUTABLE_SPEC_FIELDS = [
-  'suspend',
-  'parallelism',
-  'completions',
-  'activeDeadlineSeconds',
-  'backoffLimit',
-  'maxFailedIndexes',
-  'ttlSecondsAfterFinished',
-  'podReplacementPolicy',
-] as const satisfies readonly (keyof JobSpecPatch)[];
 
 const IMMUTABLE_SPEC_FIELDS = ['completionMode', 'backoffLimitPerIndex', 'podFailurePolicy', 'successPolicy', 'managedBy', 'template'] as const;
 

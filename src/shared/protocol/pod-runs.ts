@@ -1,9 +1,9 @@
 /**
- * What passes between the Job workflow, its pod activities and clients. Plain data only: it crosses
- * Temporal's payload converter and the workflow sandbox.
+ * What passes between the Job workflow, its pod activities and pod runner shards, and the worker's settings for
+ * its Jobs (the workflow's own input and result are in job-workflow.ts). Plain data only: it crosses Temporal's
+ * payload converter and the workflow sandbox.
  */
-import type { CarriedControllerState } from '../controller/carry-over.js';
-import type { ContainerLog, Job, JobEvent, ObjectMeta, Pod, PodTemplateSpec } from '../kubernetes-types.js';
+import type { ContainerLog, ObjectMeta, PodTemplateSpec } from '../kubernetes-types.js';
 
 /** Settings a worker imposes on the Jobs it runs, read once per Job through a local activity. */
 export interface ControllerSettings {
@@ -61,14 +61,6 @@ export interface PodRunEndedSignal {
 export interface PodShardInput {
   jobWorkflowId: string;
   settings: ControllerSettings;
-}
-
-export interface JobWorkflowInput {
-  job: Job;
-  /** The controller state handed over by the previous run when the workflow continued as new. */
-  carried?: CarriedControllerState;
-  /** Which pod runner shards run which pods (wide Jobs), handed over with the state. */
-  shards?: { nextShard: number; shards: [string, { active: number; served: number; closed: boolean }][]; placement: [string, string][] };
 }
 
 /**
@@ -143,14 +135,6 @@ export interface PodStartedSignal {
   nodeName: string;
   /** How long the containers had been running when the signal was sent (it is sent a heartbeat interval late). */
   runningForMs?: number;
-}
-
-/** A finished Job as the workflow returns it: the Job with its final status, and its pods. */
-export interface JobWorkflowResult {
-  job: Job;
-  pods: Pod[];
-  logs: Record<string, ContainerLog[]>;
-  events: JobEvent[];
 }
 
 export function podSucceeded(result: PodRunResult): boolean {

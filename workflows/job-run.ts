@@ -1,0 +1,245 @@
+/**
+ * One run of a Job's workflow (workflows/job.ts; the workflow continues as new into the next run): the controller
+ * state and what carries out its decisions. Pods are activities started here or on pod runner shards, their
+ * ends are queued as pod events for the next reconcile, backoffs and the deadline are durable timers, the live
+ * status is published for the Web UI, and at the end the state goes to the next run or the Job to its TTL.
+ *
+ * Per pod this costs what it always did: every promise (and so every closure that makes one) in workflow code
+ * costs the SDK a captured stack trace. Nothing here may await or add a promise per pod.
+ */
+import { condition, metricMeter, ParentClosePolicy, patched, setCurrentDetails, sleep, startChild, upsertSearchAttributes, uuid4, workflowInfo } from '@temporalio/workflow';
+import { carryOver, restoreControllerState } from '../src/shared/controller/carry-over.js';
+import { deadlineAt } from '../src/shared/controller/finish-criteria.js';
+import { jobStatusColumn } from '../src/shared/controller/job-phase.js';
+import { onPodExited, onPodStarted, type PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
+import { podAnnotations, podHostname, podKeys, podLabels } from '../src/shared/controller/pod-identity.js';
+import { reconcile } from '../src/shared/controller/reconcile.js';
+import { renderJob, renderPods } from '../src/shared/controller/render.js';
+import { FINISHED_PODS_KEPT, forgetOldFinishedPods } from '../src/shared/controller/retention.js';
+import { newControllerState, type IdSource, type JobControllerState, type PodRecord } from '../src/shared/controller/state.js';
+import { readsPodMetadata } from '../src/shared/manifest/field-refs.js';
+import type { JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
+import { SEARCH_ATTRIBUTE_KEYS } from '../src/shared/protocol/search-attributes.js';
+import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
+import type { Job } from '../src/shared/kubernetes-types.js';
+import { outcomeOfFailure, podActivity } from './pod-activity.js';
+import { inPodRunScope, startCancellable, sharedPodRunScope } from './pod-cancel.js';
+import { ShardRouter } from './shard-router.js';
+import { kjobJobTtl } from './ttl.js';
+
+/** What reaches the workflow between two reconciles. */
+export type PodEvent =
+  | { kind: 'started'; report: PodStartedSignal }
+  | { kind: 'exited'; podName: string; outcome: PodOutcome }
+  | { kind: 'specChanged' };
+
+/** What one run of the Job's workflow keeps, and how it carries out the controller's decisions. */
+export class JobRun {
+  readonly state: JobControllerState;
+  /** Pod runs beyond what one workflow may hold (Temporal caps pending activities per workflow) go to shards. */
+  readonly shardRouter: ShardRouter;
+  /** Pod events not yet fed to the controller. */
+  readonly events: PodEvent[] = [];
+  /** Pod runs this workflow holds, and how to cancel each. */
+  private readonly runs = new Map<string, () => void>();
+  /** A durable timer fired since the last reconcile. */
+  woken = false;
+  /** There is something to reconcile: a pod event, or a timer that fired. */
+  readonly hasWork = () => this.events.length > 0 || this.woken;
+
+  /** The Job as the workflow started (its mutable fields may change since: the current one is state.job). */
+  private readonly job: Job;
+  private readonly runPodActivity: (input: PodRunInput, summary: string) => Promise<PodRunResult>;
+  private readonly localRunLimit: number;
+  private readonly generation: number;
+  private readonly continueAfter: number;
+  /**
+   * Pod runs share one non-cancellable scope and are cancelled one by one through their activity (workflows/
+   * pod-cancel.ts) rather than a scope each; runs started before this change keep a scope each.
+   */
+  private readonly sharedPodScope: ReturnType<typeof sharedPodRunScope>;
+  /** The pod template is immutable: whether pods read their own labels is decided once. */
+  private readonly podsReadMetadata: boolean;
+  private readonly ids: IdSource = { random: Math.random, uuid: uuid4 };
+  /**
+   * Durable timers for backoffs, restarts and the deadline. A timer is never cancelled: one that fires when it
+   * is no longer needed only causes an idle reconcile, and a cancelled timer racing its own firing is what the
+   * time-skipping test server mishandles.
+   */
+  private readonly pendingWakes = new Set<number>();
+  private readonly backoffWaits = metricMeter.createCounter('kjob_backoff_waits', 'waits', 'Durable timers holding a pod start (backoff, restart delay)');
+  /**
+   * The Job as the Web UI shows it: the live status as current details, and kubectl's STATUS word as the
+   * KjobPhase search attribute when the client registered kjob's attributes (the workflow started with them).
+   */
+  private readonly searchable: boolean;
+  private publishedPhase: string | undefined;
+
+  constructor({ job, carried, shards: carriedShards }: JobWorkflowInput, settings: ControllerSettings) {
+    this.job = job;
+    this.runPodActivity = podActivity(settings);
+    // Absent from settings recorded by older workers: the defaults apply.
+    this.localRunLimit = settings.maxPodRunsPerWorkflow ?? DEFAULT_CONTROLLER_SETTINGS.maxPodRunsPerWorkflow!;
+    this.shardRouter = new ShardRouter(
+      { jobWorkflowId: workflowInfo().workflowId, settings },
+      { podRunsPerShard: this.localRunLimit, runsPerShard: settings.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard! },
+      (podName, message) => this.events.push({ kind: 'exited', podName, outcome: { kind: 'aborted', message } }),
+      carriedShards,
+    );
+    this.state = carried ? restoreControllerState(job, settings, carried) : newControllerState(job, settings);
+    this.generation = (carried?.generation ?? 0) + 1;
+    this.continueAfter = settings.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!;
+    this.sharedPodScope = sharedPodRunScope();
+    this.podsReadMetadata = readsPodMetadata(this.state.job.spec.template.spec);
+    this.searchable = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.name) !== undefined;
+    this.publishedPhase = this.searchable ? workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.phase) : undefined;
+  }
+
+  /**
+   * Feeds the pod events to the controller, reconciles and carries out its decisions. `draining`: the history
+   * nears Temporal's limits, so no new pod starts; once the running ones end, the run continues as new.
+   */
+  step(): { draining: boolean; wakeAt: number | null } {
+    for (const event of this.events.splice(0)) {
+      if (event.kind === 'started') onPodStarted(this.state, event.report, Date.now());
+      else if (event.kind === 'exited') onPodExited(this.state, event.podName, event.outcome, Date.now());
+    }
+    const draining = !this.state.finished && this.historyFull() && patched('kjob-continue-as-new');
+    const actions = reconcile(this.state, Date.now(), this.ids, { holdNewRuns: draining });
+    inPodRunScope(this.sharedPodScope, () => {
+      for (const pod of actions.start) this.startRun(pod);
+    });
+    for (const pod of actions.terminate) this.terminateRun(pod.name);
+    this.publishStatus(actions.wakeAt);
+    return { draining, wakeAt: actions.wakeAt };
+  }
+
+  /** Only this run's own pod runs must end before the hand-over: shards outlive it and report to the next. */
+  readyToHandOver(): boolean {
+    return this.runs.size === 0 && this.events.length === 0;
+  }
+
+  /** The next run's input: the compact controller state and the shards' bookkeeping. */
+  handOver(): JobWorkflowInput {
+    return {
+      job: this.state.job,
+      carried: carryOver(this.state, this.generation, (podName) => this.shardRouter.runs(podName)),
+      shards: this.shardRouter.carry(),
+    };
+  }
+
+  wakeAt(at: number): void {
+    for (const pending of this.pendingWakes) if (pending <= at) return;
+    this.pendingWakes.add(at);
+    const deadline = deadlineAt(this.state);
+    if (deadline === null || at < deadline) this.backoffWaits.add(1, { kjob_namespace: this.job.metadata.namespace, kjob_job: this.job.metadata.name });
+    sleep(Math.max(at - Date.now(), 1), { summary: wakeSummary(at, deadline) }).then(
+      () => {
+        this.pendingWakes.delete(at);
+        this.woken = true;
+      },
+      () => undefined,
+    );
+  }
+
+  /** The workflow was cancelled (the Job is being deleted): terminates the pods and waits for them to stop. */
+  async stopAllPods(): Promise<void> {
+    for (const cancel of this.runs.values()) cancel();
+    this.shardRouter.terminateAll();
+    // Bounded: a shard that is gone would otherwise keep the deletion waiting for ever.
+    const allStopped = () => this.runs.size === 0 && this.shardRouter.inFlight === 0;
+    if (patched('kjob-bounded-delete-wait')) await condition(allStopped, '10 minutes');
+    else await condition(allStopped);
+    this.shardRouter.closeAll();
+    await this.shardRouter.flushed();
+  }
+
+  /** ttlSecondsAfterFinished: the finished Job's run is left to a small workflow that deletes it later. */
+  async handOverToTtl(): Promise<void> {
+    const ttl = this.state.job.spec.ttlSecondsAfterFinished;
+    if (ttl === undefined) return;
+    const info = workflowInfo();
+    const { metadata } = this.job;
+    const finishedAt = Date.parse(this.state.conditions[this.state.conditions.length - 1]?.lastTransitionTime ?? '') || Date.now();
+    await startChild(kjobJobTtl, {
+      workflowId: `kjob-ttl/${metadata.namespace}/${metadata.name}/${metadata.uid}`,
+      args: [{ workflowId: info.workflowId, runId: info.runId, expireAt: finishedAt + ttl * 1000 }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  }
+
+  /** The result stays well under Temporal's 2 MB payload limit: the latest finished pods, the bounded logs and events. */
+  result(): JobWorkflowResult {
+    forgetOldFinishedPods(this.state, FINISHED_PODS_KEPT, 0);
+    return { job: renderJob(this.state), pods: renderPods(this.state), logs: Object.fromEntries(this.state.logs), events: this.state.events };
+  }
+
+  private historyFull(): boolean {
+    return workflowInfo().historyLength >= this.continueAfter || workflowInfo().continueAsNewSuggested;
+  }
+
+  private startRun(pod: PodRecord): void {
+    // The current Job (patches may have changed its mutable fields since the workflow started).
+    const input = podRunInput(this.state.job, pod, this.podsReadMetadata);
+    if (this.runs.size >= this.localRunLimit && patched('kjob-pod-shards')) {
+      this.shardRouter.start(input, podRunSummary(pod));
+      return;
+    }
+    // One continuation per run: every promise in workflow code costs the SDK a captured stack trace.
+    const ended = (outcome: PodOutcome) => {
+      this.runs.delete(pod.name);
+      this.events.push({ kind: 'exited', podName: pod.name, outcome });
+    };
+    const { running, cancel } = startCancellable(this.sharedPodScope, () => this.runPodActivity(input, podRunSummary(pod)));
+    this.runs.set(pod.name, cancel);
+    running.then(
+      (result) => ended({ kind: 'exited', result }),
+      (error: unknown) => ended(outcomeOfFailure(error)),
+    );
+  }
+
+  private terminateRun(podName: string): void {
+    this.runs.get(podName)?.();
+    this.shardRouter.terminate(podName);
+  }
+
+  private publishStatus(nextWake: number | null): void {
+    const job = renderJob(this.state);
+    setCurrentDetails(jobCurrentDetails(job, nextWake));
+    const phase = jobStatusColumn(job);
+    if (this.searchable && phase !== this.publishedPhase && patched('kjob-phase-search-attribute')) {
+      upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.phase, value: phase }]);
+      this.publishedPhase = phase;
+    }
+  }
+}
+
+/**
+ * One pod run's activity input: of its Job only its identity and the pod template's spec (not the whole Job,
+ * which every run's history would carry), and the pod's labels only when its spec reads them.
+ */
+function podRunInput(job: Job, pod: PodRecord, withMetadata: boolean): PodRunInput {
+  return {
+    workflowId: workflowInfo().workflowId,
+    job: {
+      metadata: { name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid },
+      spec: { template: { spec: job.spec.template.spec } },
+    },
+    podName: pod.name,
+    podUid: pod.uid,
+    index: pod.index,
+    restartCount: pod.restartCount,
+    ...podDeadlineFor(job, pod, Date.now()),
+    ...(withMetadata ? { labels: podLabels(job, pod.index), annotations: podAnnotations(job, pod) } : {}),
+    hostname: podHostname(job, pod),
+    ...podKeys(job, pod),
+  };
+}
+
+/** The pod-level deadline left for a run: counted from the pod's first start, as the kubelet counts it. */
+function podDeadlineFor(job: Job, pod: PodRecord, now: number): { podDeadlineMs?: number } {
+  const seconds = job.spec.template.spec.activeDeadlineSeconds;
+  if (seconds === undefined) return {};
+  return { podDeadlineMs: Math.max(seconds * 1000 - (pod.startedAt === null ? 0 : now - pod.startedAt), 1) };
+}
