@@ -2,22 +2,20 @@
 import type { ControllerSettings, PodRunInput } from '../src/shared/protocol/pod-runs.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isGrpcServiceError } from '@temporalio/client';
-import { runPod, type PodRuntime } from './run-pod.js';
-
-export type { PodRuntime };
-export { ProcessRegistry } from './process-registry.js';
+import type { PodRunner } from './pod-run.js';
+import { runPod } from './run-pod.js';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_UNIMPLEMENTED = 12;
 
-export function createActivities(deps: { settings: ControllerSettings; runtime: PodRuntime }) {
+export function createActivities(deps: { settings: ControllerSettings; pods: PodRunner }) {
   return {
     /** Read once per Job (a local activity), so the worker's settings become part of the Job's history. */
     async controllerSettings(): Promise<ControllerSettings> {
       return deps.settings;
     },
     async runPod(input: PodRunInput) {
-      return runPod(deps.runtime, input);
+      return runPod(deps.pods, input);
     },
     /** Deletes one run of a Job workflow (ttlSecondsAfterFinished); gone already counts as done. */
     async deleteJobExecution({ workflowId, runId }: { workflowId: string; runId: string }): Promise<void> {

@@ -6,10 +6,16 @@ import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { resolveFieldRef, type FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import type { Volume, VolumeMount } from '../src/shared/manifest/schema.js';
-import type { SandboxMount } from './sandbox.js';
 
 export interface PodVolume {
   hostPath: string;
+  readOnly: boolean;
+}
+
+/** A volume as a container sees it: the host folder or file bound at its mount path. */
+export interface ContainerMount {
+  source: string;
+  target: string;
   readOnly: boolean;
 }
 
@@ -82,8 +88,8 @@ async function checkHostPath(name: string, path: string, type: string): Promise<
 }
 
 /** Where a container's volume mounts come from on the host; a missing subPath is made as a folder, as the kubelet does. */
-export async function containerMounts(mounts: readonly VolumeMount[], volumes: ReadonlyMap<string, PodVolume>): Promise<SandboxMount[]> {
-  const result: SandboxMount[] = [];
+export async function containerMounts(mounts: readonly VolumeMount[], volumes: ReadonlyMap<string, PodVolume>): Promise<ContainerMount[]> {
+  const result: ContainerMount[] = [];
   for (const mount of mounts) {
     const volume = volumes.get(mount.name);
     if (!volume) throw new VolumeSetupError(`volume ${JSON.stringify(mount.name)} is not set up`);

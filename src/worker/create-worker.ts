@@ -7,10 +7,13 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, ProcessRegistry } from '../../activities/index.js';
-import { detectCgroups } from '../../activities/resource-limits.js';
+import { createActivities } from '../../activities/index.js';
+import { HandlerRuntime } from '../../activities/runtimes/handler/handler-runtime.js';
+import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
+import { ProcessRegistry } from '../../activities/runtimes/process/process-registry.js';
+import { ProcessRuntime } from '../../activities/runtimes/process/process-runtime.js';
+import { detectSandbox, type SandboxSettings } from '../../activities/runtimes/process/sandbox.js';
 import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
-import { detectSandbox, type SandboxSettings } from '../../activities/sandbox.js';
 import { temporalTargetFromEnv } from '../client/connection.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../shared/protocol/pod-runs.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/protocol/names.js';
@@ -141,19 +144,29 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
   if ('unavailable' in cgroupProbe && commandPods) {
     console.warn(`kjob: resources.limits are not enforced on this host: ${cgroupProbe.unavailable}`);
   }
+  const nodeName = hostname();
   const activities = createActivities({
     settings,
-    runtime: {
-      handlers: options.handlers ?? {},
-      onceStore: options.onceStore ?? new FileOnceStore(join(stateDir, 'once')),
-      processes,
+    pods: {
       scratchRoot,
       logTailBytes: options.logTailBytes ?? 16 * 1024,
-      commandPods,
-      sandbox: 'sandbox' in sandbox ? sandbox.sandbox : sandbox,
-      ...('cgroups' in cgroupProbe ? { cgroups: cgroupProbe.cgroups } : {}),
-      nodeName: hostname(),
-      podPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      nodeName,
+      // One runtime per name that containerRuntimeOf gives (src/shared/manifest/container-runtime.ts).
+      runtimes: {
+        handler: new HandlerRuntime({
+          handlers: options.handlers ?? {},
+          onceStore: options.onceStore ?? new FileOnceStore(join(stateDir, 'once')),
+          nodeName,
+        }),
+        process: new ProcessRuntime({
+          enabled: commandPods,
+          nodeName,
+          podPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          processes,
+          sandbox: 'sandbox' in sandbox ? sandbox.sandbox : sandbox,
+          ...('cgroups' in cgroupProbe ? { cgroups: cgroupProbe.cgroups } : {}),
+        }),
+      },
     },
   });
   return Worker.create({

@@ -107,6 +107,23 @@ describe('command pods', () => {
     expect(terminated(missing!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
   });
 
+  test('a container without a command passes validation and fails to start: the process runtime cannot read the image’s entrypoint', async () => {
+    await t.jobs.create(jobManifest('no-command', { backoffLimit: 0 }, { image: 'busybox' }));
+    // An empty command is no command, as in Kubernetes (the args would go to the image's entrypoint).
+    await t.jobs.create(jobManifest('empty-command', { backoffLimit: 0 }, { image: 'busybox', command: [], args: ['--help'] }));
+    for (const name of ['no-command', 'empty-command']) {
+      const job = await t.jobs.wait(name);
+      expect(conditions(job)).toContain('Failed=True:BackoffLimitExceeded');
+      expect(job.status).toMatchObject({ failed: 1 });
+      const [pod] = await t.jobs.pods(name);
+      const message =
+        'container "main" has no command: the process runtime runs a container\'s command on the worker host and cannot read ' +
+        'the entrypoint of its image "busybox"; give the command, or use the image kjob.dev/handler/<name> for a TypeScript handler';
+      expect(terminated(pod!)).toMatchObject({ exitCode: 128, reason: 'StartError', message });
+      expect((await t.jobs.logs(name))[0]!.text).toBe(`${message}\n`);
+    }
+  });
+
   test('a process that cannot even be spawned (a NUL byte in an argument) fails its pod alone', async () => {
     // Started first and still running when the bad pod is spawned: kjob's process helper must not go down with it.
     await t.jobs.create(jobManifest('survivor', { backoffLimit: 0 }, { image: 'busybox', command: ['sh', '-c', 'sleep 2; echo survived'] }));

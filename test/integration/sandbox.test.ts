@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { detectCgroups } from '../../activities/resource-limits.js';
+import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import { conditions, jobManifest, terminated } from '../helpers.js';
 

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
 import { JOB_CONTROLLER_NAME } from '../kubernetes-types.js';
+import { containerRuntimeOf } from './container-runtime.js';
 import { handlerNameOf } from './handler-image.js';
 import { validateJobPolicies } from './validate-policies.js';
 import { objectFieldSelectorErrors } from './validate-field-selector.js';
@@ -265,7 +266,7 @@ function validatePodSpec(podSpec: Obj): FieldError[] {
 
 function validateContainer(container: Obj, field: string, seenNames: Set<string>): FieldError[] {
   const errors: FieldError[] = [];
-  const { name, image, command } = container;
+  const { name, image } = container;
   if (name === undefined || name === '') errors.push(fieldError.required(`${field}.name`));
   else if (isStr(name)) {
     for (const detail of dns1123LabelErrors(name)) errors.push(fieldError.invalid(`${field}.name`, name, detail));
@@ -274,16 +275,9 @@ function validateContainer(container: Obj, field: string, seenNames: Set<string>
   }
   if (image === undefined || image === '') errors.push(fieldError.required(`${field}.image`));
   else if (isStr(image)) {
-    const handler = handlerNameOf(image);
-    if (handler === '') errors.push(fieldError.invalid(`${field}.image`, image, 'a handler image needs a name: kjob.dev/handler/<name>'));
-    const hasCommand = Array.isArray(command) && command.length > 0;
-    if (handler === undefined && !hasCommand) {
-      errors.push(
-        fieldError.required(
-          `${field}.command`,
-          'kjob runs a container as a process on the worker host and cannot read the entrypoint of its image; give the command, or use the image kjob.dev/handler/<name> for a TypeScript handler',
-        ),
-      );
+    // A container without `command` is valid: whether its runtime can start it is that runtime's start error.
+    if (containerRuntimeOf(container) === 'handler' && handlerNameOf(image) === '') {
+      errors.push(fieldError.invalid(`${field}.image`, image, 'a handler image needs a name: kjob.dev/handler/<name>'));
     }
   }
   const env = Array.isArray(container.env) ? container.env : [];

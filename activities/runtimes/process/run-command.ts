@@ -1,15 +1,10 @@
 /** Runs a container's command as a process on the worker host; SIGTERM then SIGKILL on termination. */
 import { constants } from 'node:os';
-import { MAX_TIMER_MS } from './handler-container.js';
-import type { LogTail } from './log-tail.js';
+import { startError, type ContainerExit } from '../../container-exit.js';
+import type { LogTail } from '../../log-tail.js';
+import { MAX_TIMER_MS } from '../../timer-limit.js';
 import { signalProcessGroup } from './process-group.js';
 import { processSpawner } from './process-spawner.js';
-
-export interface ContainerExit {
-  exitCode: number;
-  reason: string;
-  message?: string;
-}
 
 export interface CommandRun {
   argv: string[];
@@ -62,8 +57,7 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOn
         const message = notFound
           ? `exec: ${JSON.stringify(file)}: executable file not found in $PATH (or working directory ${cwd} missing)`
           : `exec: ${JSON.stringify(file)}: ${spawnError.message}`;
-        log.write(`${message}\n`);
-        resolve({ exitCode: 128, reason: 'StartError', message });
+        resolve(startError(log, message));
         return;
       }
       // A process killed by a signal exits as 128 + the signal's number, as a container runtime reports it.

@@ -1,11 +1,11 @@
 /**
- * Container `resources.limits` for command pods, enforced with cgroups as the kubelet does: a memory limit
+ * The cgroups driver: container `resources.limits` for command pods, enforced with cgroups as the kubelet does: a memory limit
  * makes the kernel's OOM killer end the container (reported as OOMKilled, exit code 137), a cpu limit is a
  * CFS quota. cgroup v1 (memory and cpu controllers) and the unified v2 hierarchy are both handled.
  */
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from '../src/worker/process-alive.js';
+import { processAlive } from '../../../src/worker/process-alive.js';
 
 export interface ContainerLimits {
   memoryBytes?: number;

@@ -1,8 +1,9 @@
 /** Runs a TypeScript handler pod: the handler's return value or thrown error is the container's exit. */
 import { format } from 'node:util';
-import type { PodContext, PodHandler } from '../src/worker/handlers.js';
-import type { ContainerExit } from './command-container.js';
-import type { LogTail } from './log-tail.js';
+import type { PodContext, PodHandler } from '../../../src/worker/handlers.js';
+import type { ContainerExit } from '../../container-exit.js';
+import type { LogTail } from '../../log-tail.js';
+import { MAX_TIMER_MS } from '../../timer-limit.js';
 
 export function podLogger(log: LogTail): PodContext['log'] {
   const line = (level: string, message: string) => log.write(`${new Date().toISOString()} ${level} ${message}\n`);
@@ -13,9 +14,6 @@ export function podLogger(log: LogTail): PodContext['log'] {
     write: (text) => log.write(text),
   };
 }
-
-/** The longest delay Node's timers take (about 24.8 days); longer grace periods are cut to it. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Resolves `gracePeriodMs` after `signal` aborts: the point where Kubernetes sends SIGKILL. */
 function killDeadline(signal: AbortSignal, gracePeriodMs: number): Promise<'killed'> {

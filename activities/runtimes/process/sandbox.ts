@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { ContainerMount } from '../../pod-volumes.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -29,16 +30,10 @@ export interface Sandbox extends SandboxSettings {
   folderArgs: string[];
 }
 
-export interface SandboxMount {
-  source: string;
-  target: string;
-  readOnly: boolean;
-}
-
 export interface SandboxedCommand {
   argv: string[];
   hostname: string;
-  mounts: SandboxMount[];
+  mounts: ContainerMount[];
   workingDir?: string;
 }
 
@@ -92,7 +87,7 @@ export function sandboxArgs(sandbox: Sandbox, command: SandboxedCommand): string
  * Whether the sandbox will find the command, checked on the host beforehand: bubblewrap reports a failed exec
  * only as exit code 1, and a container runtime reports it as a start error (exit code 128).
  */
-export function commandExistsInSandbox(sandbox: Sandbox, command: string, mounts: readonly SandboxMount[], pathVar: string): boolean {
+export function commandExistsInSandbox(sandbox: Sandbox, command: string, mounts: readonly ContainerMount[], pathVar: string): boolean {
   const visible = [...SYSTEM_FOLDERS, ...sandbox.readOnlyPaths].map(absolute);
   const under = (path: string, root: string) => path === root || path.startsWith(`${root.replace(/\/$/, '')}/`);
   if (command.includes('/') && !command.startsWith('/')) return true; // relative to the working directory: let it run

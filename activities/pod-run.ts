@@ -1,0 +1,27 @@
+/** The worker's settings for the pod runner, and the state of one pod run its parts share. */
+import type { ContainerLog } from '../src/shared/kubernetes-types.js';
+import type { FieldRefSource } from '../src/shared/manifest/field-refs.js';
+import type { ContainerResult } from '../src/shared/protocol/pod-runs.js';
+import type { ContainerRuntimes, PodRunContext } from './container-runtime.js';
+import type { PodHeartbeat } from './pod-heartbeat.js';
+
+export interface PodRunner {
+  /** Where each pod run gets its scratch directory. */
+  scratchRoot: string;
+  /** Bytes of log kept per container (the tail). */
+  logTailBytes: number;
+  /** The worker host's name: the pods' spec.nodeName. */
+  nodeName: string;
+  /** The runtime for each kind of container. */
+  runtimes: ContainerRuntimes;
+}
+
+export interface PodRun extends PodRunContext {
+  readonly runner: PodRunner;
+  readonly heartbeat: PodHeartbeat;
+  /** What the downward API reads of the pod. */
+  readonly fieldRefs: FieldRefSource;
+  /** The containers that ran, init containers first, and their logs. */
+  readonly results: ContainerResult[];
+  readonly logs: ContainerLog[];
+}
