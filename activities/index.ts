@@ -1,12 +1,12 @@
 /** The worker's activities: the pod runner and the controller settings a Job reads when it starts. */
 import type { ControllerSettings, PodRunInput } from '../src/shared/protocol/pod-runs.js';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isGrpcServiceError } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { deleteExecution } from '../src/client/execution-deletion.js';
+import { JOB_TTL_WORKFLOW_TYPE } from '../src/shared/protocol/names.js';
+import type { JobTtlInput } from '../src/shared/protocol/job-workflow.js';
 import type { PodRunner } from './pod-run.js';
 import { runPod } from './run-pod.js';
-
-const GRPC_NOT_FOUND = 5;
-const GRPC_UNIMPLEMENTED = 12;
 
 export function createActivities(deps: { settings: ControllerSettings; pods: PodRunner }) {
   return {
@@ -17,23 +17,30 @@ export function createActivities(deps: { settings: ControllerSettings; pods: Pod
     async runPod(input: PodRunInput) {
       return runPod(deps.pods, input);
     },
+    /**
+     * Stops pod runs of this worker's process (a local activity of the Job's workflow, on a worker with
+     * `timeSkippingTestServer`; workflows/pod-cancel.ts says why); runs not started yet stop when they start.
+     */
+    async stopPodRuns(attemptKeys: string[]): Promise<void> {
+      deps.pods.stops?.stop(attemptKeys);
+    },
+    /** Starts a finished Job's TTL workflow (a local activity; on the time-skipping test server: workflows/job-run.ts). */
+    async startJobTtl({ ttlWorkflowId, input }: { ttlWorkflowId: string; input: JobTtlInput }): Promise<void> {
+      const { client, info } = Context.current();
+      await client.workflow.start(JOB_TTL_WORKFLOW_TYPE, { workflowId: ttlWorkflowId, taskQueue: info.taskQueue, args: [input] }).catch((error: unknown) => {
+        // A retried attempt finds the workflow the first one started.
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      });
+    },
     /** Deletes one run of a Job workflow (ttlSecondsAfterFinished); gone already counts as done. */
     async deleteJobExecution({ workflowId, runId }: { workflowId: string; runId: string }): Promise<void> {
       const { client, info } = Context.current();
-      try {
-        // runId may name the Job's first run (a CronJob knows only that): if the Job has continued as new since,
-        // its latest run is the one that holds the Job, so that is the one deleted.
-        let target = runId;
-        const latest = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
-        if (latest && latest.runId !== runId && latest.raw.workflowExecutionInfo?.firstRunId === runId) target = latest.runId;
-        await client.workflowService.deleteWorkflowExecution({ namespace: info.workflowNamespace, workflowExecution: { workflowId, runId: target } });
-      } catch (error) {
-        if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return;
-        if (isGrpcServiceError(error) && error.code === GRPC_UNIMPLEMENTED) {
-          throw ApplicationFailure.nonRetryable(`this Temporal server cannot delete workflows (the time-skipping test server cannot); ${workflowId} stays`, 'Unimplemented');
-        }
-        throw error;
-      }
+      // runId may name the Job's first run (a CronJob knows only that): if the Job has continued as new since,
+      // its latest run is the one that holds the Job, so that is the one deleted.
+      let target = runId;
+      const latest = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
+      if (latest && latest.runId !== runId && latest.raw.workflowExecutionInfo?.firstRunId === runId) target = latest.runId;
+      await deleteExecution(client, workflowId, { runId: target, taskQueue: info.taskQueue });
     },
   };
 }

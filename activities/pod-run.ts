@@ -4,6 +4,7 @@ import type { FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import type { ContainerResult } from '../src/shared/protocol/pod-runs.js';
 import type { ContainerRuntimes, PodRunContext } from './container-runtime.js';
 import type { PodHeartbeat } from './pod-heartbeat.js';
+import type { PodRunStops } from './pod-run-stops.js';
 
 export interface PodRunner {
   /** Where each pod run gets its scratch directory. */
@@ -14,6 +15,8 @@ export interface PodRunner {
   nodeName: string;
   /** The runtime for each kind of container. */
   runtimes: ContainerRuntimes;
+  /** Runs stopped through this worker rather than by cancellation (worker option `timeSkippingTestServer`). */
+  stops?: PodRunStops;
 }
 
 export interface PodRun extends PodRunContext {

@@ -33,7 +33,10 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
   const deadline = new AbortController();
   const podDeadline =
     input.podDeadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), Math.min(input.podDeadlineMs, MAX_TIMER_MS));
-  const stop = eitherAborts(ctx.cancellationSignal, deadline.signal);
+  // Terminated: the activity cancelled, or (kjob/testing) the run stopped through this worker.
+  const stoppedHere = runner.stops?.track(input.attemptKey, ctx.cancellationSignal);
+  const terminated = stoppedHere ?? ctx.cancellationSignal;
+  const stop = eitherAborts(terminated, deadline.signal);
   try {
     const podSpec = input.job.spec.template.spec;
     const fieldRefs = fieldRefSource(input, runner.nodeName);
@@ -60,7 +63,7 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
     const { results } = pod;
     keepVolumes = podSpec.restartPolicy === 'OnFailure' && !stop.aborted && results.some((r) => r.exitCode !== 0);
     const failedContainer = results.find((r) => r.exitCode !== 0);
-    outcome = ctx.cancellationSignal.aborted
+    outcome = terminated.aborted
       ? { result: 'failed', reason: 'Terminated' }
       : deadline.signal.aborted
         ? { result: 'failed', reason: 'DeadlineExceeded' }
@@ -71,15 +74,16 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
       containers: results,
       logs: pod.logs,
       nodeName: runner.nodeName,
-      terminated: ctx.cancellationSignal.aborted,
+      terminated: terminated.aborted,
       ...(containersStartedAt !== undefined ? { containersStartedMsAgo: Date.now() - containersStartedAt } : {}),
-      ...(deadline.signal.aborted && !ctx.cancellationSignal.aborted ? { deadlineExceeded: true } : {}),
+      ...(deadline.signal.aborted && !terminated.aborted ? { deadlineExceeded: true } : {}),
     };
   } finally {
     metrics.finished(outcome.result, outcome.reason);
     heartbeat.stop();
     clearTimeout(podDeadline);
     stop.release();
+    stoppedHere?.release();
     if (scratch.created) await removeTree(scratch.path);
     if (!keepVolumes && (input.job.spec.template.spec.volumes?.length ?? 0) > 0) await removeTree(podDir);
   }

@@ -7,7 +7,10 @@
  */
 import {
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
+  ChildWorkflowFailure,
+  type ChildWorkflowHandle,
   condition,
   continueAsNew,
   defineQuery,
@@ -43,6 +46,7 @@ import {
 import { onJobDeleted, onJobFinished, onJobStarted, renderCronJobStatus, type CronJobJobs } from '../src/shared/cronjob/state.js';
 import { kjobJob } from './job.js';
 import { jobWorkflowId } from '../src/shared/protocol/names.js';
+import { jobResultOfFailureDetails, type JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -112,7 +116,7 @@ export async function kjobCronJobRun({ cronJob, manualJobName }: CronJobRunInput
   };
   await tellState(namespace, cronJobName, (state) => state.signal(cronJobJobStartedSignal, started));
   try {
-    const result = await child.result();
+    const result = await finishedJob(child);
     const succeeded = (result.job.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
     const finished: JobFinishedMessage = {
       name: jobName,
@@ -131,6 +135,17 @@ export async function kjobCronJobRun({ cronJob, manualJobName }: CronJobRunInput
       await deleteJobExecution({ workflowId: child.workflowId, runId: child.firstExecutionRunId });
       await tellState(namespace, cronJobName, (state) => state.signal(cronJobJobDeletedSignal, jobName));
     });
+    throw error;
+  }
+}
+
+/** The child Job's outcome: a Complete Job's workflow returns it, a Failed Job's fails with it in the details. */
+async function finishedJob(child: ChildWorkflowHandle<typeof kjobJob>): Promise<JobWorkflowResult> {
+  try {
+    return await child.result();
+  } catch (error) {
+    const result = error instanceof ChildWorkflowFailure && error.cause instanceof ApplicationFailure ? jobResultOfFailureDetails(error.cause.details) : null;
+    if (result) return result;
     throw error;
   }
 }

@@ -2,3 +2,4 @@ export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal,
 export { kjobJobTtl } from './ttl.js';
 export { kjobCronJobRun, kjobCronJobState, cronJobStateQuery, cronJobJobStartedSignal, cronJobJobFinishedSignal, cronJobJobDeletedSignal } from './cron.js';
 export { kjobPodShard } from './shard.js';
+export { kjobDeletionMark } from './deletion-mark.js';

@@ -18,15 +18,15 @@ import { renderJob, renderPods } from '../src/shared/controller/render.js';
 import { FINISHED_PODS_KEPT, forgetOldFinishedPods } from '../src/shared/controller/retention.js';
 import { newControllerState, type IdSource, type JobControllerState, type PodRecord } from '../src/shared/controller/state.js';
 import { readsPodMetadata } from '../src/shared/manifest/field-refs.js';
-import type { JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
+import type { JobTtlInput, JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/shared/protocol/search-attributes.js';
 import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
 import type { Job } from '../src/shared/kubernetes-types.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
-import { inPodRunScope, startCancellable, sharedPodRunScope } from './pod-cancel.js';
+import { inPodRunScope, inProcessPodStopper, startCancellable, sharedPodRunScope } from './pod-cancel.js';
 import { ShardRouter } from './shard-router.js';
-import { kjobJobTtl } from './ttl.js';
+import { kjobJobTtl, startJobTtl } from './ttl.js';
 
 /** What reaches the workflow between two reconciles. */
 export type PodEvent =
@@ -59,6 +59,8 @@ export class JobRun {
    * pod-cancel.ts) rather than a scope each; runs started before this change keep a scope each.
    */
   private readonly sharedPodScope: ReturnType<typeof sharedPodRunScope>;
+  /** How pod runs are stopped when not by cancelling their activities (kjob/testing; see workflows/pod-cancel.ts). */
+  private readonly stopInProcess: ReturnType<typeof inProcessPodStopper>;
   /** The pod template is immutable: whether pods read their own labels is decided once. */
   private readonly podsReadMetadata: boolean;
   private readonly ids: IdSource = { random: Math.random, uuid: uuid4 };
@@ -76,7 +78,7 @@ export class JobRun {
   private readonly searchable: boolean;
   private publishedPhase: string | undefined;
 
-  constructor({ job, carried, shards: carriedShards }: JobWorkflowInput, settings: ControllerSettings) {
+  constructor({ job, carried, shards: carriedShards }: JobWorkflowInput, private readonly settings: ControllerSettings) {
     this.job = job;
     this.runPodActivity = podActivity(settings);
     // Absent from settings recorded by older workers: the defaults apply.
@@ -91,6 +93,7 @@ export class JobRun {
     this.generation = (carried?.generation ?? 0) + 1;
     this.continueAfter = settings.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!;
     this.sharedPodScope = sharedPodRunScope();
+    this.stopInProcess = inProcessPodStopper(settings);
     this.podsReadMetadata = readsPodMetadata(this.state.job.spec.template.spec);
     this.searchable = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.name) !== undefined;
     this.publishedPhase = this.searchable ? workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.phase) : undefined;
@@ -155,18 +158,24 @@ export class JobRun {
     await this.shardRouter.flushed();
   }
 
-  /** ttlSecondsAfterFinished: the finished Job's run is left to a small workflow that deletes it later. */
+  /**
+   * ttlSecondsAfterFinished: the finished Job's run is left to a small workflow that deletes it later. On the
+   * time-skipping test server it is started by a local activity, not as a child: a child that outlives its
+   * parent there leaves time unable to skip (every later timer then takes real time).
+   */
   async handOverToTtl(): Promise<void> {
     const ttl = this.state.job.spec.ttlSecondsAfterFinished;
     if (ttl === undefined) return;
     const info = workflowInfo();
     const { metadata } = this.job;
     const finishedAt = Date.parse(this.state.conditions[this.state.conditions.length - 1]?.lastTransitionTime ?? '') || Date.now();
-    await startChild(kjobJobTtl, {
-      workflowId: `kjob-ttl/${metadata.namespace}/${metadata.name}/${metadata.uid}`,
-      args: [{ workflowId: info.workflowId, runId: info.runId, expireAt: finishedAt + ttl * 1000 }],
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
+    const workflowId = `kjob-ttl/${metadata.namespace}/${metadata.name}/${metadata.uid}`;
+    const input: JobTtlInput = { workflowId: info.workflowId, runId: info.runId, expireAt: finishedAt + ttl * 1000 };
+    if (this.settings.timeSkippingTestServer && patched('kjob-ttl-started-by-activity')) {
+      await startJobTtl({ ttlWorkflowId: workflowId, input });
+      return;
+    }
+    await startChild(kjobJobTtl, { workflowId, args: [input], parentClosePolicy: ParentClosePolicy.ABANDON });
   }
 
   /** The result stays well under Temporal's 2 MB payload limit: the latest finished pods, the bounded logs and events. */
@@ -192,7 +201,8 @@ export class JobRun {
       this.events.push({ kind: 'exited', podName: pod.name, outcome });
     };
     const { running, cancel } = startCancellable(this.sharedPodScope, () => this.runPodActivity(input, podRunSummary(pod)));
-    this.runs.set(pod.name, cancel);
+    const stopInProcess = this.stopInProcess;
+    this.runs.set(pod.name, stopInProcess ? () => stopInProcess(input.attemptKey) : cancel);
     running.then(
       (result) => ended({ kind: 'exited', result }),
       (error: unknown) => ended(outcomeOfFailure(error)),

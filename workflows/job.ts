@@ -7,6 +7,7 @@
  */
 import {
   allHandlersFinished,
+  ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
@@ -22,7 +23,7 @@ import {
 import type { createActivities } from '../activities/index.js';
 import { renderJob, renderPods } from '../src/shared/controller/render.js';
 import { applySpecPatch, type JobSpecPatch } from '../src/shared/controller/spec-patch.js';
-import type { JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
+import { failedJobFailure, type JobWorkflowInput, type JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
 import type { PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
 import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/shared/kubernetes-types.js';
@@ -73,7 +74,11 @@ export async function kjobJob(input: JobWorkflowInput): Promise<JobWorkflowResul
   run.shardRouter.closeAll();
   await run.shardRouter.flushed();
   await run.handOverToTtl();
-  return run.result();
+  const result = run.result();
+  // A Failed Job fails its workflow (the Web UI shows it Failed), with the finished Job in the failure's details.
+  const failure = failedJobFailure(result);
+  if (failure && patched('kjob-failed-job-fails-workflow')) throw ApplicationFailure.create({ ...failure, nonRetryable: true });
+  return result;
 }
 
 /** The workflow's answers: the Job, its pods, logs and events as queries; pod reports as signals; spec changes. */

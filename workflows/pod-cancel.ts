@@ -7,8 +7,11 @@
  * This reads the SDK's activator (an internal of @temporalio/workflow, whose version is pinned): the sequence
  * number the next activity gets, whether it is still pending, and the command buffer.
  */
-import { CancellationScope, IllegalStateError, patched } from '@temporalio/workflow';
+import { CancellationScope, IllegalStateError, patched, proxyLocalActivities } from '@temporalio/workflow';
 import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
+import type { createActivities } from '../activities/index.js';
+import type { ControllerSettings } from '../src/shared/protocol/pod-runs.js';
+
 
 /**
  * The scope pod runs are scheduled in (cancelling the workflow does not reach them; their cancellers do), or
@@ -34,6 +37,22 @@ export function startCancellable<T>(shared: CancellationScope | undefined, sched
   const running = schedule();
   canceller.confirm();
   return { running, cancel: canceller.cancel };
+}
+
+/**
+ * How this workflow stops a pod run when not by cancelling its activity (undefined: it cancels). On a worker
+ * for the time-skipping test server (kjob/testing): a local activity aborts the run in the worker's process.
+ * Temporal's time-skipping test server mishandles a cancel of an activity whose completion reached it while the
+ * workflow task that cancels it ran (a race every Job ended by one pod while others exit meets): it answers
+ * ACTIVITY_UNKNOWN, keeps the half-applied task, and the workflow never gets another one. The local activity
+ * never asks the server to cancel anything; a run that has already ended is simply not found. In kjob/testing
+ * one worker runs the workflows and the pods, so the run is always in that process (or not started yet: the
+ * worker remembers the stop for when it starts).
+ */
+export function inProcessPodStopper(settings: ControllerSettings): ((attemptKey: string) => void) | undefined {
+  if (!settings.timeSkippingTestServer || !patched('kjob-pods-stopped-in-process')) return undefined;
+  const { stopPodRuns } = proxyLocalActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '10 seconds' });
+  return (attemptKey) => void stopPodRuns([attemptKey]).catch(() => undefined);
 }
 
 /**

@@ -8,7 +8,7 @@ import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, 
 import { type PodRunEndedSignal, type PodRunInput, type PodRunOutcome, type PodShardInput } from '../src/shared/protocol/pod-runs.js';
 import { SIGNAL_POD_RUN_ENDED, SIGNAL_SHARD_ALIVE, SIGNAL_SHARD_CLOSE, SIGNAL_SHARD_JOB_GONE, SIGNAL_SHARD_RUN_POD, SIGNAL_SHARD_TERMINATE_POD } from '../src/shared/protocol/names.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
-import { inPodRunScope, sharedPodRunScope, startCancellable } from './pod-cancel.js';
+import { inPodRunScope, inProcessPodStopper, sharedPodRunScope, startCancellable } from './pod-cancel.js';
 
 export const shardRunPodSignal = defineSignal<[{ input: PodRunInput; summary: string }]>(SIGNAL_SHARD_RUN_POD);
 export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMINATE_POD);
@@ -35,6 +35,7 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
   /** Pod runs held, and how to cancel each (see workflows/pod-cancel.ts; older runs keep a scope each). */
   const runs = new Map<string, () => void>();
   const sharedPodScope = sharedPodRunScope();
+  const stopInProcess = inProcessPodStopper(settings);
   const queued: { input: PodRunInput; summary: string }[] = [];
   const terminations: string[] = [];
   let closing = false;
@@ -83,7 +84,8 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
         return;
       }
       const start = ({ input, summary }: { input: PodRunInput; summary: string }) => {
-        const { running, cancel } = startCancellable(sharedPodScope, () => run(input, summary));
+        const { running, cancel: cancelActivity } = startCancellable(sharedPodScope, () => run(input, summary));
+        const cancel = stopInProcess ? () => stopInProcess(input.attemptKey) : cancelActivity;
         runs.set(input.podName, cancel);
         const ended = (outcome: PodRunOutcome) => {
           // An OnFailure restart of the same pod may already hold the name: only this run's entry goes.

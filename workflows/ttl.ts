@@ -3,8 +3,9 @@
  * after its terminal condition. The Job workflow completes at once (so `wait` and `get` see it) and leaves this
  * small workflow behind, on a durable timer, to delete exactly that run (Kubernetes' uid precondition) later.
  */
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import type { JobTtlInput } from '../src/shared/protocol/job-workflow.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -13,12 +14,8 @@ const { deleteJobExecution } = proxyActivities<Activities>({
   retry: { maximumInterval: '1 minute' },
 });
 
-export interface JobTtlInput {
-  workflowId: string;
-  runId: string;
-  /** Epoch milliseconds: the terminal condition's time plus the TTL. */
-  expireAt: number;
-}
+/** Starts the TTL workflow from the worker rather than as a child (on the time-skipping test server: job-run.ts). */
+export const { startJobTtl } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
 export async function kjobJobTtl({ workflowId, runId, expireAt }: JobTtlInput): Promise<void> {
   const wait = expireAt - Date.now();

@@ -14,7 +14,8 @@ import {
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { existingOrCreated } from './existing-or-created.js';
 import { listById } from './list-by-id.js';
-import { deleteExecution, deleteJobWorkflow } from './job-deletion.js';
+import { deleteJobWorkflow } from './job-deletion.js';
+import { deleteExecution } from './execution-deletion.js';
 import { stableJson } from '../shared/stable-json.js';
 import { LazyTemporalClient } from './temporal-client.js';
 import { rfc3339 } from '../shared/controller/timestamps.js';
@@ -292,9 +293,9 @@ export class CronJobClient {
     const view = await this.state(namespace, name);
     const stateHandle = client.workflow.getHandle(cronJobStateWorkflowId(namespace, name));
     await stateHandle.terminate('CronJob deleted').catch(() => undefined);
-    await deleteExecution(client, stateHandle.workflowId);
+    await deleteExecution(client, stateHandle.workflowId, { taskQueue: this.taskQueue });
     if (options.propagationPolicy === 'Orphan') return;
     await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('CronJob deleted').catch(() => undefined)));
-    await Promise.all((view?.jobs ?? []).map((job) => deleteJobWorkflow(client, jobWorkflowId(namespace, job.name))));
+    await Promise.all((view?.jobs ?? []).map((job) => deleteJobWorkflow(client, jobWorkflowId(namespace, job.name), this.taskQueue)));
   }
 }

@@ -19,11 +19,14 @@ import { existingOrCreated } from './existing-or-created.js';
 import { stableJson } from '../shared/stable-json.js';
 import { LazyTemporalClient, type TemporalClientOptions } from './temporal-client.js';
 import { readRunningJob } from './running-job-read.js';
+import { finishedJobResult } from './job-result.js';
+import { watchForStall } from './stall-watch.js';
 import { deleteJobWorkflow } from './job-deletion.js';
+import { markedDeleted } from './execution-deletion.js';
 import { listById } from './list-by-id.js';
 import { mergeSpecPatch, type JobSpecPatch } from '../shared/controller/spec-patch.js';
 import { rfc3339 } from '../shared/controller/timestamps.js';
-import type { JobWorkflowInput, JobWorkflowResult } from '../shared/protocol/job-workflow.js';
+import { closedWithJob, type JobWorkflowInput, type JobWorkflowResult } from '../shared/protocol/job-workflow.js';
 import { type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
 import { JOB_WORKFLOW_TYPE, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, UPDATE_PATCH_JOB } from '../shared/protocol/names.js';
 import { AlreadyExistsError, JobValidationError, NotFoundError, UnsupportedChangeError, WaitTimeoutError } from '../shared/errors.js';
@@ -53,6 +56,16 @@ export interface JobClientOptions extends TemporalClientOptions {
    * long history takes seconds; with no worker at all, the server's own query timeout was about 30 s).
    */
   queryAttemptTimeoutMs?: number;
+  /**
+   * The server cannot delete workflows (Temporal's time-skipping test server): deleted Jobs are marked instead,
+   * and reads check the mark (src/client/execution-deletion.ts). Set by `kjob/testing`.
+   */
+  deletionMarks?: boolean;
+  /**
+   * Fail an awaited result whose workflow has had a workflow task open, and nothing else happen, this long
+   * (src/client/stall-watch.ts): no worker completes it, and the wait would never end. Set by `kjob/testing`.
+   */
+  stallTimeoutMs?: number;
 }
 
 export interface JobRef {
@@ -136,10 +149,23 @@ export class JobClient {
 
   /** A workflow's result, awaited one at a time when `serializeResults` is set. */
   private result(handle: WorkflowHandle): Promise<JobWorkflowResult> {
-    if (!this.options.serializeResults) return handle.result() as Promise<JobWorkflowResult>;
-    const next = this.resultQueue.then(() => handle.result() as Promise<JobWorkflowResult>);
+    if (!this.options.serializeResults) return this.watchedResult(handle);
+    const next = this.resultQueue.then(() => this.watchedResult(handle));
     this.resultQueue = next.catch(() => undefined);
     return next;
+  }
+
+  /** The finished Job from its workflow; with `stallTimeoutMs`, an error instead once the workflow has stalled. */
+  private async watchedResult(handle: WorkflowHandle): Promise<JobWorkflowResult> {
+    const { stallTimeoutMs } = this.options;
+    if (stallTimeoutMs === undefined) return finishedJobResult(handle);
+    const [, namespace, name] = handle.workflowId.split('/');
+    const watch = watchForStall(handle, `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(namespace)}), awaited until it finishes`, stallTimeoutMs);
+    try {
+      return await Promise.race([finishedJobResult(handle), watch.stalled]);
+    } finally {
+      watch.stop();
+    }
   }
 
   private async handle(name: string, ref: JobRef = {}): Promise<WorkflowHandle> {
@@ -209,24 +235,33 @@ export class JobClient {
       namespace: this.namespace,
     });
     const input: JobWorkflowInput = { job };
+    const options = {
+      workflowId: jobWorkflowId(job.metadata.namespace, job.metadata.name),
+      taskQueue: this.taskQueue,
+      args: [input],
+      // A closed Job keeps its name until it is deleted, as a finished Kubernetes Job does.
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: jobStaticSummary(job),
+      staticDetails: `\`\`\`yaml\n${stringify(job)}\`\`\``,
+      ...((await this.searchAttributesRegistered()) ? { typedSearchAttributes: initialSearchAttributes(job) } : {}),
+    };
     try {
-      await client.workflow.start(JOB_WORKFLOW_TYPE, {
-        workflowId: jobWorkflowId(job.metadata.namespace, job.metadata.name),
-        taskQueue: this.taskQueue,
-        args: [input],
-        // A closed Job keeps its name until it is deleted, as a finished Kubernetes Job does.
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        staticSummary: jobStaticSummary(job),
-        staticDetails: `\`\`\`yaml\n${stringify(job)}\`\`\``,
-        ...((await this.searchAttributesRegistered()) ? { typedSearchAttributes: initialSearchAttributes(job) } : {}),
-      });
+      await client.workflow.start(JOB_WORKFLOW_TYPE, options);
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new AlreadyExistsError(job.metadata.namespace, job.metadata.name);
-      }
-      throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      if (!(await this.deletedByMark(options.workflowId))) throw new AlreadyExistsError(job.metadata.namespace, job.metadata.name);
+      // The name's last run was deleted by a mark (a server that cannot delete): the name is free again.
+      await client.workflow.start(JOB_WORKFLOW_TYPE, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE });
     }
     return job;
+  }
+
+  /** Whether the latest run of this workflow was deleted by a mark (only where `deletionMarks` is set). */
+  private async deletedByMark(workflowId: string): Promise<boolean> {
+    if (!this.options.deletionMarks) return false;
+    const client = await this.client();
+    const latest = await client.workflow.getHandle(workflowId).describe();
+    return markedDeleted(client, workflowId, latest.runId);
   }
 
   /** Changes the mutable fields of a running Job (as `kubectl patch`); returns the Job. */
@@ -327,12 +362,17 @@ export class JobClient {
 
   /** The Job's workflow as the server describes it; NotFound when there is none. */
   private async describeJob(handle: WorkflowHandle, name: string, ref: JobRef): Promise<WorkflowExecutionDescription> {
+    let description: WorkflowExecutionDescription;
     try {
-      return await handle.describe();
+      description = await handle.describe();
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw new NotFoundError(ref.namespace ?? this.namespace, name);
       throw error;
     }
+    if (this.options.deletionMarks && (await markedDeleted(await this.client(), handle.workflowId, description.runId))) {
+      throw new NotFoundError(ref.namespace ?? this.namespace, name);
+    }
+    return description;
   }
 
   private async read<T>(
@@ -343,7 +383,7 @@ export class JobClient {
   ): Promise<T> {
     const handle = await this.handle(name, ref);
     const status = (await this.describeJob(handle, name, ref)).status.name;
-    if (status === 'COMPLETED') return fromResult(await this.result(handle));
+    if (closedWithJob(status)) return fromResult(await this.result(handle));
     return this.queryRunning(name, ref, handle, fromResult, fromQuery);
   }
 
@@ -387,6 +427,8 @@ export class JobClient {
    */
   async wait(name: string, options: JobRef & { timeoutMs?: number } = {}): Promise<Job> {
     const handle = await this.handle(name, options);
+    // A Job deleted by a mark has a run that still exists (terminated).
+    if (this.options.deletionMarks) await this.describeJob(handle, name, options);
     const result = this.result(handle);
     const finished = await (options.timeoutMs === undefined
       ? result
@@ -420,18 +462,20 @@ export class JobClient {
     const running = (await this.describeJob(handle, name, ref)).status.name === 'RUNNING';
     // Foreground: the pods are terminated (SIGTERM, grace period) before the Job goes. Background: the Job goes
     // at once (the server terminates its workflow) and the pods notice on their next heartbeat and are stopped.
-    if (running && policy === 'Foreground') {
+    // Where deletion is by mark (the time-skipping test server), the pods are always stopped first: pods still
+    // running when their workflow is terminated leave that server's time unable to skip.
+    if (running && (policy === 'Foreground' || this.options.deletionMarks)) {
       await handle.cancel();
       await this.result(handle).catch(() => undefined);
     }
-    await deleteJobWorkflow(client, handle.workflowId);
+    await deleteJobWorkflow(client, handle.workflowId, this.taskQueue);
     // Deletion is asynchronous on the server (about 30 s on the dev server); like `kubectl delete`, wait
     // until the Job is gone so its name can be used again.
     for (let i = 0; i < 1200; i++) {
       try {
-        await handle.describe();
+        await this.describeJob(handle, name, ref);
       } catch (error) {
-        if (error instanceof WorkflowNotFoundError) return;
+        if (error instanceof NotFoundError) return;
         throw error;
       }
       await new Promise((r) => setTimeout(r, 100));

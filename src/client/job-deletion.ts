@@ -6,13 +6,14 @@
  */
 import type { Client } from '@temporalio/client';
 import { QUERY_SHARDS, SIGNAL_SHARD_JOB_GONE } from '../shared/protocol/names.js';
+import { deleteExecution } from './execution-deletion.js';
 
 /** Short: a delete must not wait long on a worker that is gone (a common reason to delete). */
 const SHARDS_QUERY_TIMEOUT_MS = 3_000;
 
-export async function deleteJobWorkflow(client: Client, workflowId: string): Promise<void> {
+export async function deleteJobWorkflow(client: Client, workflowId: string, taskQueue: string): Promise<void> {
   const shards = await openShards(client, workflowId);
-  await deleteExecution(client, workflowId);
+  await deleteExecution(client, workflowId, { taskQueue });
   await Promise.all(shards.map((id) => client.workflow.getHandle(id).signal(SIGNAL_SHARD_JOB_GONE).catch(() => undefined)));
 }
 
@@ -24,15 +25,5 @@ async function openShards(client: Client, workflowId: string): Promise<string[]>
     return await client.withDeadline(Date.now() + SHARDS_QUERY_TIMEOUT_MS, () => handle.query<string[]>(QUERY_SHARDS));
   } catch {
     return [];
-  }
-}
-
-/** Asks the server to delete a workflow (asynchronous there); gone already is fine. */
-export async function deleteExecution(client: Client, workflowId: string): Promise<void> {
-  try {
-    await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId } });
-  } catch (error) {
-    if ((error as { code?: number }).code === 5) return; // NOT_FOUND
-    throw error;
   }
 }

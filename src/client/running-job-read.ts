@@ -6,6 +6,7 @@
  */
 import { QueryNotRegisteredError, WorkflowNotFoundError } from '@temporalio/client';
 import { KjobError } from '../shared/errors.js';
+import { closedWithJob } from '../shared/protocol/job-workflow.js';
 
 export interface RunningJobReads<T> {
   /** One query attempt, given up after `deadlineMs`. */
@@ -33,7 +34,7 @@ export async function readRunningJob<T>(reads: RunningJobReads<T>, options: Runn
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) throw options.notFound();
       const { status, taskQueue } = await reads.describe();
-      if (status === 'COMPLETED') return reads.fromResult();
+      if (closedWithJob(status)) return reads.fromResult();
       // The SDK reports a query the worker failed as "not registered" too: only a running Job's is final.
       if (error instanceof QueryNotRegisteredError) throw error;
       if (attempt < options.attempts) continue;

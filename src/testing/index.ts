@@ -12,8 +12,16 @@ import { provisionTestServer } from '../provision/test-server.js';
 import { quietTemporalRuntime } from '../worker/runtime-logging.js';
 import { createJobWorker, type JobWorkerOptions } from '../worker/create-worker.js';
 
-export interface JobTestEnvironmentOptions extends Omit<JobWorkerOptions, 'connection' | 'taskQueue' | 'handlers'> {
+/** A workflow task open this long, with nothing else happening, is one no worker completes (a task takes milliseconds). */
+const STALL_TIMEOUT_MS = 30_000;
+
+export interface JobTestEnvironmentOptions extends Omit<JobWorkerOptions, 'connection' | 'taskQueue' | 'handlers' | 'timeSkippingTestServer'> {
   handlers?: PodHandlers;
+  /**
+   * A Job whose workflow task has stayed open this long with nothing else happening fails the `wait` (and any
+   * other read awaiting its result) with an error naming the Job and its last history event (default 30 s).
+   */
+  stallTimeoutMs?: number;
 }
 
 export interface JobTestEnvironment {
@@ -45,21 +53,32 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
   }
 }
 
-export async function createJobTestEnvironment(options: JobTestEnvironmentOptions = {}): Promise<JobTestEnvironment> {
+export async function createJobTestEnvironment({ stallTimeoutMs = STALL_TIMEOUT_MS, ...options }: JobTestEnvironmentOptions = {}): Promise<JobTestEnvironment> {
   const env = await startTimeSkippingServer();
   const taskQueue = `kjob-test-${randomUUID()}`;
   let worker: Worker;
   try {
     // Tests run the author's own Jobs on their own machine: command pods are on unless turned off.
-    worker = await createJobWorker({ commandPods: true, ...options, connection: env.nativeConnection, taskQueue });
+    // Jobs work around the test server's faults (worker option timeSkippingTestServer).
+    worker = await createJobWorker({ commandPods: true, ...options, timeSkippingTestServer: true, connection: env.nativeConnection, taskQueue });
   } catch (error) {
     await env.teardown();
     throw error;
   }
   const running = worker.run();
   return {
-    // Queries that meet a workflow's end can go unanswered on the test server: try again soon.
-    jobs: new JobClient({ client: env.client, taskQueue, serializeResults: true, queryAttemptTimeoutMs: 3_000 }),
+    jobs: new JobClient({
+      client: env.client,
+      taskQueue,
+      // The test server needs awaited results one at a time; a Job that stalls fails its wait instead of holding
+      // the others (src/client/stall-watch.ts).
+      serializeResults: true,
+      stallTimeoutMs,
+      // Queries that meet a workflow's end can go unanswered on the test server: try again soon.
+      queryAttemptTimeoutMs: 3_000,
+      // The test server cannot delete workflows: deleted Jobs are marked (src/client/execution-deletion.ts).
+      deletionMarks: true,
+    }),
     env,
     worker,
     taskQueue,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import { PodRunStops } from '../../activities/pod-run-stops.js';
 import { HandlerRuntime } from '../../activities/runtimes/handler/handler-runtime.js';
 import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
 import { ProcessRegistry } from '../../activities/runtimes/process/process-registry.js';
@@ -88,6 +89,12 @@ export interface JobWorkerOptions {
   podReadOnlyPaths?: string[];
   /** Root of the pods' scratch directories (default the OS temp dir). */
   scratchRoot?: string;
+  /**
+   * The server is Temporal's time-skipping test server, and this worker the only one of the task queue: Jobs
+   * work around the server's faults (`kjob/testing` sets it). Pods are stopped through this worker (a local
+   * activity) rather than by cancelling their activities, so they must run in this process.
+   */
+  timeSkippingTestServer?: boolean;
   /** Passed to the Temporal Worker as is. */
   workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
 }
@@ -120,6 +127,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     maxPodRunsPerWorkflow: options.maxPodRunsPerWorkflow ?? DEFAULT_CONTROLLER_SETTINGS.maxPodRunsPerWorkflow!,
     maxRunsPerShard: options.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard!,
     maxPodsInFlight: options.maxPodsInFlight ?? DEFAULT_CONTROLLER_SETTINGS.maxPodsInFlight!,
+    ...(options.timeSkippingTestServer ? { timeSkippingTestServer: true } : {}),
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
   const processes = new ProcessRegistry(join(stateDir, 'processes'));
@@ -151,6 +159,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       scratchRoot,
       logTailBytes: options.logTailBytes ?? 16 * 1024,
       nodeName,
+      ...(settings.timeSkippingTestServer ? { stops: new PodRunStops() } : {}),
       // One runtime per name that containerRuntimeOf gives (src/shared/manifest/container-runtime.ts).
       runtimes: {
         handler: new HandlerRuntime({

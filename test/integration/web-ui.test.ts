@@ -51,8 +51,7 @@ beforeAll(async () => {
   jobs = env.jobs;
 
   // Two Jobs named alike in two namespaces, both failing; a third in team-a that completes. Only the first
-  // matches "failed Jobs of team-a". (A failed Job's workflow completes normally: its status is the result,
-  // so the UI's own Status filter cannot tell them apart; KjobPhase can.)
+  // matches "failed Jobs of team-a". A Failed Job's workflow fails, so the UI's own status tells them apart too.
   await jobs.create(inNamespace('team-a', jobManifest('ui-fails', { backoffLimit: 1, completions: 2, completionMode: 'Indexed' }, { image: 'busybox', command: ['false'] })));
   await jobs.create(inNamespace('team-a', jobManifest('ui-ok', {}, { image: 'busybox', command: ['true'] })));
   await jobs.create(inNamespace('default', jobManifest('ui-fails', { backoffLimit: 0 }, { image: 'busybox', command: ['false'] })));
@@ -71,6 +70,9 @@ beforeAll(async () => {
     if (count === 3) break;
     await new Promise((r) => setTimeout(r, 200));
   }
+  // Temporal's own status says which Jobs failed: `temporal workflow list --query 'ExecutionStatus="Failed"'`.
+  expect((await client.workflow.count('ExecutionStatus="Failed"')).count).toBe(2);
+  expect((await client.workflow.count('ExecutionStatus="Completed"')).count).toBe(1);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   // A fresh context: no cookies, storage or saved views from an earlier run.
@@ -89,6 +91,12 @@ afterAll(async () => {
   if (env) rmSync(env.dir, { recursive: true, force: true });
 });
 
+/** The text of the workflow list's row for one workflow id (its status badge among it). */
+async function listedRow(workflowId: string): Promise<string> {
+  const row = page.getByTestId('workflows-summary-configurable-table-row').filter({ has: page.getByRole('link', { name: workflowId, exact: true }) });
+  return row.innerText();
+}
+
 /** Workflow ids in the rows of the workflow list, as shown (the first column's links). */
 async function listedWorkflowIds(): Promise<string[]> {
   return page.getByTestId('workflows-summary-configurable-table-row').getByRole('link', { name: /^kjob\// }).allInnerTexts();
@@ -101,6 +109,14 @@ describe('the Temporal Web UI', () => {
     await page.getByRole('link', { name: FAILED_ID, exact: true }).waitFor();
     await page.getByRole('link', { name: 'kjob/team-a/ui-ok', exact: true }).waitFor();
     await page.getByRole('link', { name: 'kjob/default/ui-fails', exact: true }).waitFor();
+    // A Failed Job wears the Failed badge, a Complete one the Completed badge.
+    for (const id of [FAILED_ID, 'kjob/default/ui-fails']) {
+      const row = await listedRow(id);
+      expect(row).toMatch(/\bFailed\b/);
+      expect(row).not.toMatch(/\bCompleted\b/);
+    }
+    expect(await listedRow('kjob/team-a/ui-ok')).toMatch(/\bCompleted\b/);
+    await page.screenshot({ path: join(artifacts, 'list-all.png') });
 
     // As a person would: open the raw query editor (the </> button), type the query, press Enter.
     await page.getByTestId('toggle-manual-query').click();

@@ -13,6 +13,10 @@ export function jobWorkflowId(namespace: string, name: string): string {
 export const JOB_WORKFLOW_ID_PREFIX = 'kjob/';
 
 export const JOB_WORKFLOW_TYPE = 'kjobJob';
+/** The small workflow that deletes a finished Job's run when its ttlSecondsAfterFinished has passed. */
+export const JOB_TTL_WORKFLOW_TYPE = 'kjobJobTtl';
+/** Marks a deleted run where the server cannot delete (src/client/execution-deletion.ts). */
+export const DELETION_MARK_WORKFLOW_TYPE = 'kjobDeletionMark';
 export const QUERY_JOB = 'job';
 export const QUERY_PODS = 'pods';
 export const QUERY_LOGS = 'logs';

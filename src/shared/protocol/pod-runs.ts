@@ -33,6 +33,13 @@ export interface ControllerSettings {
    * older workers: no cap, as those Jobs ran.
    */
   maxPodsInFlight?: number;
+  /**
+   * The worker's server is Temporal's time-skipping test server (kjob/testing), whose faults the workflow works
+   * around: pods are stopped through the worker that runs them rather than by cancelling their activities
+   * (workflows/pod-cancel.ts), and a finished Job's TTL workflow is started by a local activity rather than as
+   * a child (workflows/job-run.ts). Absent elsewhere.
+   */
+  timeSkippingTestServer?: boolean;
 }
 
 export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
