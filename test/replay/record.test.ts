@@ -23,8 +23,11 @@ describe.runIf(recording)('record replay fixtures', () => {
   beforeAll(async () => {
     // A low history threshold, so that Jobs with many pods record their continue-as-new hand-overs.
     // Low shard limits, so that a Job of 8 pods at once records pod runner shards (the others hold at most 4).
+    // KJOB_REPLAY_TIME_SKIPPING=1 records the paths a worker for the time-skipping test server takes (kjob/testing:
+    // pods stopped through the worker, TTL started by a local activity), on the dev server with one worker.
+    const timeSkipping = process.env.KJOB_REPLAY_TIME_SKIPPING === '1' ? { timeSkippingTestServer: true } : {};
     env = await startDevEnvironment('replay', {
-      worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150, maxPodRunsPerWorkflow: 4, maxRunsPerShard: 6 },
+      worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150, maxPodRunsPerWorkflow: 4, maxRunsPerShard: 6, ...timeSkipping },
     });
     mkdirSync(out, { recursive: true });
   });
