@@ -152,6 +152,42 @@ test('Jobs created concurrently each end as Kubernetes would end them', async ()
   expect(jobs.map(conditions)).toEqual(plans.map((p) => p.expected));
 });
 
+describe('command pods', () => {
+  const shell = (script: string) => ({ image: 'busybox', command: ['sh', '-c', script] });
+  test('successPolicy: index 0 succeeds while the others run; they are terminated', async () => {
+    const spec = { ...indexed(4, 4), successPolicy: { rules: [{ succeededIndexes: '0' }] } };
+    await t.jobs.create(jobManifest('command-success', spec, shell('[ "$JOB_COMPLETION_INDEX" = 0 ] && exit 0; exec sleep 60')));
+    const job = await t.jobs.wait('command-success');
+    expect(conditions(job)).toEqual(complete('SuccessPolicy'));
+    expect(job.status).toMatchObject({ succeeded: 1, completedIndexes: '0' });
+  });
+
+  test('activeDeadlineSeconds', async () => {
+    await t.jobs.create(jobManifest('command-deadline', { ...indexed(2, 2), activeDeadlineSeconds: 2 }, shell('exec sleep 60')));
+    const job = await t.jobs.wait('command-deadline');
+    expect(conditions(job)).toEqual(failed('DeadlineExceeded'));
+    expect(job.status?.failed).toBe(2);
+  });
+
+  test('delete and TTL', async () => {
+    await t.jobs.create(jobManifest('command-deleted', indexed(2, 2), shell('exec sleep 60')));
+    await t.jobs.delete('command-deleted');
+    await expect(t.jobs.get('command-deleted')).rejects.toBeInstanceOf(NotFoundError);
+    await t.jobs.create(jobManifest('command-ttl', { ttlSecondsAfterFinished: 60 }, shell('exit 0')));
+    expect(conditions(await t.jobs.wait('command-ttl'))).toEqual(complete());
+    await t.env.sleep('2 minutes');
+    await expect(t.jobs.get('command-ttl')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  test('stress: FailJob while the other pods exit, 30 times', async () => {
+    const spec = { ...indexed(8, 4), ...onExitCodes('FailJob', [42]) };
+    for (let i = 0; i < 30; i++) {
+      await t.jobs.create(jobManifest(`command-race-${i}`, spec, commandPod));
+      expect(conditions(await t.jobs.wait(`command-race-${i}`)), `command-race-${i}`).toEqual(failed('PodFailurePolicy'));
+    }
+  }, 300_000);
+});
+
 test('a Job that cannot make progress fails its wait with what was seen, and the Jobs after it still run', async () => {
   // A Job workflow whose every workflow task fails (its input is not a Job), as a broken workflow change would.
   const client = await t.jobs.client();
