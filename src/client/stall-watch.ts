@@ -8,10 +8,11 @@
  * A Job whose pods simply run long is not stalled: its last event is not a workflow task.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 import { KjobError } from '../shared/errors.js';
 
-const EventType = temporal.api.enums.v1.EventType;
+// @temporalio/proto is CommonJS: Node's ESM loader gives it as the default export only.
+const EventType = proto.temporal.api.enums.v1.EventType;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 const POLL_MS = 2_000;

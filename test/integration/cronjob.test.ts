@@ -20,7 +20,7 @@ let cronJobs: CronJobClient;
 let jobs: JobClient;
 
 beforeAll(async () => {
-  env = await startDevEnvironment('cron', { worker: { handlers: { hold, quick: () => 0 } } });
+  env = await startDevEnvironment('cron', { worker: { handlers: { hold, quick: () => 0, fail: () => 1 } } });
   dir = env.dir;
   cronJobs = new CronJobClient({ address: env.server.address, taskQueue: env.taskQueue });
   jobs = await cronJobs.jobs();
@@ -119,6 +119,22 @@ describe('CronJobs on Temporal Schedules', () => {
     const names = [2020, 2021, 2022].map((y) => `history-${minutes(y)}`);
     const kept = await eventually(async () => (await Promise.all(names.map(exists))), (e) => e.join() === 'false,false,true');
     expect(kept).toEqual([false, false, true]);
+  });
+
+  test('failed Jobs (their workflows fail) count as failed: failedJobsHistoryLimit keeps the latest', async () => {
+    const spec = { failedJobsHistoryLimit: 1, successfulJobsHistoryLimit: 3 };
+    const manifest = cronJob('failing', 'fail', spec);
+    (manifest.spec.jobTemplate.spec as Record<string, unknown>).backoffLimit = 0;
+    await cronJobs.create(manifest);
+    await backfill('failing', 2020, 2022);
+    const names = [2020, 2021, 2022].map((y) => `failing-${minutes(y)}`);
+    const kept = await eventually(async () => (await Promise.all(names.map(exists))), (e) => e.join() === 'false,false,true');
+    expect(kept).toEqual([false, false, true]);
+    expect(conditions(await jobs.get(names[2]!))).toEqual(['FailureTarget=True:BackoffLimitExceeded', 'Failed=True:BackoffLimitExceeded']);
+    const cron = await cronJobs.get('failing');
+    expect(cron.status?.lastScheduleTime).toBeDefined();
+    expect(cron.status?.lastSuccessfulTime).toBeUndefined();
+    await cronJobs.delete('failing');
   });
 
   test('suspend pauses the Schedule; createJobFromCronJob; delete takes the Jobs along', async () => {
