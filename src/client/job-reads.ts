@@ -1,0 +1,205 @@
+/**
+ * Reading a Job for `JobClient`: its workflow described (NotFound when there is none, or it was deleted by a mark),
+ * its result awaited (one at a time for the time-skipping test server, failed once the workflow stalls), and the
+ * reads that take a finished Job from its result and query a running one (src/client/running-job-read.ts).
+ */
+import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import type { LazyTemporalClient } from './temporal-client.js';
+import { readRunningJob } from './running-job-read.js';
+import { finishedJobResult } from './job-result.js';
+import { watchForStall } from './stall-watch.js';
+import { markedDeleted } from './execution-deletion.js';
+import { closedWithJob, type JobWorkflowResult } from '../shared/protocol/job-workflow.js';
+import { type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
+import { jobWorkflowId, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS } from '../shared/protocol/names.js';
+import { NotFoundError, WaitTimeoutError } from '../shared/errors.js';
+import type { ContainerLog, Job, JobEvent, Pod } from '../shared/kubernetes-types.js';
+
+const QUERY_ATTEMPTS = 3;
+
+/** The `JobClientOptions` that reads follow (documented there). */
+export interface JobReadOptions {
+  serializeResults?: boolean;
+  queryAttemptTimeoutMs?: number;
+  deletionMarks?: boolean;
+  stallTimeoutMs?: number;
+}
+
+/** A running container's log so far: its last bytes (`tail`) and how many bytes it has written in all. */
+export interface LiveLog {
+  pod: string;
+  container: string;
+  totalBytes: number;
+  tail: string;
+}
+
+export interface PodLog {
+  pod: string;
+  container: string;
+  text: string;
+  truncatedBytes: number;
+}
+
+export class JobReads {
+  private resultQueue: Promise<unknown> = Promise.resolve();
+  private readonly queryAttemptTimeoutMs: number;
+
+  constructor(
+    private readonly temporal: LazyTemporalClient,
+    private readonly options: JobReadOptions,
+  ) {
+    this.queryAttemptTimeoutMs = options.queryAttemptTimeoutMs ?? 5_000;
+  }
+
+  async handle(name: string, namespace: string): Promise<WorkflowHandle> {
+    return (await this.temporal.get()).workflow.getHandle(jobWorkflowId(namespace, name));
+  }
+
+  /** A workflow's result, awaited one at a time when `serializeResults` is set. */
+  result(handle: WorkflowHandle): Promise<JobWorkflowResult> {
+    if (!this.options.serializeResults) return this.watchedResult(handle);
+    const next = this.resultQueue.then(() => this.watchedResult(handle));
+    this.resultQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The finished Job from its workflow; with `stallTimeoutMs`, an error instead once the workflow has stalled. */
+  private async watchedResult(handle: WorkflowHandle): Promise<JobWorkflowResult> {
+    const { stallTimeoutMs } = this.options;
+    if (stallTimeoutMs === undefined) return finishedJobResult(handle);
+    const [, namespace, name] = handle.workflowId.split('/');
+    const watch = watchForStall(handle, `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(namespace)}), awaited until it finishes`, stallTimeoutMs);
+    try {
+      return await Promise.race([finishedJobResult(handle), watch.stalled]);
+    } finally {
+      watch.stop();
+    }
+  }
+
+  /** The Job's workflow as the server describes it; NotFound when there is none. */
+  async describe(handle: WorkflowHandle, name: string, namespace: string): Promise<WorkflowExecutionDescription> {
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await handle.describe();
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(namespace, name);
+      throw error;
+    }
+    if (this.options.deletionMarks && (await markedDeleted(await this.temporal.get(), handle.workflowId, description.runId))) {
+      throw new NotFoundError(namespace, name);
+    }
+    return description;
+  }
+
+  get(name: string, namespace: string): Promise<Job> {
+    return this.read(name, namespace, (result) => result.job, (handle) => handle.query<Job>(QUERY_JOB));
+  }
+
+  pods(name: string, namespace: string): Promise<Pod[]> {
+    return this.read(name, namespace, (result) => result.pods, (handle) => handle.query<Pod[]>(QUERY_PODS));
+  }
+
+  events(name: string, namespace: string): Promise<JobEvent[]> {
+    return this.read(name, namespace, (result) => result.events, (handle) => handle.query<JobEvent[]>(QUERY_EVENTS));
+  }
+
+  async logs(name: string, namespace: string, options: { pod?: string; container?: string }): Promise<PodLog[]> {
+    const pods = (await this.pods(name, namespace)).filter((p) => !options.pod || p.metadata.name === options.pod);
+    if (options.pod && pods.length === 0) throw new NotFoundError(namespace, options.pod);
+    const names = pods.map((pod) => pod.metadata.name);
+    // Every pod's query runs within the read, so each attempt's deadline and retry cover them all; one at a
+    // time, so that a Job of thousands of pods does not flood its worker.
+    const logsOfPods = await this.read(
+      name,
+      namespace,
+      (result) => names.map((pod) => result.logs[pod] ?? null),
+      async (handle) => {
+        const logs: (ContainerLog[] | null)[] = [];
+        for (const pod of names) logs.push(await handle.query<ContainerLog[] | null, [string]>(QUERY_LOGS, pod));
+        return logs;
+      },
+    );
+    const out: PodLog[] = [];
+    for (const [i, pod] of pods.entries()) {
+      for (const log of logsOfPods[i] ?? []) {
+        if (options.container && log.container !== options.container) continue;
+        out.push({ pod: pod.metadata.name, ...log });
+      }
+    }
+    return out;
+  }
+
+  /** The running containers' logs so far, from their pods' last heartbeats (pending activities' details). */
+  async liveLogs(name: string, namespace: string): Promise<LiveLog[]> {
+    const client = await this.temporal.get();
+    const handle = await this.handle(name, namespace);
+    const pending = (await this.describe(handle, name, namespace)).raw.pendingActivities ?? [];
+    const converter = client.options.loadedDataConverter.payloadConverter;
+    const live: LiveLog[] = [];
+    for (const activity of pending) {
+      const payload = activity.heartbeatDetails?.payloads?.[0];
+      if (!payload) continue;
+      const details = converter.fromPayload<PodHeartbeatDetails | undefined>(payload);
+      if (!details || !Array.isArray(details.logs)) continue;
+      for (const log of details.logs) live.push({ pod: details.pod, ...log });
+    }
+    return live;
+  }
+
+  /** The Job once it has finished, from its workflow's result (so time can skip on the time-skipping test server). */
+  async wait(name: string, namespace: string, timeoutMs: number | undefined): Promise<Job> {
+    const handle = await this.handle(name, namespace);
+    // A Job deleted by a mark has a run that still exists (terminated).
+    if (this.options.deletionMarks) await this.describe(handle, name, namespace);
+    const result = this.result(handle);
+    const finished = await (timeoutMs === undefined
+      ? result
+      : Promise.race([
+          result,
+          new Promise<never>((_, reject) => setTimeout(() => reject(new WaitTimeoutError(name, 'Complete or Failed')), timeoutMs).unref()),
+        ])
+    ).catch((error: unknown) => {
+      if (error instanceof WorkflowNotFoundError) throw new NotFoundError(namespace, name);
+      throw error;
+    });
+    return finished.job;
+  }
+
+  /** Reads from the result of a finished Job (no worker needed) or queries a running one. */
+  private async read<T>(
+    name: string,
+    namespace: string,
+    fromResult: (result: JobWorkflowResult) => T,
+    fromQuery: (handle: WorkflowHandle) => Promise<T>,
+  ): Promise<T> {
+    const handle = await this.handle(name, namespace);
+    const status = (await this.describe(handle, name, namespace)).status.name;
+    if (closedWithJob(status)) return fromResult(await this.result(handle));
+    return this.queryRunning(name, namespace, handle, fromResult, fromQuery);
+  }
+
+  private queryRunning<T>(
+    name: string,
+    namespace: string,
+    handle: WorkflowHandle,
+    fromResult: (result: JobWorkflowResult) => T,
+    fromQuery: (handle: WorkflowHandle) => Promise<T>,
+  ): Promise<T> {
+    return readRunningJob(
+      {
+        query: async (deadlineMs) => (await this.temporal.get()).withDeadline(Date.now() + deadlineMs, () => fromQuery(handle)),
+        describe: async () => {
+          const description = await this.describe(handle, name, namespace);
+          return { status: description.status.name, taskQueue: description.taskQueue };
+        },
+        fromResult: async () => fromResult(await this.result(handle)),
+      },
+      {
+        firstDeadlineMs: this.queryAttemptTimeoutMs,
+        attempts: QUERY_ATTEMPTS,
+        jobLabel: `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(namespace)})`,
+        notFound: () => new NotFoundError(namespace, name),
+      },
+    );
+  }
+}
