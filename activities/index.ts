@@ -1,8 +1,9 @@
 /** The worker's activities: the pod runner and the controller settings a Job reads when it starts. */
 import type { ControllerSettings, PodRunInput } from '../src/shared/protocol/pod-runs.js';
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { deleteExecution } from '../src/client/execution-deletion.js';
+import { isKjobError } from '../src/shared/errors.js';
 import { JOB_TTL_WORKFLOW_TYPE } from '../src/shared/protocol/names.js';
 import type { JobTtlInput } from '../src/shared/protocol/job-workflow.js';
 import type { PodRunner } from './pod-run.js';
@@ -22,7 +23,9 @@ export function createActivities(deps: { settings: ControllerSettings; pods: Pod
      * `timeSkippingTestServer`; workflows/pod-cancel.ts says why); runs not started yet stop when they start.
      */
     async stopPodRuns(attemptKeys: string[]): Promise<void> {
-      deps.pods.stops?.stop(attemptKeys);
+      // A worker of the same task queue started without the option: the pods it runs could not be stopped.
+      if (!deps.pods.stops) throw ApplicationFailure.nonRetryable('this worker was not started for the time-skipping test server (timeSkippingTestServer)', 'NotStoppable');
+      deps.pods.stops.stop(attemptKeys);
     },
     /** Starts a finished Job's TTL workflow (a local activity; on the time-skipping test server: workflows/job-run.ts). */
     async startJobTtl({ ttlWorkflowId, input }: { ttlWorkflowId: string; input: JobTtlInput }): Promise<void> {
@@ -40,7 +43,11 @@ export function createActivities(deps: { settings: ControllerSettings; pods: Pod
       let target = runId;
       const latest = await client.workflow.getHandle(workflowId).describe().catch(() => undefined);
       if (latest && latest.runId !== runId && latest.raw.workflowExecutionInfo?.firstRunId === runId) target = latest.runId;
-      await deleteExecution(client, workflowId, { runId: target, taskQueue: info.taskQueue });
+      await deleteExecution(client, workflowId, { runId: target, marks: deps.settings.timeSkippingTestServer === true, taskQueue: info.taskQueue }).catch((error: unknown) => {
+        // A server that cannot delete will not learn to by retrying.
+        if (isKjobError(error)) throw ApplicationFailure.nonRetryable(error.message, 'Unimplemented');
+        throw error;
+      });
     },
   };
 }

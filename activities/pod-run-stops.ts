@@ -6,24 +6,28 @@
  */
 import { eitherAborts } from './either-aborts.js';
 
-/** Stops remembered for runs that have not started; more than this and the oldest are forgotten. */
-const EARLY_STOPS_KEPT = 10_000;
+/** Keys remembered (stops of runs not started yet, and runs that have ended); beyond this the oldest go. */
+const KEYS_KEPT = 10_000;
 
 export class PodRunStops {
   private readonly running = new Map<string, AbortController>();
-  private readonly early = new Set<string>();
+  /** Stops that came before their run started here. */
+  private readonly early = new BoundedSet(KEYS_KEPT);
+  /** Runs that have ended: a stop that comes after its run's end (the race the stops exist for) is no early one. */
+  private readonly ended = new BoundedSet(KEYS_KEPT);
 
   /** The run's termination: it aborts when the activity is cancelled or the run is stopped here. */
   track(attemptKey: string, cancellation: AbortSignal): AbortSignal & { release(): void } {
     const stopped = new AbortController();
-    if (this.early.delete(attemptKey)) stopped.abort(new Error('the pod was stopped by its Job'));
+    if (this.early.delete(attemptKey)) stopped.abort(STOPPED);
     else this.running.set(attemptKey, stopped);
     const termination = eitherAborts(cancellation, stopped.signal);
     const release = termination.release;
     return Object.assign(termination, {
       release: () => {
         release();
-        this.running.delete(attemptKey);
+        if (this.running.get(attemptKey) === stopped) this.running.delete(attemptKey);
+        this.ended.add(attemptKey);
       },
     });
   }
@@ -31,13 +35,26 @@ export class PodRunStops {
   stop(attemptKeys: readonly string[]): void {
     for (const key of attemptKeys) {
       const run = this.running.get(key);
-      if (run) run.abort(new Error('the pod was stopped by its Job'));
-      else this.remember(key);
+      if (run) run.abort(STOPPED);
+      else if (!this.ended.has(key)) this.early.add(key);
     }
   }
+}
 
-  private remember(key: string): void {
-    this.early.add(key);
-    if (this.early.size > EARLY_STOPS_KEPT) this.early.delete(this.early.values().next().value!);
+const STOPPED = new Error('the pod was stopped by its Job');
+
+/** A set that forgets its oldest members beyond a size (insertion order). */
+class BoundedSet {
+  private readonly members = new Set<string>();
+  constructor(private readonly limit: number) {}
+  has(key: string): boolean {
+    return this.members.has(key);
+  }
+  add(key: string): void {
+    this.members.add(key);
+    if (this.members.size > this.limit) this.members.delete(this.members.values().next().value!);
+  }
+  delete(key: string): boolean {
+    return this.members.delete(key);
   }
 }

@@ -12,7 +12,6 @@ import { getActivator } from '@temporalio/workflow/lib/global-attributes.js';
 import type { createActivities } from '../activities/index.js';
 import type { ControllerSettings } from '../src/shared/protocol/pod-runs.js';
 
-
 /**
  * The scope pod runs are scheduled in (cancelling the workflow does not reach them; their cancellers do), or
  * none for a run started before this change: it keeps a scope per pod run, as its history has it.

@@ -1,6 +1,6 @@
 /**
  * ttlSecondsAfterFinished (pkg/controller/ttlafterfinished): a finished Job's workflow is deleted `ttl` seconds
- * after its terminal condition. The Job workflow completes at once (so `wait` and `get` see it) and leaves this
+ * after its terminal condition. The Job workflow ends at once (so `wait` and `get` see the Job) and leaves this
  * small workflow behind, on a durable timer, to delete exactly that run (Kubernetes' uid precondition) later.
  */
 import { proxyActivities, proxyLocalActivities, sleep } from '@temporalio/workflow';

@@ -293,9 +293,9 @@ export class CronJobClient {
     const view = await this.state(namespace, name);
     const stateHandle = client.workflow.getHandle(cronJobStateWorkflowId(namespace, name));
     await stateHandle.terminate('CronJob deleted').catch(() => undefined);
-    await deleteExecution(client, stateHandle.workflowId, { taskQueue: this.taskQueue });
+    await deleteExecution(client, stateHandle.workflowId, { marks: false, taskQueue: this.taskQueue });
     if (options.propagationPolicy === 'Orphan') return;
     await Promise.all(running.map((id) => client.workflow.getHandle(id).terminate('CronJob deleted').catch(() => undefined)));
-    await Promise.all((view?.jobs ?? []).map((job) => deleteJobWorkflow(client, jobWorkflowId(namespace, job.name), this.taskQueue)));
+    await Promise.all((view?.jobs ?? []).map((job) => deleteJobWorkflow(client, jobWorkflowId(namespace, job.name), { marks: false, taskQueue: this.taskQueue })));
   }
 }

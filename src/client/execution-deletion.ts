@@ -6,22 +6,30 @@
  * and its name can be used again. The marks are kept by the server, so every client and worker sees them.
  */
 import { isGrpcServiceError, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { KjobError } from '../shared/errors.js';
 import { DELETION_MARK_WORKFLOW_TYPE } from '../shared/protocol/names.js';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_UNIMPLEMENTED = 12;
 const markerId = (workflowId: string, runId: string) => `kjob-deleted/${workflowId}/${runId}`;
 
-/**
- * Deletes the run (default the latest) of a workflow; gone already is fine. `taskQueue`: where kjob's workers
- * poll, for the mark (workflows/deletion-mark.ts).
- */
-export async function deleteExecution(client: Client, workflowId: string, { runId, taskQueue }: { runId?: string; taskQueue: string }): Promise<void> {
+export interface DeletionOptions {
+  /** The run to delete (default the latest). */
+  runId?: string;
+  /** Where the server cannot delete, mark the run deleted (kjob/testing's clients and worker do). */
+  marks: boolean;
+  /** Where kjob's workers poll: the mark runs there (workflows/deletion-mark.ts). */
+  taskQueue: string;
+}
+
+/** Deletes a run of a workflow; gone already is fine. */
+export async function deleteExecution(client: Client, workflowId: string, { runId, marks, taskQueue }: DeletionOptions): Promise<void> {
   try {
     await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: { workflowId, runId } });
   } catch (error) {
     if (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND) return;
     if (!(isGrpcServiceError(error) && error.code === GRPC_UNIMPLEMENTED)) throw error;
+    if (!marks) throw new KjobError(`this Temporal server cannot delete workflows (the time-skipping test server cannot); ${workflowId} stays`, 'BadRequest', { cause: error });
     await markDeleted(client, workflowId, runId, taskQueue);
   }
 }

@@ -72,7 +72,11 @@ export class JobCreation {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
       if (!(await this.deletedByMark(options.workflowId))) throw new AlreadyExistsError(job.metadata.namespace, job.metadata.name);
       // The name's last run was deleted by a mark (a server that cannot delete): the name is free again.
-      await client.workflow.start(JOB_WORKFLOW_TYPE, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE });
+      await client.workflow.start(JOB_WORKFLOW_TYPE, { ...options, workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE }).catch((raced: unknown) => {
+        // Another create took the name first.
+        if (raced instanceof WorkflowExecutionAlreadyStartedError) throw new AlreadyExistsError(job.metadata.namespace, job.metadata.name);
+        throw raced;
+      });
     }
     return job;
   }

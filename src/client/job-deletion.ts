@@ -8,7 +8,7 @@
 import type { Client } from '@temporalio/client';
 import { QUERY_SHARDS, SIGNAL_SHARD_JOB_GONE } from '../shared/protocol/names.js';
 import { NotFoundError, WaitTimeoutError } from '../shared/errors.js';
-import { deleteExecution } from './execution-deletion.js';
+import { deleteExecution, type DeletionOptions } from './execution-deletion.js';
 import type { JobReads } from './job-reads.js';
 
 /** Short: a delete must not wait long on a worker that is gone (a common reason to delete). */
@@ -35,7 +35,7 @@ export async function deleteJob(
     await handle.cancel();
     await reads.result(handle).catch(() => undefined);
   }
-  await deleteJobWorkflow(client, handle.workflowId, options.taskQueue);
+  await deleteJobWorkflow(client, handle.workflowId, { marks: options.deletionMarks === true, taskQueue: options.taskQueue });
   // Deletion is asynchronous on the server (about 30 s on the dev server); like `kubectl delete`, wait
   // until the Job is gone so its name can be used again.
   for (let i = 0; i < 1200; i++) {
@@ -50,9 +50,9 @@ export async function deleteJob(
   throw new WaitTimeoutError(name, 'deletion');
 }
 
-export async function deleteJobWorkflow(client: Client, workflowId: string, taskQueue: string): Promise<void> {
+export async function deleteJobWorkflow(client: Client, workflowId: string, options: Omit<DeletionOptions, 'runId'>): Promise<void> {
   const shards = await openShards(client, workflowId);
-  await deleteExecution(client, workflowId, { taskQueue });
+  await deleteExecution(client, workflowId, options);
   await Promise.all(shards.map((id) => client.workflow.getHandle(id).signal(SIGNAL_SHARD_JOB_GONE).catch(() => undefined)));
 }
 

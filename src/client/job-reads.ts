@@ -3,11 +3,11 @@
  * its result awaited (one at a time for the time-skipping test server, failed once the workflow stalls), and the
  * reads that take a finished Job from its result and query a running one (src/client/running-job-read.ts).
  */
-import { WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
 import type { LazyTemporalClient } from './temporal-client.js';
 import { readRunningJob } from './running-job-read.js';
 import { finishedJobResult } from './job-result.js';
-import { watchForStall } from './stall-watch.js';
+import { watchForStall, WorkflowStalledError } from './stall-watch.js';
 import { markedDeleted } from './execution-deletion.js';
 import { closedWithJob, type JobWorkflowResult } from '../shared/protocol/job-workflow.js';
 import { type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
@@ -55,24 +55,45 @@ export class JobReads {
     return (await this.temporal.get()).workflow.getHandle(jobWorkflowId(namespace, name));
   }
 
-  /** A workflow's result, awaited one at a time when `serializeResults` is set. */
-  result(handle: WorkflowHandle): Promise<JobWorkflowResult> {
-    if (!this.options.serializeResults) return this.watchedResult(handle);
-    const next = this.resultQueue.then(() => this.watchedResult(handle));
+  /**
+   * A workflow's result, awaited one at a time when `serializeResults` is set. `giveUp` ends the await (a wait's
+   * timeout): the call to the server is cancelled, so a Job that never ends does not keep its place in the queue.
+   */
+  result(handle: WorkflowHandle, giveUp?: AbortSignal): Promise<JobWorkflowResult> {
+    if (!this.options.serializeResults) return this.watchedResult(handle, giveUp);
+    const next = this.resultQueue.then(() => this.watchedResult(handle, giveUp));
     this.resultQueue = next.catch(() => undefined);
     return next;
   }
 
-  /** The finished Job from its workflow; with `stallTimeoutMs`, an error instead once the workflow has stalled. */
-  private async watchedResult(handle: WorkflowHandle): Promise<JobWorkflowResult> {
+  /**
+   * The finished Job from its workflow. With `stallTimeoutMs` (kjob/testing), a workflow that stalls fails the
+   * await instead and is terminated: its open workflow task would otherwise keep the test server's time from
+   * skipping for every later test.
+   */
+  private async watchedResult(handle: WorkflowHandle, giveUp: AbortSignal | undefined): Promise<JobWorkflowResult> {
+    if (giveUp?.aborted) throw giveUp.reason;
+    const client = await this.temporal.get();
+    const cancel = new AbortController();
+    const stop = () => cancel.abort(giveUp?.reason);
+    giveUp?.addEventListener('abort', stop, { once: true });
+    const awaited = client.withAbortSignal(cancel.signal, () => finishedJobResult(handle));
     const { stallTimeoutMs } = this.options;
-    if (stallTimeoutMs === undefined) return finishedJobResult(handle);
     const [, namespace, name] = handle.workflowId.split('/');
-    const watch = watchForStall(handle, `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(namespace)}), awaited until it finishes`, stallTimeoutMs);
+    const watch =
+      stallTimeoutMs === undefined
+        ? undefined
+        : watchForStall(handle, `jobs.batch ${JSON.stringify(name)} (namespace ${JSON.stringify(namespace)}), awaited until it finishes`, stallTimeoutMs);
     try {
-      return await Promise.race([finishedJobResult(handle), watch.stalled]);
+      return await (watch ? Promise.race([awaited, watch.stalled]) : awaited);
+    } catch (error) {
+      if (!(error instanceof WorkflowStalledError)) throw error;
+      cancel.abort();
+      await handle.terminate('kjob: the Job made no progress').catch(() => undefined);
+      throw new WorkflowStalledError(`${error.message}; its workflow was terminated, so that the environment can go on`);
     } finally {
-      watch.stop();
+      watch?.stop();
+      giveUp?.removeEventListener('abort', stop);
     }
   }
 
@@ -151,18 +172,17 @@ export class JobReads {
     const handle = await this.handle(name, namespace);
     // A Job deleted by a mark has a run that still exists (terminated).
     if (this.options.deletionMarks) await this.describe(handle, name, namespace);
-    const result = this.result(handle);
-    const finished = await (timeoutMs === undefined
-      ? result
-      : Promise.race([
-          result,
-          new Promise<never>((_, reject) => setTimeout(() => reject(new WaitTimeoutError(name, 'Complete or Failed')), timeoutMs).unref()),
-        ])
-    ).catch((error: unknown) => {
+    const giveUp = new AbortController();
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => giveUp.abort(new WaitTimeoutError(name, 'Complete or Failed')), timeoutMs);
+    try {
+      return (await this.result(handle, giveUp.signal)).job;
+    } catch (error) {
+      if (giveUp.signal.aborted) throw giveUp.signal.reason;
       if (error instanceof WorkflowNotFoundError) throw new NotFoundError(namespace, name);
       throw error;
-    });
-    return finished.job;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Reads from the result of a finished Job (no worker needed) or queries a running one. */
@@ -174,7 +194,12 @@ export class JobReads {
   ): Promise<T> {
     const handle = await this.handle(name, namespace);
     const status = (await this.describe(handle, name, namespace)).status.name;
-    if (closedWithJob(status)) return fromResult(await this.result(handle));
+    try {
+      if (closedWithJob(status)) return fromResult(await this.result(handle));
+    } catch (error) {
+      // A workflow that failed other than as a Failed Job carries no Job in its failure: its queries still answer.
+      if (!(status === 'FAILED' && error instanceof WorkflowFailedError)) throw error;
+    }
     return this.queryRunning(name, namespace, handle, fromResult, fromQuery);
   }
 

@@ -5,7 +5,10 @@
  * awaits results one at a time). While a result is awaited, its history is looked at every few seconds: when for
  * `stallMs` nothing but a workflow task's scheduling, start, failure or timeout has happened, and such a task is
  * the last event, it is a task no worker completes.
- * A Job whose pods simply run long is not stalled: its last event is not a workflow task.
+ * A Job whose pods simply run long is not stalled: its last event is not a workflow task. Not caught: a worker
+ * whose event loop is blocked for `stallMs` (a synchronous handler) looks stalled; a local activity retried for
+ * ever inside its workflow task keeps completing tasks and does not. Each look fetches the whole history, which
+ * is fine for tests (kjob/testing), not meant for long Jobs on a real cluster.
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import proto, { type temporal } from '@temporalio/proto';
@@ -43,6 +46,14 @@ function lastTaskFailure(events: HistoryEvent[]): string {
   return timedOut ? '; the last workflow task timed out' : '';
 }
 
+/** What the watch rejects with: a workflow that no worker moves on. */
+export class WorkflowStalledError extends KjobError {
+  constructor(message: string) {
+    super(message, 'Timeout');
+    this.name = 'WorkflowStalledError';
+  }
+}
+
 /**
  * Rejects once the workflow behind `handle` has stalled (see above); `stop()` ends the watch. `what` names the
  * Job and what was awaited, for the error.
@@ -64,10 +75,9 @@ export function watchForStall(handle: WorkflowHandle, what: string, stallMs: num
       else if (Date.now() - seen.since >= stallMs) {
         const seconds = Math.round((Date.now() - seen.since) / 1000);
         reject(
-          new KjobError(
+          new WorkflowStalledError(
             `${what}: no progress for ${seconds} s; the workflow's last history event is #${last?.eventId} ${eventName(last?.eventType)}, ` +
               `a workflow task no worker completes${lastTaskFailure(events)}`,
-            'Timeout',
           ),
         );
         return;

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { PodContext } from '../../src/worker/handlers.js';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
-import { NotFoundError } from '../../src/shared/errors.js';
+import { NotFoundError, WaitTimeoutError } from '../../src/shared/errors.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 
 const failed = (reason: string) => [`FailureTarget=True:${reason}`, `Failed=True:${reason}`];
@@ -191,17 +191,24 @@ describe('command pods', () => {
 test('a Job that cannot make progress fails its wait with what was seen, and the Jobs after it still run', async () => {
   // A Job workflow whose every workflow task fails (its input is not a Job), as a broken workflow change would.
   const client = await t.jobs.client();
-  const stuck = await client.workflow.start('kjobJob', { workflowId: 'kjob/default/stuck', taskQueue: t.taskQueue, args: [{ job: { metadata: {} } }] });
+  await client.workflow.start('kjobJob', { workflowId: 'kjob/default/stuck', taskQueue: t.taskQueue, args: [{ job: { metadata: {} } }] });
   const error = await t.jobs.wait('stuck').then(
     () => undefined,
     (e: unknown) => e as Error,
   );
   expect(error?.message).toMatch(/^jobs\.batch "stuck" \(namespace "default"\), awaited until it finishes: no progress for \d+ s; the workflow's last history event is #\d+ WorkflowTask(Failed|Started|Scheduled|TimedOut), a workflow task no worker completes/);
-  expect(error?.message).toContain('the last workflow task failure:');
-  await stuck.terminate('test over');
+  expect(error?.message).toMatch(/the last workflow task failure: .*; its workflow was terminated, so that the environment can go on$/);
   await t.jobs.create(jobManifest('after-stuck', indexed(2, 2), handlerPod({})));
   expect(conditions(await t.jobs.wait('after-stuck'))).toEqual(complete());
 }, 60_000);
+
+test('a wait that times out on a Job that never ends gives up its place: later waits go on', async () => {
+  await t.jobs.create(jobManifest('endless', {}, handlerPod({ EXIT: 'hang' })));
+  await expect(t.jobs.wait('endless', { timeoutMs: 1_000 })).rejects.toBeInstanceOf(WaitTimeoutError);
+  await t.jobs.create(jobManifest('after-endless', { backoffLimit: 1 }, handlerPod({ EXIT: 1 })));
+  expect(conditions(await t.jobs.wait('after-endless'))).toEqual(failed('BackoffLimitExceeded'));
+  await t.jobs.delete('endless');
+});
 
 test('stress: a FailJob pod ending the Job while others exit, 200 times in one environment', async () => {
   const spec = { ...indexed(8, 4), ...onExitCodes('FailJob', [42]) };

@@ -64,15 +64,16 @@ beforeAll(async () => {
 
   // Visibility is eventually consistent: wait until the server's list knows all three final phases, so the
   // browser usually sees the settled list at once (it still retries below).
+  // Temporal's own status says which Jobs failed too: `temporal workflow list --query 'ExecutionStatus="Failed"'`.
   const client = await jobs.client();
-  for (let i = 0; i < 100; i++) {
-    const { count } = await client.workflow.count('KjobPhase IN ("Failed", "Complete")');
-    if (count === 3) break;
+  const counts = async () =>
+    Promise.all(['KjobPhase IN ("Failed", "Complete")', 'ExecutionStatus="Failed"', 'ExecutionStatus="Completed"'].map(async (query) => (await client.workflow.count(query)).count));
+  let seen = await counts();
+  for (let i = 0; i < 100 && seen.join() !== '3,2,1'; i++) {
     await new Promise((r) => setTimeout(r, 200));
+    seen = await counts();
   }
-  // Temporal's own status says which Jobs failed: `temporal workflow list --query 'ExecutionStatus="Failed"'`.
-  expect((await client.workflow.count('ExecutionStatus="Failed"')).count).toBe(2);
-  expect((await client.workflow.count('ExecutionStatus="Completed"')).count).toBe(1);
+  expect(seen).toEqual([3, 2, 1]);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   // A fresh context: no cookies, storage or saved views from an earlier run.
