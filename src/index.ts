@@ -6,7 +6,8 @@
 import type { Worker } from '@temporalio/worker';
 import type { JobWorkerOptions } from './worker/create-worker.js';
 
-export { JobClient, isFinished, type JobClientOptions, type JobRef, type ApplyResult } from './client/job-client.js';
+export { isFinished } from './shared/controller/job-phase.js';
+export { JobClient, type JobClientOptions, type JobRef, type ApplyResult } from './client/job-client.js';
 export type { PodLog } from './client/job-reads.js';
 export { CronJobClient, type CronJobClientOptions, type CronJobRef, type CronJobApplyResult } from './client/cronjob-client.js';
 export { temporalTargetFromEnv, type TemporalTarget } from './client/connection.js';

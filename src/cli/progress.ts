@@ -5,10 +5,8 @@
 import { SingleBar } from 'cli-progress';
 import type { JobClient } from '../client/job-client.js';
 import { WaitTimeoutError } from '../shared/errors.js';
+import { isFinished } from '../shared/controller/job-phase.js';
 import type { Job, JobStatus } from '../shared/kubernetes-types.js';
-
-const isFinished = (job: Job) =>
-  (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 
 export function progressLine(job: Job): string {
   const status: Partial<JobStatus> = job.status ?? {};

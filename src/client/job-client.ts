@@ -13,6 +13,7 @@ import { JobCreation } from './job-creation.js';
 import { deleteJob } from './job-deletion.js';
 import { listById } from './list-by-id.js';
 import { mergeSpecPatch, type JobSpecPatch } from '../shared/controller/spec-patch.js';
+import { isFinished } from '../shared/controller/job-phase.js';
 import { JobValidationError, UnsupportedChangeError } from '../shared/errors.js';
 import { specPatch, validateJobSpecUpdate } from '../shared/manifest/update-rules.js';
 import { DEFAULT_NAMESPACE } from '../shared/manifest/defaults.js';
@@ -66,10 +67,6 @@ export interface ApplyResult {
 
 /** What `create`, `createAll` and `apply` take: YAML or JSON text, objects, or a manifest already validated. */
 export type JobInput = ManifestInput | Validated<'Job', JobManifest>;
-
-export function isFinished(job: Job): boolean {
-  return (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
-}
 
 export class JobClient {
   private readonly temporal: LazyTemporalClient;

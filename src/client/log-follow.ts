@@ -4,6 +4,7 @@
  * Byte offsets make each byte appear once, whichever source it came from first.
  */
 import type { JobClient, JobRef } from './job-client.js';
+import { isFinished } from '../shared/controller/job-phase.js';
 
 export interface LogChunk {
   pod: string;
@@ -62,7 +63,7 @@ export async function* followLogs(jobs: JobClient, name: string, options: Follow
   for (;;) {
     // Read the Job's state first: logs read after it include everything written before it ended.
     const job = await jobs.get(name, ref);
-    const finished = (job.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
+    const finished = isFinished(job);
     const podEnded =
       options.pod !== undefined &&
       (await jobs.pods(name, ref)).some((p) => p.metadata.name === options.pod && (p.status.phase === 'Succeeded' || p.status.phase === 'Failed'));

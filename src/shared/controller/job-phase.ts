@@ -6,6 +6,11 @@ import type { Job } from '../kubernetes-types.js';
 
 const hasCondition = (job: Job, type: string) => (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
 
+/** The Job has finished: Complete or Failed. */
+export function isFinished(job: Job): boolean {
+  return hasCondition(job, 'Complete') || hasCondition(job, 'Failed');
+}
+
 /** kubectl's STATUS column: the first true condition among these, else Running. */
 export function jobStatusColumn(job: Job): string {
   for (const type of ['Complete', 'Failed', 'Suspended', 'FailureTarget', 'SuccessCriteriaMet']) {
