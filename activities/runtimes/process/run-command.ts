@@ -20,6 +20,9 @@ export interface CommandRun {
   onExit?: (pid: number) => void;
 }
 
+/** How soon a SIGTERM that found no process in the sandbox yet is sent again. */
+const TERM_RETRY_MS = 20;
+
 export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOnTerm, onSpawn, onExit }: CommandRun): Promise<ContainerExit> {
   const [file] = argv;
   return new Promise((resolve) => {
@@ -27,13 +30,22 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOn
     let killTimer: NodeJS.Timeout | undefined;
     let spawnError: Error | undefined;
     let terminating = false;
+    let exited = false;
     child.on('data', (d: Buffer) => log.write(d));
     // SIGTERM, then SIGKILL after the grace period; a termination asked before the process is known waits for it.
     const terminate = () => {
       const pid = child.pid;
       if (pid === undefined || killTimer !== undefined) return;
-      void signalProcessGroup(pid, 'SIGTERM', spareOnTerm);
       killTimer = setTimeout(() => void signalProcessGroup(pid, 'SIGKILL'), Math.min(gracePeriodMs, MAX_TIMER_MS));
+      void termUntilDelivered(pid);
+    };
+    // With the sandbox spared, a SIGTERM just after the spawn can find no process yet (the sandbox starts the
+    // command a moment later), and the command would then run out the whole grace period: try again until one
+    // has it, or the container has ended.
+    const termUntilDelivered = async (pid: number) => {
+      while ((await signalProcessGroup(pid, 'SIGTERM', spareOnTerm)) === 0 && spareOnTerm !== undefined && !exited) {
+        await new Promise((resolve) => setTimeout(resolve, TERM_RETRY_MS));
+      }
     };
     const onAbort = () => {
       terminating = true;
@@ -72,6 +84,7 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOn
     // The container ends with its main process: what it left running is killed (as a container runtime
     // stops the container), and its output is read until the pipes close or for a moment more.
     child.on('exit', (code: number | null, sig: NodeJS.Signals | null) => {
+      exited = true;
       if (child.pid !== undefined) void signalProcessGroup(child.pid, 'SIGKILL');
       setTimeout(() => finish(code, sig), 2000).unref();
     });
