@@ -48,9 +48,9 @@ function lastTaskFailure(events: HistoryEvent[]): string {
 
 /** What the watch rejects with: a workflow that no worker moves on. */
 export class WorkflowStalledError extends KjobError {
+  override name = 'WorkflowStalledError';
   constructor(message: string) {
     super(message, 'Timeout');
-    this.name = 'WorkflowStalledError';
   }
 }
 
