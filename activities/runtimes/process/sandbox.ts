@@ -72,15 +72,32 @@ function hostFolderArgs(readOnlyPaths: readonly string[]): string[] {
 
 /** bubblewrap's arguments to run a container's command in the sandbox. */
 export function sandboxArgs(sandbox: Sandbox, command: SandboxedCommand): string[] {
-  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', command.hostname];
-  if (sandbox.network === 'none') args.push('--unshare-net');
+  const args = namespaceArgs(sandbox.network, command.hostname);
   args.push('--tmpfs', '/', ...sandbox.folderArgs);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp', '--dir', '/root');
-  for (const mount of command.mounts) args.push(mount.readOnly ? '--ro-bind' : '--bind', mount.source, absolute(mount.target));
-  const workingDir = absolute(command.workingDir ?? '/');
-  if (workingDir !== '/') args.push('--dir', workingDir);
-  args.push('--chdir', workingDir, '--', ...command.argv);
+  args.push(...volumeArgs(command.mounts), ...commandArgs(command.workingDir, command.argv));
   return args;
+}
+
+/**
+ * The namespaces every sandboxed container gets, whatever its root: its own pids, IPC, hostname and (network
+ * `none`) network, and it dies with the worker.
+ */
+export function namespaceArgs(network: SandboxSettings['network'], hostname: string): string[] {
+  const args = ['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--hostname', hostname];
+  if (network === 'none') args.push('--unshare-net');
+  return args;
+}
+
+/** The pod's volumes bound at their mountPaths, after the root is set up. */
+export function volumeArgs(mounts: readonly ContainerMount[]): string[] {
+  return mounts.flatMap((mount) => [mount.readOnly ? '--ro-bind' : '--bind', mount.source, absolute(mount.target)]);
+}
+
+/** The working directory (made if missing) and the command: bubblewrap's last arguments. */
+export function commandArgs(workingDir: string | undefined, argv: readonly string[]): string[] {
+  const dir = absolute(workingDir ?? '/');
+  return [...(dir === '/' ? [] : ['--dir', dir]), '--chdir', dir, '--', ...argv];
 }
 
 /**
@@ -106,6 +123,6 @@ export function commandExistsInSandbox(sandbox: Sandbox, command: string, mounts
 }
 
 /** The runtime treats a relative mountPath or workingDir as relative to the container's root. */
-function absolute(path: string): string {
+export function absolute(path: string): string {
   return path.startsWith('/') ? path : `/${path}`;
 }
