@@ -94,10 +94,15 @@ export function volumeArgs(mounts: readonly ContainerMount[]): string[] {
   return mounts.flatMap((mount) => [mount.readOnly ? '--ro-bind' : '--bind', mount.source, absolute(mount.target)]);
 }
 
-/** The working directory (made if missing) and the command: bubblewrap's last arguments. */
-export function commandArgs(workingDir: string | undefined, argv: readonly string[]): string[] {
+/**
+ * The working directory (made if missing) and the command: bubblewrap's last arguments. bubblewrap makes the
+ * directory before it enters the new root, where a link in the path would not resolve as in the container:
+ * `madeDir` is the same directory with its links resolved, where there may be any.
+ */
+export function commandArgs(workingDir: string | undefined, argv: readonly string[], madeDir?: string): string[] {
   const dir = absolute(workingDir ?? '/');
-  return [...(dir === '/' ? [] : ['--dir', dir]), '--chdir', dir, '--', ...argv];
+  const made = absolute(madeDir ?? dir);
+  return [...(made === '/' ? [] : ['--dir', made]), '--chdir', dir, '--', ...argv];
 }
 
 /**
