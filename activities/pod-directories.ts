@@ -36,7 +36,8 @@ export async function removeTree(dir: string): Promise<void> {
   });
 }
 
-async function chmodTree(dir: string): Promise<void> {
+/** Makes every directory below `dir` the owner's to read and enter (0700), so that it can be removed. */
+export async function chmodTree(dir: string): Promise<void> {
   await chmod(dir, 0o700);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) await chmodTree(join(dir, entry.name));

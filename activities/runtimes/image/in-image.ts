@@ -13,7 +13,7 @@ import type { ImageConfig } from '../../../src/images/image-config.js';
 import { expandReferences } from '../../container-env.js';
 import { startError, type ContainerExit } from '../../container-exit.js';
 import type { ContainerRun } from '../../container-runtime.js';
-import { removeTree } from '../../pod-directories.js';
+import { chmodTree, removeTree } from '../../pod-directories.js';
 import { containerMounts, type ContainerMount } from '../../pod-volumes.js';
 import { runContained } from '../process/run-contained.js';
 import { imageArgv, imageEnv, imageWorkingDir } from './container-process.js';
@@ -61,6 +61,9 @@ export async function runInImage(sandbox: ImageSandbox, image: UnpackedImage, ru
     const command = imageSandboxArgv({ ...sandbox, hostname: pod.input.hostname, containerDir, user, mounts, mountPoints, workingDir, resolvedWorkingDir: workDir.path, env, argv });
     return await runContained(sandbox, run, { argv: command, cwd: containerDir, env: { PATH: HOST_PATH }, spareOnTerm: sandbox.tools.bwrap });
   } finally {
+    // A worker that is not root cannot open the overlay's work dir (mode 000), nor what the container made
+    // unreadable: opened up first, since removeTree's own retry races with its first, still running, removal.
+    if (sandbox.rootless) await chmodTree(containerDir).catch(() => undefined);
     await removeTree(containerDir);
   }
 }
