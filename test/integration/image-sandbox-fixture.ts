@@ -35,7 +35,7 @@ export function buildRootfs(parent: string): string {
   writeFileSync(join(rootfs, 'etc/group'), 'root:x:0:\napp:x:1000:\nstaff:x:50:app\n');
   writeFileSync(join(rootfs, 'image-marker'), 'from the image\n');
   writeFileSync(join(rootfs, 'srv/staff-only'), 'for staff\n', { mode: 0o640 });
-  chownSync(join(rootfs, 'srv/staff-only'), 0, 50);
+  if (process.getuid?.() === 0) chownSync(join(rootfs, 'srv/staff-only'), 0, 50);
   // A link with an absolute target, which must resolve inside the image, never on the host.
   symlinkSync('/srv', join(rootfs, 'srv-link'));
   // One that climbs out of the image's root on the host; in the container it stays at `/`.
