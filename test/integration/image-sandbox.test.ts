@@ -94,6 +94,16 @@ describe("the image's user", () => {
     expect((await run(sh('id -u; id -g'), {}, { ...IMAGE, user: 'app:staff' })).text).toBe('1000\n50\n');
   });
 
+  test('a volume the user cannot reach on the host is a start error (bubblewrap binds it as that user)', async () => {
+    const locked = join(folder, 'locked');
+    mkdirSync(join(locked, 'inside'), { recursive: true });
+    chmodSync(locked, 0o700);
+    const volumes = new Map([['data', { hostPath: join(locked, 'inside'), readOnly: false }]]);
+    const exit = await run({ ...sh('true'), volumeMounts: [{ name: 'data', mountPath: '/data' }] }, { volumes }, { ...IMAGE, user: '1000' });
+    expect(exit).toMatchObject({ exitCode: 128, reason: 'StartError' });
+    expect(exit.message).toBe(`the image's user (uid 1000) cannot reach ${locked}/inside on worker test-node: bubblewrap binds it as that user, and ${locked} does not let it in`);
+  });
+
   test("a name the image's passwd lacks is a start error with containerd's message", async () => {
     const exit = await run(sh('true'), {}, { ...IMAGE, user: 'nobody-here' });
     expect(exit).toMatchObject({ exitCode: 128, reason: 'StartError' });
@@ -123,18 +133,21 @@ describe('volumes, termination, exits', () => {
     expect(existsSync(`/tmp/${name}`) || existsSync(`/tmp/${name}-wd`)).toBe(false);
   });
 
-  test('termination: SIGTERM reaches the process; one ignoring it is killed after the grace period', async () => {
-    const stopWhenReady = async (script: string, gracePeriodMs: number) => {
+  test('termination: SIGTERM reaches the process (as root and as USER 1000); one ignoring it is killed after the grace period', async () => {
+    const stopWhenReady = async (script: string, gracePeriodMs: number, config: ImageConfig = IMAGE) => {
       const stop = new AbortController();
       const r = containerRun(sh(script), { stop: stop.signal, gracePeriodMs });
-      const done = runInImage(sandbox, { rootfs, config: IMAGE }, r);
+      const done = runInImage(sandbox, { rootfs, config }, r);
       while (!r.log.peek(100).includes('ready')) await new Promise((resolve) => setTimeout(resolve, 20));
       stop.abort();
       return { ...(await done), text: r.log.result().text };
     };
-    const termed = await stopWhenReady('trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.1; done', 30_000);
-    expect(termed).toMatchObject({ exitCode: 3 });
-    expect(termed.text).toContain('got TERM');
+    const trapping = 'trap "echo got TERM; exit 3" TERM; echo ready; while true; do sleep 0.1; done';
+    for (const config of [IMAGE, { ...IMAGE, user: '1000' }]) {
+      const termed = await stopWhenReady(trapping, 30_000, config);
+      expect(termed).toMatchObject({ exitCode: 3 });
+      expect(termed.text).toContain('got TERM');
+    }
     expect(await stopWhenReady('trap "" TERM; echo ready; while true; do sleep 0.1; done', 300)).toMatchObject({ exitCode: 137 });
   });
 

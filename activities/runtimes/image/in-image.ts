@@ -19,6 +19,7 @@ import { runContained } from '../process/run-contained.js';
 import { imageArgv, imageEnv, imageWorkingDir } from './container-process.js';
 import { writeEtcFiles } from './etc-files.js';
 import { executableMissing } from './executable-lookup.js';
+import { unsearchableFor } from './host-reach.js';
 import { CONTAINER_DIR_ENTRIES, imageSandboxArgv, type MountPoint } from './image-sandbox-argv.js';
 import type { ImageSandbox } from './image-sandbox-probe.js';
 import { ImageUserError, resolveImageUser, type AccountFiles, type ImageUser } from './image-user.js';
@@ -58,6 +59,12 @@ export async function runInImage(sandbox: ImageSandbox, image: UnpackedImage, ru
     const workDir = resolveInRoot({ rootfs: image.rootfs, mounts }, workingDir);
     // Made as containerd makes a missing working dir; one inside a volume is made there by bubblewrap.
     if (!workDir.inVolume) mountPoints.push({ path: workDir.path, kind: 'dir' });
+    if (user.uid !== 0) {
+      const blocked = [containerDir, ...mounts.map((m) => m.source)].map((path) => ({ path, folder: unsearchableFor(user, path) })).find((b) => b.folder);
+      if (blocked) {
+        return startError(log, `the image's user (uid ${user.uid}) cannot reach ${blocked.path} on worker ${sandbox.nodeName}: bubblewrap binds it as that user, and ${blocked.folder} does not let it in`);
+      }
+    }
     const command = imageSandboxArgv({ ...sandbox, hostname: pod.input.hostname, containerDir, user, mounts, mountPoints, workingDir, resolvedWorkingDir: workDir.path, env, argv });
     return await runContained(sandbox, run, { argv: command, cwd: containerDir, env: { PATH: HOST_PATH }, spareOnTerm: sandbox.tools.bwrap });
   } finally {
