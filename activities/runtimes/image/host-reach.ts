@@ -27,3 +27,12 @@ export function unsearchableFor(user: ImageUser, path: string): string | undefin
   }
   return undefined;
 }
+
+/** The first of the bind sources the user cannot reach, with the folder that stops it. */
+export function unreachableBind(user: ImageUser, sources: readonly string[]): { source: string; folder: string } | undefined {
+  for (const source of sources) {
+    const folder = unsearchableFor(user, source);
+    if (folder !== undefined) return { source, folder };
+  }
+  return undefined;
+}

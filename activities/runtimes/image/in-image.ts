@@ -19,7 +19,7 @@ import { runContained } from '../process/run-contained.js';
 import { imageArgv, imageEnv, imageWorkingDir } from './container-process.js';
 import { writeEtcFiles } from './etc-files.js';
 import { executableMissing } from './executable-lookup.js';
-import { unsearchableFor } from './host-reach.js';
+import { unreachableBind } from './host-reach.js';
 import { CONTAINER_DIR_ENTRIES, imageSandboxArgv, type MountPoint } from './image-sandbox-argv.js';
 import type { ImageSandbox } from './image-sandbox-probe.js';
 import { ImageUserError, resolveImageUser, type AccountFiles, type ImageUser } from './image-user.js';
@@ -55,17 +55,13 @@ export async function runInImage(sandbox: ImageSandbox, image: UnpackedImage, ru
       // A volume the container mounts at one of these paths is its own, as the kubelet then leaves the file alone.
       (file) => !volumes.some((v) => v.target === file.target),
     );
-    const { mounts, mountPoints } = placeMounts(image.rootfs, [...volumes, ...etcFiles]);
-    const workDir = resolveInRoot({ rootfs: image.rootfs, mounts }, workingDir);
-    // Made as containerd makes a missing working dir; one inside a volume is made there by bubblewrap.
-    if (!workDir.inVolume) mountPoints.push({ path: workDir.path, kind: 'dir' });
-    if (user.uid !== 0) {
-      const blocked = [containerDir, ...mounts.map((m) => m.source)].map((path) => ({ path, folder: unsearchableFor(user, path) })).find((b) => b.folder);
-      if (blocked) {
-        return startError(log, `the image's user (uid ${user.uid}) cannot reach ${blocked.path} on worker ${sandbox.nodeName}: bubblewrap binds it as that user, and ${blocked.folder} does not let it in`);
-      }
+    const { mounts, mountPoints, resolvedWorkingDir } = placeMounts(image.rootfs, [...volumes, ...etcFiles], workingDir);
+    const unreachable = user.uid === 0 ? undefined : unreachableBind(user, [containerDir, ...mounts.map((m) => m.source)]);
+    if (unreachable) {
+      const { source, folder } = unreachable;
+      return startError(log, `the image's user (uid ${user.uid}) cannot reach ${source} on worker ${sandbox.nodeName}: bubblewrap binds it as that user, and ${folder} does not let it in`);
     }
-    const command = imageSandboxArgv({ ...sandbox, hostname: pod.input.hostname, containerDir, user, mounts, mountPoints, workingDir, resolvedWorkingDir: workDir.path, env, argv });
+    const command = imageSandboxArgv({ ...sandbox, hostname: pod.input.hostname, containerDir, user, mounts, mountPoints, workingDir, resolvedWorkingDir, env, argv });
     return await runContained(sandbox, run, { argv: command, cwd: containerDir, env: { PATH: HOST_PATH }, spareOnTerm: sandbox.tools.bwrap });
   } finally {
     // A worker that is not root cannot open the overlay's work dir (mode 000), nor what the container made
@@ -102,9 +98,10 @@ async function makeContainerDir(scratch: string, containerName: string, rootfs: 
 /**
  * Each bind's target resolved in the root as it stands when that bind is made (the earlier binds in place), and
  * the mount points in the image's own root to make beforehand, as root: bubblewrap running as the image's
- * user could not make them in a root-owned folder.
+ * user could not make them in a root-owned folder. The working dir is made too, as containerd makes a missing
+ * one; one inside a volume is made there by bubblewrap.
  */
-function placeMounts(rootfs: string, binds: readonly ContainerMount[]): { mounts: ContainerMount[]; mountPoints: MountPoint[] } {
+function placeMounts(rootfs: string, binds: readonly ContainerMount[], workingDir: string) {
   const mounts: ContainerMount[] = [];
   // bubblewrap mounts /proc and /dev first; an image need not have their folders.
   const mountPoints: MountPoint[] = ['/proc', '/dev'].map((path) => ({ path: resolveInRoot({ rootfs, mounts }, path).path, kind: 'dir' }));
@@ -113,7 +110,9 @@ function placeMounts(rootfs: string, binds: readonly ContainerMount[]): { mounts
     if (!target.inVolume) mountPoints.push({ path: target.path, kind: isDirectory(bind.source) ? 'dir' : 'file' });
     mounts.push({ ...bind, target: target.path });
   }
-  return { mounts, mountPoints };
+  const workDir = resolveInRoot({ rootfs, mounts }, workingDir);
+  if (!workDir.inVolume) mountPoints.push({ path: workDir.path, kind: 'dir' });
+  return { mounts, mountPoints, resolvedWorkingDir: workDir.path };
 }
 
 function isDirectory(path: string): boolean {
