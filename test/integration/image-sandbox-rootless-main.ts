@@ -1,6 +1,6 @@
 /**
- * Run by image-sandbox.test.ts as an unprivileged user (nobody), standing in for a worker that is not root: it
- * builds its own image root (so the root is its user's, as a rootless store unpacks it), runs a container as
+ * Run by image-sandbox-rootless.test.ts as an unprivileged user (nobody), standing in for a worker that is not
+ * root: it builds its own image root (so the root is its user's, as a rootless store unpacks it), runs a container as
  * the image's root user and one as USER 1000, and prints what happened as one JSON line.
  */
 import { readdirSync } from 'node:fs';

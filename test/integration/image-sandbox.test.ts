@@ -4,13 +4,13 @@
  * root is the image's, private and writable, and gone afterwards; the image's user; volumes; termination;
  * exit codes and start errors. The image is a busybox root built here.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runInImage } from '../../activities/runtimes/image/in-image.js';
 import { detectImageSandbox, type ImageSandbox } from '../../activities/runtimes/image/image-sandbox-probe.js';
 import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
+import { ProcessRegistry } from '../../activities/runtimes/process/process-registry.js';
 import type { ImageConfig } from '../../src/images/image-config.js';
 import type { Container } from '../../src/shared/kubernetes-types.js';
 import { buildRootfs, containerRun, listTree, testFolder, type RunOptions } from './image-sandbox-fixture.js';
@@ -151,6 +151,21 @@ describe('volumes, termination, exits', () => {
     expect(await stopWhenReady('trap "" TERM; echo ready; while true; do sleep 0.1; done', 300)).toMatchObject({ exitCode: 137 });
   });
 
+  test('every step execs: the process the worker started (and recorded) is bubblewrap, as the user too', async () => {
+    for (const config of [IMAGE, { ...IMAGE, user: '1000' }]) {
+      const processes = new ProcessRegistry(join(folder, `processes-${config.user ?? 'root'}`));
+      const stop = new AbortController();
+      const r = containerRun(sh('echo ready; while true; do sleep 0.1; done'), { stop: stop.signal });
+      const done = runInImage({ ...sandbox, processes }, { rootfs, config }, r);
+      const recorded = () => (existsSync(processes.dir) ? readdirSync(processes.dir) : []);
+      while (!r.log.peek(100).includes('ready') || recorded().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const [record] = recorded();
+      expect(readlinkSync(`/proc/${record!.replace('.json', '')}/exe`)).toBe(sandbox.tools.bwrap);
+      stop.abort();
+      await done;
+    }
+  });
+
   test('exit codes, and a memory limit (cgroups) OOMKills', async () => {
     expect(await run(sh('exit 7'))).toMatchObject({ exitCode: 7, reason: 'Error' });
     if (!sandbox.cgroups) return;
@@ -166,20 +181,3 @@ describe('volumes, termination, exits', () => {
     expect((await run({}, {}, { env: ['PATH=/bin'] })).message).toBe('failed to generate container "main" spec: no command specified');
   });
 });
-
-describe('a worker that is not root', () => {
-  test('runs images as their root user in a user namespace; a non-root USER is a start error', () => {
-    // vite-node runs the TypeScript as nobody; HOME for its cache.
-    const vite = join(process.cwd(), 'node_modules/.bin/vite-node');
-    const child = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'env', `HOME=${folder}`, vite, 'test/integration/image-sandbox-rootless-main.ts'], { encoding: 'utf8', timeout: 60_000 });
-    const line = child.stdout.trim().split('\n').pop() ?? '';
-    expect(line.startsWith('{'), `${child.stdout}${child.stderr}`).toBe(true);
-    const result = JSON.parse(line);
-    expect(result).toMatchObject({ rootless: true, imageUnchanged: true });
-    expect(result.root).toMatchObject({ exitCode: 0, text: '0\n/work\nwrote\n', left: [] });
-    expect(result.next).toMatchObject({ exitCode: 0, text: 'unchanged\n', left: [] });
-    expect(result.user).toMatchObject({ exitCode: 128, reason: 'StartError' });
-    expect(result.user.message).toMatch(/^running containers as a non-root user \(uid 1000\) in their images needs root on worker rootless-node: /);
-  });
-});
-
