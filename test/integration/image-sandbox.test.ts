@@ -4,9 +4,9 @@
  * root is the image's, private and writable, and gone afterwards; the image's user; volumes; termination;
  * exit codes and start errors. The image is a busybox root built here.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runInImage } from '../../activities/runtimes/image/in-image.js';
 import { detectImageSandbox, type ImageSandbox } from '../../activities/runtimes/image/image-sandbox-probe.js';
 import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
@@ -31,6 +31,7 @@ beforeAll(async () => {
   if ('unavailable' in probe) throw new Error(probe.unavailable);
   sandbox = probe.sandbox;
 });
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 async function run(container: Partial<Container>, options: RunOptions = {}, config: ImageConfig = IMAGE) {
   const r = containerRun(container, options);
