@@ -1,6 +1,7 @@
 /**
  * Concurrent pulls of one reference in one process share one pull. Each caller may abort its own wait; the pull
- * itself is aborted (its skopeo or umoci killed) only once every caller waiting on it has aborted.
+ * itself is aborted (its skopeo or umoci killed) only once every caller waiting on it has aborted, and that last
+ * caller's rejection waits for the pull to have cleaned up after itself.
  */
 interface Running<T> {
   promise: Promise<T>;
@@ -29,11 +30,10 @@ export class SharedPulls<T> {
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
         shared.waiters -= 1;
-        if (shared.waiters === 0) {
-          if (this.running.get(key) === shared) this.running.delete(key);
-          shared.controller.abort(signal.reason);
-        }
-        reject(signal.reason);
+        if (shared.waiters > 0) return reject(signal.reason);
+        if (this.running.get(key) === shared) this.running.delete(key);
+        shared.controller.abort(signal.reason);
+        shared.promise.catch(() => undefined).finally(() => reject(signal.reason));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       shared.promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
