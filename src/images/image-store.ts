@@ -116,7 +116,7 @@ export class ImageStore {
   }
 
   /** Asks the registry what `image` names now and downloads and unpacks it unless it is stored already. */
-  pull(image: string, options: { signal?: AbortSignal; credentials?: PullCredentials } = {}): Promise<{ image: StoredImage; downloaded: boolean }> {
+  async pull(image: string, options: { signal?: AbortSignal; credentials?: PullCredentials } = {}): Promise<{ image: StoredImage; downloaded: boolean }> {
     const ref = parseImageReference(image);
     const credentialsKey = options.credentials ? createHash('sha256').update(JSON.stringify(options.credentials)).digest('hex') : '';
     return this.pulls.run(`${fullName(ref)}\n${credentialsKey}`, options.signal, async (signal) => {

@@ -1,12 +1,10 @@
 /**
- * The image store as a cache shared by processes: loads of docker-archive and oci-archive files, list and remove,
- * leases, LRU garbage collection within a disk budget, two processes pulling one image at once, and a pull
- * SIGKILLed mid-way. The other processes run test/fixtures/image-pull.mjs on the built dist/ (`npm test` builds
- * first).
+ * The image store as a cache: loads of docker-archive and oci-archive files, list and remove, leases, LRU garbage
+ * collection within a disk budget, and the sweep of what dead processes left.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,32 +13,14 @@ import { ImageInUseError, ImagePullError, ImageStore } from '../../src/images/in
 import { startRegistry, type TestRegistry } from '../registry.js';
 import { buildTestImage, exportTestImage, pushTestImage, removeTestImages, type TestImage } from '../test-images.js';
 
-const PULL_CHILD = join(import.meta.dirname, '..', 'fixtures', 'image-pull.mjs');
+const NOT_AN_ARCHIVE = join(import.meta.dirname, '..', 'fixtures', 'image-pull.mjs');
 const MiB = 1024 * 1024;
 let registry: TestRegistry;
 let basic: TestImage;
 let basicDigest: string;
 let work: string;
 
-const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 const freshRoot = () => mkdtemp(join(work, 'root-'));
-
-async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 30_000 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 1));
-}
-
-/** A pull in a process of its own: its pid, and its exit with what it printed. */
-function pullInChild(root: string, image: string) {
-  const child = spawn(process.execPath, [PULL_CHILD, root, image], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, exit };
-}
 
 /** Blobs on disk, and the blobs the stored images need. */
 async function blobUse(root: string): Promise<{ onDisk: string[]; needed: string[] }> {
@@ -54,7 +34,6 @@ async function blobUse(root: string): Promise<{ onDisk: string[]; needed: string
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'src', 'images', 'index.js'))) throw new Error('run `npm run build` first');
   registry = await startRegistry();
   work = await mkdtemp(join(tmpdir(), 'kjob-image-cache-'));
   basic = await buildTestImage({ files: { 'etc/image-marker': 'cache\n' }, cmd: ['cat', '/etc/image-marker'] });
@@ -103,7 +82,7 @@ describe('load', () => {
 
   test('a file that is no image archive', async () => {
     const store = new ImageStore({ root: await freshRoot() });
-    await expect(store.load(PULL_CHILD)).rejects.toThrow(ImagePullError);
+    await expect(store.load(NOT_AN_ARCHIVE)).rejects.toThrow(ImagePullError);
   });
 });
 
@@ -183,45 +162,5 @@ describe('garbage collection', () => {
     await store.collectGarbage();
     expect(await readdir(join(root, 'tmp'))).toEqual([]);
     expect(await readdir(join(root, 'locks'))).toEqual([]);
-  });
-});
-
-describe('processes sharing one store', () => {
-  test('two processes pulling one image at once: one downloads and unpacks it, both get it', async () => {
-    const digest = await pushTestImage(await buildTestImage({ busybox: false, files: { 'data/random': randomBytes(32 * MiB) } }), `${registry.address}/shared:1`);
-    const root = await freshRoot();
-    const results = await Promise.all([pullInChild(root, `${registry.address}/shared:1`).exit, pullInChild(root, `${registry.address}/shared:1`).exit]);
-    for (const result of results) expect(result, result.stderr).toMatchObject({ code: 0 });
-    const outcomes = results.map((r) => JSON.parse(r.stdout) as { digest: string; downloaded: boolean });
-    expect(outcomes.map((o) => o.digest)).toEqual([digest, digest]);
-    expect(outcomes.map((o) => o.downloaded).sort()).toEqual([false, true]);
-    expect(await readdir(join(root, 'images'))).toHaveLength(1);
-    expect(await readdir(join(root, 'tmp'))).toEqual([]);
-  });
-
-  test('a pull SIGKILLed mid-way leaves a cache the next pull uses, and no temp leftovers after it', async () => {
-    await pushTestImage(await buildTestImage({ busybox: false, files: { 'data/random': randomBytes(64 * MiB) } }), `${registry.address}/killed:1`);
-    const root = await freshRoot();
-    const { child, exit } = pullInChild(root, `${registry.address}/killed:1`);
-    // Killed once umoci is unpacking (skopeo has filled the blobs): the pull's work folder has a rootfs.
-    const unpacking = () => entries(join(root, 'tmp')).some((e) => e.startsWith(`${child.pid}-pull-`) && existsSync(join(root, 'tmp', e, 'image', 'rootfs')));
-    await until(unpacking);
-    child.kill('SIGKILL');
-    expect((await exit).signal).toBe('SIGKILL');
-    expect((await readdir(join(root, 'tmp'))).some((e) => e.startsWith(`${child.pid}-`))).toBe(true);
-    expect((await readdir(join(root, 'locks'))).some((e) => e.startsWith('ingest-'))).toBe(true);
-
-    const store = new ImageStore({ root });
-    const { image, downloaded } = await store.pull(`${registry.address}/killed:1`);
-    expect(downloaded).toBe(true);
-    expect((await readFile(join(image.rootfs, 'data/random'))).length).toBe(64 * MiB);
-    expect(await readdir(join(root, 'tmp'))).toEqual([]);
-    expect(await readdir(join(root, 'locks'))).toEqual([]);
-    // setpriv --pdeathsig: no skopeo or umoci of the killed process is still at work in the cache.
-    const { stdout } = await new Promise<{ stdout: string }>((resolve) => {
-      let out = '';
-      spawn('pgrep', ['-af', root]).stdout.on('data', (d: Buffer) => (out += d.toString())).on('close', () => resolve({ stdout: out }));
-    });
-    expect(stdout).toBe('');
   });
 });
