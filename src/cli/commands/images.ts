@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { parseImageReference, repositoryName } from '../../shared/images/image-reference.js';
 import { plainAction } from '../context.js';
-import { renderTable } from '../format.js';
+import { humanSize, renderTable } from '../format.js';
 
 interface StoreFlags {
   stateDir: string;
@@ -21,18 +21,6 @@ async function openStore(opts: StoreFlags) {
 
 /** Whether the cache exists: `ls` and `rm` do not make one where there is none. */
 const storeExists = (opts: StoreFlags) => existsSync(join(opts.stateDir, 'images'));
-
-/** docker/go-units HumanSize, as crictl's SIZE column shows it: decimal units, 4 significant digits. */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1000 && unit < units.length - 1) {
-    size /= 1000;
-    unit += 1;
-  }
-  return `${Number(size.toPrecision(4))}${units[unit]}`;
-}
 
 /** crictl images' columns: the repository, the tag (`<none>` for an image known by digest only), 12 hex of the ID. */
 function imageRow(image: { reference: string; id: string; sizeBytes: number }): string[] {
