@@ -1,16 +1,16 @@
 /**
  * One pull, as the kubelet's image manager asks the runtime for it (pkg/kubelet/images/image_manager.go
  * EnsureImageExists, for policy Always, or IfNotPresent after a miss): the registry is always asked what the
- * reference names now (`skopeo inspect --raw`, one manifest request, two for an index), and only an image not
- * yet stored is downloaded and unpacked. Two pulls of one image on this host, in any processes, do that once:
- * the second waits on the ingest lock and then finds the image stored.
+ * reference names now (`skopeo inspect --raw`: one manifest request, a second for an index whose platform image is
+ * not stored yet), and only an image not yet stored is downloaded and unpacked. Two pulls of one image on this
+ * host, in any processes, do that once: the second waits on the ingest lock and then finds the image stored.
  */
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { repositoryName, type ImageReference } from '../shared/images/image-reference.js';
 import { ImagePullError } from './errors.js';
 import { parseManifest } from './manifests.js';
-import type { ImageRecord } from './metadata.js';
+import { readImageRecord, type ImageRecord } from './metadata.js';
 import { pulledNames } from './ref-names.js';
 import { choosePlatform, noPlatformMessage, type Platform } from './platform.js';
 import { copyToLayout, inspectRaw, type SkopeoSettings, type SourceAccess } from './skopeo.js';
@@ -47,6 +47,8 @@ async function resolve(ctx: PullContext, ref: ImageReference, source: SourceAcce
   }
   const entry = choosePlatform(parsed.index, ctx.platform);
   if (!entry) throw new ImagePullError(noPlatformMessage(ctx.platform));
+  // A stored image needs no second manifest request (Docker Hub counts manifest GETs against its pull limit).
+  if (await readImageRecord(ctx.layout, entry.digest)) return { digest: entry.digest };
   const manifest = parseManifest(await inspectRaw(settings, `docker://${repository}@${entry.digest}`, source, signal));
   return { digest: entry.digest, ...(manifest.kind === 'image' ? { id: manifest.manifest.config.digest } : {}) };
 }

@@ -59,7 +59,7 @@ async function nameImage(layout: StoreLayout, digest: string, names: readonly st
   await writeLastUsed(layout, layout.image(digest));
 }
 
-/** Under the store lock: if the image `digest` is stored, points `names` at it and marks it used; else false. */
+/** Under the store lock: if the image `digest` is stored, points `names` at it, marks it used and returns its record. */
 export function nameIfPresent(layout: StoreLayout, digest: string, names: readonly string[], signal?: AbortSignal): Promise<ImageRecord | undefined> {
   return withStoreLock(
     layout,

@@ -129,8 +129,10 @@ describe('pull', () => {
       ],
       `${registry.address}/multi:1`,
     );
-    const pulled = await (await newStore()).pull(`${registry.address}/multi:1`);
+    const store = await newStore();
+    const pulled = await store.pull(`${registry.address}/multi:1`);
     expect(pulled.image.digest).toBe(index.manifests[1]);
+    expect(await store.pull(`${registry.address}/multi:1`)).toMatchObject({ downloaded: false, image: { digest: index.manifests[1], id: pulled.image.id } });
     expect(await readFile(join(pulled.image.rootfs, 'etc/platform'), 'utf8')).toBe('amd64\n');
     expect(pulled.image.config.cmd).toEqual(['cat', '/etc/platform']);
 
