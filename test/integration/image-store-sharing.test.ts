@@ -1,6 +1,7 @@
 /**
- * Processes sharing one image store, as two workers on one host do: two pulling one image at once, and a pull
- * SIGKILLed mid-way. The other processes run test/fixtures/image-pull.mjs on the built dist/ (`npm test` builds
+ * Pulls sharing one image store: in one process (pods of one worker), they share one pull, which only the last
+ * waiter's abort stops; across processes (two workers on one host), two pulling one image at once download it
+ * once, and a pull SIGKILLed mid-way leaves a usable cache. The other processes run test/fixtures/image-pull.mjs on the built dist/ (`npm test` builds
  * first).
  */
 import { spawn } from 'node:child_process';
@@ -56,13 +57,35 @@ function processesMentioning(text: string): string[] {
 beforeAll(async () => {
   if (!existsSync(join(import.meta.dirname, '..', '..', 'dist', 'src', 'images', 'index.js'))) throw new Error('run `npm run build` first');
   registry = await startRegistry();
-  work = await mkdtemp(join(tmpdir(), 'kjob-image-processes-'));
+  work = await mkdtemp(join(tmpdir(), 'kjob-image-sharing-'));
+  await pushTestImage(await buildTestImage({ files: { 'etc/image-marker': 'small\n' } }), `${registry.address}/small:1`);
 });
 
 afterAll(async () => {
   await registry?.stop();
   await removeTestImages();
   if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('in one process', () => {
+  test('concurrent pulls of one reference share one pull', async () => {
+    const root = await freshRoot();
+    const store = new ImageStore({ root });
+    const [a, b] = await Promise.all([store.pull(`${registry.address}/small:1`), store.pull(`${registry.address}/small:1`)]);
+    expect(a).toBe(b);
+    expect(a.downloaded).toBe(true);
+    expect(await readdir(join(root, 'images'))).toHaveLength(1);
+  });
+
+  test("one waiter's abort leaves the pull to the others", async () => {
+    const store = new ImageStore({ root: await freshRoot() });
+    const controller = new AbortController();
+    const aborted = store.pull(`${registry.address}/small:1`, { signal: controller.signal });
+    const kept = store.pull(`${registry.address}/small:1`);
+    controller.abort(new Error('pod deleted'));
+    await expect(aborted).rejects.toThrow('pod deleted');
+    expect((await kept).downloaded).toBe(true);
+  });
 });
 
 describe('processes sharing one store', () => {
