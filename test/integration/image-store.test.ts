@@ -22,8 +22,13 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
   for (let i = 0; i < 20_000 && !(await condition()); i++) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
-const newStore = async (options: Partial<ConstructorParameters<typeof ImageStore>[0]> = {}) =>
-  new ImageStore({ root: await mkdtemp(join(tmpdir(), 'kjob-images-')), ...options });
+const roots: string[] = [];
+async function newRoot(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'kjob-images-'));
+  roots.push(dir);
+  return dir;
+}
+const newStore = async (options: Partial<ConstructorParameters<typeof ImageStore>[0]> = {}) => new ImageStore({ root: await newRoot(), ...options });
 
 /** The config digest the registry's manifest names (what the store must report as the image ID). */
 async function registryConfigDigest(repository: string, reference: string): Promise<string> {
@@ -35,7 +40,7 @@ async function registryConfigDigest(repository: string, reference: string): Prom
 
 beforeAll(async () => {
   registry = await startRegistry();
-  root = await mkdtemp(join(tmpdir(), 'kjob-images-'));
+  root = await newRoot();
   basic = await buildTestImage({
     files: { 'etc/image-marker': 'basic\n' },
     layers: [
@@ -54,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.stop();
   await removeTestImages();
-  if (root) await rm(root, { recursive: true, force: true });
+  await Promise.all(roots.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 describe('pull', () => {
@@ -181,7 +186,7 @@ describe('failures leave nothing behind', () => {
   test('an aborted pull kills skopeo or umoci and leaves no temp folders', async () => {
     const big = await buildTestImage({ busybox: false, files: { 'data/random': randomBytes(48 * 1024 * 1024) } });
     await pushTestImage(big, `${registry.address}/big:1`);
-    const root = await mkdtemp(join(tmpdir(), 'kjob-images-'));
+    const root = await newRoot();
     const store = new ImageStore({ root });
     const controller = new AbortController();
     const pulling = store.pull(`${registry.address}/big:1`, { signal: controller.signal });
