@@ -1,4 +1,4 @@
-/** kubectl's ways of printing: tables without borders, human durations, the STATUS column of Jobs. */
+/** kubectl's ways of printing: tables without borders, human durations and sizes, the STATUS column of Jobs. */
 import Table from 'cli-table3';
 import { stringify } from 'yaml';
 import { completionsColumn, jobStatusColumn } from '../shared/controller/job-phase.js';
@@ -22,6 +22,18 @@ export function renderTable(head: string[], rows: string[][]): string {
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n');
+}
+
+/** docker/go-units HumanSize, as crictl's SIZE column shows it: decimal units, 4 significant digits. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+  let size = bytes;
+  let unit = 0;
+  while (size >= 1000 && unit < units.length - 1) {
+    size /= 1000;
+    unit += 1;
+  }
+  return `${Number(size.toPrecision(4))}${units[unit]}`;
 }
 
 /** kubectl's HumanDuration (k8s.io/apimachinery/pkg/util/duration). */

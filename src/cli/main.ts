@@ -1,10 +1,11 @@
 /**
  * The `kjob` command: kubectl's grammar for Jobs on Temporal. The commands live by what they do: servers and
  * workers (commands/servers.ts, the only ones that load worker code), the verbs of every kind (objects.ts, get.ts,
- * by the kinds table in client/kinds.ts), and the verbs of Jobs (jobs.ts).
+ * by the kinds table in client/kinds.ts), the verbs of Jobs (jobs.ts), and the worker host's image cache (images.ts).
  */
 import { Command } from 'commander';
 import { registerGet } from './commands/get.js';
+import { registerImageCommands } from './commands/images.js';
 import { registerJobCommands } from './commands/jobs.js';
 import { registerCreateApply, registerDelete } from './commands/objects.js';
 import { registerServerCommands } from './commands/servers.js';
@@ -22,5 +23,6 @@ registerCreateApply(program);
 registerGet(program);
 registerJobCommands(program);
 registerDelete(program);
+registerImageCommands(program);
 
 await program.parseAsync(process.argv);

@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { processAlive } from './process-alive.js';
+import { processAlive } from '../host/process-alive.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface OnceStore {

@@ -5,7 +5,7 @@
  */
 import { access, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from '../../../src/worker/process-alive.js';
+import { processAlive } from '../../../src/host/process-alive.js';
 
 export interface ContainerLimits {
   memoryBytes?: number;

@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from '../../../src/worker/process-alive.js';
+import { processAlive } from '../../../src/host/process-alive.js';
 
 interface ProcessRecord {
   pid: number;
