@@ -6,6 +6,8 @@ export interface ContainerExit {
   /** Kubernetes' terminated reasons: Completed, Error, StartError, OOMKilled. */
   reason: string;
   message?: string;
+  /** The container never started (its pod was stopped while its image was being pulled): it has no result. */
+  neverStarted?: true;
 }
 
 /** A container that could not start ends with exit code 128 and reason StartError, as a container runtime reports it. */

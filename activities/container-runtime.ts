@@ -11,6 +11,7 @@ import type { ContainerExit } from './container-exit.js';
 import type { LogTail } from './log-tail.js';
 import type { LazyDirectory } from './pod-directories.js';
 import type { PodHeartbeat } from './pod-heartbeat.js';
+import type { PodStatus } from './pod-status.js';
 import type { PodVolume } from './pod-volumes.js';
 
 /** One run of a pod, as the runtimes of its containers see it (the same for all its containers). */
@@ -26,6 +27,8 @@ export interface PodRunContext {
   readonly volumes: ReadonlyMap<string, PodVolume>;
   /** Where a container's own progress reports go (a handler's ctx.heartbeat), with the pod's heartbeat. */
   readonly heartbeat: Pick<PodHeartbeat, 'handlerProgress'>;
+  /** The pod's state before its containers start, and the kubelet's events (an image pull). */
+  readonly status: Pick<PodStatus, 'event' | 'wait' | 'ready'>;
 }
 
 /** One container to run, with what the kubelet works out for it. */

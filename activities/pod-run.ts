@@ -5,6 +5,7 @@ import type { ContainerResult } from '../src/shared/protocol/pod-runs.js';
 import type { ContainerRuntimes, PodRunContext } from './container-runtime.js';
 import type { PodHeartbeat } from './pod-heartbeat.js';
 import type { PodRunStops } from './pod-run-stops.js';
+import type { PodStatus } from './pod-status.js';
 
 export interface PodRunner {
   /** Where each pod run gets its scratch directory. */
@@ -22,6 +23,7 @@ export interface PodRunner {
 export interface PodRun extends PodRunContext {
   readonly runner: PodRunner;
   readonly heartbeat: PodHeartbeat;
+  readonly status: PodStatus;
   /** What the downward API reads of the pod. */
   readonly fieldRefs: FieldRefSource;
   /** The containers that ran, init containers first, and their logs. */

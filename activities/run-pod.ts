@@ -6,6 +6,7 @@
 import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import type { FieldRefSource } from '../src/shared/manifest/field-refs.js';
+import { SIGNAL_POD_STATUS } from '../src/shared/protocol/names.js';
 import type { PodRunInput, PodRunResult } from '../src/shared/protocol/pod-runs.js';
 import { startError } from './container-exit.js';
 import { eitherAborts } from './either-aborts.js';
@@ -13,6 +14,7 @@ import { LogTail } from './log-tail.js';
 import { runContainers } from './pod-containers.js';
 import { lazyDirectory, removeTree } from './pod-directories.js';
 import { PodHeartbeat } from './pod-heartbeat.js';
+import { PodStatus } from './pod-status.js';
 import { podMetrics } from './pod-metrics.js';
 import type { PodRun, PodRunner } from './pod-run.js';
 import { preparePodVolumes, VolumeSetupError, type PodVolume } from './pod-volumes.js';
@@ -21,6 +23,14 @@ import { MAX_TIMER_MS } from './timer-limit.js';
 export async function runPod(runner: PodRunner, input: PodRunInput): Promise<PodRunResult> {
   const ctx = Context.current();
   const heartbeat = new PodHeartbeat(ctx, input);
+  const status = new PodStatus({ podName: input.podName, restartCount: input.restartCount, nodeName: runner.nodeName }, async (signal) => {
+    try {
+      await ctx.client.workflow.getHandle(input.workflowId).signal(SIGNAL_POD_STATUS, signal);
+    } catch (error) {
+      // The pod goes on; kubectl shows its state only with its start or result.
+      ctx.log.warn('could not report pod status', { pod: input.podName, error: String(error) });
+    }
+  });
   const metrics = podMetrics(ctx.metricMeter, { namespace: input.job.metadata.namespace, name: input.job.metadata.name });
   metrics.started();
   let outcome: { result: 'succeeded' | 'failed'; reason: string } = { result: 'failed', reason: 'Error' };
@@ -56,6 +66,7 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
       volumes,
       fieldRefs,
       heartbeat,
+      status,
       results: [],
       logs: [],
     };
@@ -70,17 +81,20 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
         : failedContainer
           ? { result: 'failed', reason: failedContainer.reason }
           : { result: 'succeeded', reason: 'Completed' };
+    const events = status.take();
     return {
       containers: results,
       logs: pod.logs,
       nodeName: runner.nodeName,
       terminated: terminated.aborted,
+      ...(events.length > 0 ? { events } : {}),
       ...(containersStartedAt !== undefined ? { containersStartedMsAgo: Date.now() - containersStartedAt } : {}),
       ...(deadline.signal.aborted && !terminated.aborted ? { deadlineExceeded: true } : {}),
     };
   } finally {
     metrics.finished(outcome.result, outcome.reason);
     heartbeat.stop();
+    status.stop();
     clearTimeout(podDeadline);
     stop.release();
     stoppedHere?.release();

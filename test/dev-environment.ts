@@ -36,7 +36,7 @@ export async function startDevEnvironment(
     ...(options.serverArgs ? { extraArgs: options.serverArgs } : {}),
   });
   const connection = await NativeConnection.connect({ address: server.address });
-  const worker = await createJobWorker({ stateDir: join(dir, 'state'), commandPods: true, ...options.worker, connection, taskQueue });
+  const worker = await createJobWorker({ stateDir: join(dir, 'state'), commandPods: true, images: 'host', ...options.worker, connection, taskQueue });
   const running = worker.run();
   const jobs = new JobClient({ address: server.address, taskQueue });
   return {

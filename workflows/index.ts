@@ -1,4 +1,4 @@
-export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal, patchJobUpdate } from './job.js';
+export { kjobJob, jobQuery, podsQuery, logsQuery, eventsQuery, podStartedSignal, podStatusSignal, patchJobUpdate } from './job.js';
 export { kjobJobTtl } from './ttl.js';
 export { kjobCronJobRun, kjobCronJobState, cronJobStateQuery, cronJobJobStartedSignal, cronJobJobFinishedSignal, cronJobJobDeletedSignal } from './cron.js';
 export { kjobPodShard } from './shard.js';

@@ -11,7 +11,7 @@ import { condition, metricMeter, ParentClosePolicy, patched, setCurrentDetails, 
 import { carryOver, restoreControllerState } from '../src/shared/controller/carry-over.js';
 import { deadlineAt } from '../src/shared/controller/finish-criteria.js';
 import { jobStatusColumn } from '../src/shared/controller/job-phase.js';
-import { onPodExited, onPodStarted, type PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
+import { onPodExited, onPodStarted, onPodStatus, type PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
 import { podAnnotations, podHostname, podKeys, podLabels } from '../src/shared/controller/pod-identity.js';
 import { reconcile } from '../src/shared/controller/reconcile.js';
 import { renderJob, renderPods } from '../src/shared/controller/render.js';
@@ -19,7 +19,7 @@ import { FINISHED_PODS_KEPT, forgetOldFinishedPods } from '../src/shared/control
 import { newControllerState, type IdSource, type JobControllerState, type PodRecord } from '../src/shared/controller/state.js';
 import { readsPodMetadata } from '../src/shared/manifest/field-refs.js';
 import type { JobTtlInput, JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
-import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodRunInput, type PodRunResult, type PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodRunInput, type PodRunResult, type PodStartedSignal, type PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/shared/protocol/search-attributes.js';
 import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
 import type { Job } from '../src/shared/kubernetes-types.js';
@@ -31,6 +31,7 @@ import { kjobJobTtl, startJobTtl } from './ttl.js';
 /** What reaches the workflow between two reconciles. */
 export type PodEvent =
   | { kind: 'started'; report: PodStartedSignal }
+  | { kind: 'status'; report: PodStatusSignal }
   | { kind: 'exited'; podName: string; outcome: PodOutcome }
   | { kind: 'specChanged' };
 
@@ -106,6 +107,7 @@ export class JobRun {
   step(): { draining: boolean; wakeAt: number | null } {
     for (const event of this.events.splice(0)) {
       if (event.kind === 'started') onPodStarted(this.state, event.report, Date.now());
+      else if (event.kind === 'status') onPodStatus(this.state, event.report);
       else if (event.kind === 'exited') onPodExited(this.state, event.podName, event.outcome, Date.now());
     }
     const draining = !this.state.finished && this.historyFull() && patched('kjob-continue-as-new');
@@ -216,13 +218,18 @@ export class JobRun {
 
   private publishStatus(nextWake: number | null): void {
     const job = renderJob(this.state);
-    setCurrentDetails(jobCurrentDetails(job, nextWake));
+    setCurrentDetails(jobCurrentDetails(job, nextWake, waitingPods(this.state)));
     const phase = jobStatusColumn(job);
     if (this.searchable && phase !== this.publishedPhase && patched('kjob-phase-search-attribute')) {
       upsertSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.phase, value: phase }]);
       this.publishedPhase = phase;
     }
   }
+}
+
+/** The pods whose containers wait on something kubectl shows (an image pull backing off), for the Web UI. */
+function waitingPods(state: JobControllerState): { pod: string; reason: string; message?: string }[] {
+  return state.pods.flatMap((pod) => (pod.waiting ?? []).map(({ reason, message }) => ({ pod: pod.name, reason, ...(message ? { message } : {}) })));
 }
 
 /**

@@ -24,8 +24,8 @@ import type { createActivities } from '../activities/index.js';
 import { renderJob, renderPods } from '../src/shared/controller/render.js';
 import { applySpecPatch, type JobSpecPatch } from '../src/shared/controller/spec-patch.js';
 import { failedJobFailure, type JobWorkflowInput, type JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
-import type { PodStartedSignal } from '../src/shared/protocol/pod-runs.js';
-import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
+import type { PodStartedSignal, PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
+import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, SIGNAL_POD_STATUS, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/shared/kubernetes-types.js';
 import { JobRun } from './job-run.js';
 import { podRunEndedSignal, shardAliveSignal, shardJobGoneSignal } from './shard.js';
@@ -39,6 +39,8 @@ export const logsQuery = defineQuery<ContainerLog[] | null, [string]>(QUERY_LOGS
 export const eventsQuery = defineQuery<JobEvent[]>(QUERY_EVENTS);
 export const shardsQuery = defineQuery<string[]>(QUERY_SHARDS);
 export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STARTED);
+/** A pod's state before its containers start (an image pull failing or taking long), from its worker. */
+export const podStatusSignal = defineSignal<[PodStatusSignal]>(SIGNAL_POD_STATUS);
 /** Changes the mutable fields of a running Job (suspend, parallelism, elastic completions, deadline, …). */
 export const patchJobUpdate = defineUpdate<Job, [JobSpecPatch]>(UPDATE_PATCH_JOB);
 
@@ -91,6 +93,9 @@ function answerQueriesSignalsAndUpdates(run: JobRun, job: Job): void {
   setHandler(shardsQuery, () => shardRouter.openShardIds());
   setHandler(podStartedSignal, (report) => {
     events.push({ kind: 'started', report });
+  });
+  setHandler(podStatusSignal, (report) => {
+    events.push({ kind: 'status', report });
   });
   setHandler(podRunEndedSignal, ({ podName, outcome }) => {
     if (!shardRouter.runs(podName)) return;

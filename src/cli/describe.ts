@@ -3,15 +3,15 @@ import type { Container, Job, JobEvent } from '../shared/kubernetes-types.js';
 import { humanDuration, renderTable } from './format.js';
 
 /** Go's RFC1123Z, as kubectl prints times: "Mon, 02 Jan 2006 15:04:05 +0000". */
-function rfc1123z(iso: string): string {
+export function rfc1123z(iso: string): string {
   return new Date(iso).toUTCString().replace('GMT', '+0000');
 }
 
-function field(label: string, value: string, width = 18): string {
+export function field(label: string, value: string, width = 18): string {
   return `${`${label}:`.padEnd(Math.max(width, label.length + 3))}${value}`;
 }
 
-function keyValues(label: string, values: Record<string, string> | undefined, width = 18, indent = ''): string[] {
+export function keyValues(label: string, values: Record<string, string> | undefined, width = 18, indent = ''): string[] {
   const entries = Object.entries(values ?? {}).map(([k, v]) => `${k}=${v}`);
   if (entries.length === 0) return [`${indent}${field(label, '<none>', width)}`];
   return entries.map((entry, i) => (i === 0 ? `${indent}${field(label, entry, width)}` : `${indent}${' '.repeat(width)}${entry}`));
@@ -76,19 +76,23 @@ export function describeJob(job: Job, events: JobEvent[], now: number): string {
     lines.push('  Init Containers:', ...spec.template.spec.initContainers.flatMap(describeContainer));
   }
   lines.push('  Containers:', ...spec.template.spec.containers.flatMap(describeContainer), '  Volumes:        <none>');
-  if (events.length === 0) lines.push('Events:  <none>');
-  else {
-    const table = renderTable(
-      ['Type', 'Reason', 'Age', 'From', 'Message'],
-      events.map((e) => {
-        const age = humanDuration(now - Date.parse(e.lastTimestamp));
-        const ageColumn = e.count > 1 ? `${age} (x${e.count} over ${humanDuration(now - Date.parse(e.firstTimestamp))})` : age;
-        return [e.type, e.reason, ageColumn, 'job-controller', e.message];
-      }),
-    );
-    const [head, ...rows] = table.split('\n');
-    const dashes = (head ?? '').replace(/\S+/g, (word) => '-'.repeat(word.length));
-    lines.push('Events:', ...[head, dashes, ...rows].map((line) => `  ${line}`));
-  }
+  // kubectl describe job shows the Job's own events; its pods' events are under `describe pod`.
+  lines.push(...eventsSection(events.filter((e) => !e.involvedObject), now));
   return lines.join('\n');
+}
+
+/** The Events section of kubectl's describe: the Job controller's events, or the kubelet's for a pod. */
+export function eventsSection(events: readonly JobEvent[], now: number): string[] {
+  if (events.length === 0) return ['Events:  <none>'];
+  const table = renderTable(
+    ['Type', 'Reason', 'Age', 'From', 'Message'],
+    events.map((e) => {
+      const age = humanDuration(now - Date.parse(e.lastTimestamp));
+      const ageColumn = e.count > 1 ? `${age} (x${e.count} over ${humanDuration(now - Date.parse(e.firstTimestamp))})` : age;
+      return [e.type, e.reason, ageColumn, e.involvedObject ? 'kubelet' : 'job-controller', e.message];
+    }),
+  );
+  const [head, ...rows] = table.split('\n');
+  const dashes = (head ?? '').replace(/\S+/g, (word) => '-'.repeat(word.length));
+  return ['Events:', ...[head, dashes, ...rows].map((line) => `  ${line}`)];
 }

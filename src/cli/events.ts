@@ -10,7 +10,7 @@ export function eventRows(events: { job: string; event: JobEvent }[], now: numbe
       const lastSeen = humanDuration(now - Date.parse(event.lastTimestamp));
       // kubectl: "3m (x2 over 5m)" for an event seen more than once.
       const seen = event.count > 1 ? `${lastSeen} (x${event.count} over ${humanDuration(now - Date.parse(event.firstTimestamp))})` : lastSeen;
-      return [seen, event.type, event.reason, `Job/${job}`, event.message];
+      return [seen, event.type, event.reason, event.involvedObject ? `Pod/${event.involvedObject.name}` : `Job/${job}`, event.message];
     }),
   );
 }

@@ -95,8 +95,9 @@ export function podStatusColumn(pod: Pod): string {
   if (pod.metadata.deletionTimestamp && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') return 'Terminating';
   if (pod.status.reason) return pod.status.reason;
   for (const status of [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])]) {
-    if ('waiting' in status.state && status.state.waiting.reason !== 'PodTerminated' && status.state.waiting.reason !== 'ContainerCreating') {
-      return status.state.waiting.reason;
+    if ('waiting' in status.state && status.state.waiting.reason !== 'PodTerminated') {
+      // kubectl shows ContainerCreating only for a pod on a node; kjob's pods get one when their worker reports.
+      if (status.state.waiting.reason !== 'ContainerCreating' || pod.spec.nodeName) return status.state.waiting.reason;
     }
     if ('terminated' in status.state && status.state.terminated.exitCode !== 0) return status.state.terminated.reason;
   }

@@ -90,8 +90,10 @@ export class NotFoundError extends KjobError {
   constructor(
     readonly namespace: string,
     readonly jobName: string,
+    /** kubectl's resource name: `jobs.batch`, or `pods` for a pod of a Job. */
+    resource = 'jobs.batch',
   ) {
-    super(`jobs.batch ${JSON.stringify(jobName)} not found`, 'NotFound');
+    super(`${resource} ${JSON.stringify(jobName)} not found`, 'NotFound');
   }
 }
 

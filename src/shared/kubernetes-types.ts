@@ -173,6 +173,8 @@ export interface ContainerLog {
 /** An event of the Job, as `kubectl get events` shows it (source: job-controller). */
 export interface JobEvent {
   type: 'Normal' | 'Warning';
+  /** The object the event is about when it is not the Job: one of its pods (the kubelet's Pulling, BackOff…). */
+  involvedObject?: { kind: 'Pod'; name: string };
   /** SuccessfulCreate, SuccessfulDelete, Completed, BackoffLimitExceeded, DeadlineExceeded, … */
   reason: string;
   message: string;

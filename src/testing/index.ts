@@ -60,7 +60,7 @@ export async function createJobTestEnvironment({ stallTimeoutMs = STALL_TIMEOUT_
   try {
     // Tests run the author's own Jobs on their own machine: command pods are on unless turned off.
     // Jobs work around the test server's faults (worker option timeSkippingTestServer).
-    worker = await createJobWorker({ commandPods: true, ...options, timeSkippingTestServer: true, connection: env.nativeConnection, taskQueue });
+    worker = await createJobWorker({ commandPods: true, images: 'pull-or-host', ...options, timeSkippingTestServer: true, connection: env.nativeConnection, taskQueue });
   } catch (error) {
     await env.teardown();
     throw error;

@@ -10,12 +10,15 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from
 import { createActivities } from '../../activities/index.js';
 import { PodRunStops } from '../../activities/pod-run-stops.js';
 import { HandlerRuntime } from '../../activities/runtimes/handler/handler-runtime.js';
+import type { ImageMode } from '../../activities/runtimes/image/image-runtime.js';
+import { imageRuntimeFor } from '../../activities/runtimes/image/image-runtime-setup.js';
 import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
 import { ProcessRegistry } from '../../activities/runtimes/process/process-registry.js';
 import { ProcessRuntime } from '../../activities/runtimes/process/process-runtime.js';
 import { detectSandbox, type SandboxSettings } from '../../activities/runtimes/process/sandbox.js';
 import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
 import { temporalTargetFromEnv } from '../client/connection.js';
+import type { ImageStoreOptions } from '../images/index.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../shared/protocol/pod-runs.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/protocol/names.js';
 import type { PodHandlers } from './handlers.js';
@@ -87,6 +90,18 @@ export interface JobWorkerOptions {
   podNetwork?: SandboxSettings['network'];
   /** More host folders sandboxed pods see read-only, besides /usr, /bin, /lib*, /etc and /opt. */
   podReadOnlyPaths?: string[];
+  /**
+   * How command pods treat their images: `pull` (default) runs each container in its image, pulled into the
+   * worker's image cache (`<stateDir>/images`) as its imagePullPolicy says, and a pod whose image cannot be
+   * pulled stays Pending (ImagePullBackOff), as in Kubernetes; `host` runs the container's command with the
+   * host's programs instead, as kjob did before images; `pull-or-host` runs in the image when it can be pulled
+   * and on the host when not. A pod that runs on the host says so in its events.
+   */
+  images?: ImageMode;
+  /** The image cache and its registries: mirrors, insecure registries, the credentials file, the disk budget. */
+  imageStore?: Omit<ImageStoreOptions, 'root'> & { root?: string };
+  /** The image pull back-off (default as the kubelet: 10 s, doubling up to 300 s). */
+  imagePullBackoffSeconds?: { initial: number; cap: number };
   /** Root of the pods' scratch directories (default the OS temp dir). */
   scratchRoot?: string;
   /**
@@ -153,6 +168,25 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     console.warn(`kjob: resources.limits are not enforced on this host: ${cgroupProbe.unavailable}`);
   }
   const nodeName = hostname();
+  const hostRuntime = new ProcessRuntime({
+    enabled: commandPods,
+    nodeName,
+    podPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    processes,
+    sandbox: 'sandbox' in sandbox ? sandbox.sandbox : sandbox,
+    ...('cgroups' in cgroupProbe ? { cgroups: cgroupProbe.cgroups } : {}),
+  });
+  const imageMode = options.images ?? 'pull';
+  const imageRuntime = await imageRuntimeFor(imageMode, commandPods, hostRuntime, {
+    nodeName,
+    stateDir,
+    scratchRoot,
+    network: options.podNetwork ?? 'none',
+    processes,
+    ...('cgroups' in cgroupProbe ? { cgroups: cgroupProbe.cgroups } : {}),
+    ...(options.imageStore ? { store: options.imageStore } : {}),
+    ...(options.imagePullBackoffSeconds ? { backoffSeconds: options.imagePullBackoffSeconds } : {}),
+  });
   const activities = createActivities({
     settings,
     pods: {
@@ -167,14 +201,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
           onceStore: options.onceStore ?? new FileOnceStore(join(stateDir, 'once')),
           nodeName,
         }),
-        process: new ProcessRuntime({
-          enabled: commandPods,
-          nodeName,
-          podPath: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-          processes,
-          sandbox: 'sandbox' in sandbox ? sandbox.sandbox : sandbox,
-          ...('cgroups' in cgroupProbe ? { cgroups: cgroupProbe.cgroups } : {}),
-        }),
+        image: imageRuntime,
       },
     },
   });

@@ -73,6 +73,7 @@ export function containerRun(container: Partial<Container>, options: RunOptions 
     scratch: lazyDirectory(options.scratch ?? join(tmpdir(), 'kjob-image-sandbox-test', `run-${process.pid}-${n}`)),
     volumes: options.volumes ?? new Map(),
     heartbeat: { handlerProgress: () => undefined },
+    status: { event: () => undefined, wait: () => undefined, ready: () => undefined },
   };
   return { pod, container: { name: 'main', image: 'test-image', ...container } as Container, env: options.env ?? {}, args: options.args ?? [], log: new LogTail(64 * 1024) };
 }

@@ -24,7 +24,7 @@ async function getPods(clients: ClientSet, name: string | undefined, opts: GetOp
   const owners = jobName ? [jobName] : (await jobs.list()).map((j) => j.metadata.name);
   let pods = (await Promise.all(owners.map((owner) => jobs.pods(owner)))).flat();
   if (name) pods = pods.filter((p) => p.metadata.name === name);
-  if (name && pods.length === 0) throw new NotFoundError(jobs.namespace, name);
+  if (name && pods.length === 0) throw new NotFoundError(jobs.namespace, name, 'pods');
   if (opts.output === 'json' || opts.output === 'yaml') process.stdout.write(`${renderObjects(pods, opts.output)}\n`);
   else process.stdout.write(`${podRows(pods, Date.now())}\n`);
 }

@@ -1,12 +1,15 @@
-/** The verbs kjob has for Jobs only: `events`, `patch`, `describe`, `logs`, `wait`, `suspend` and `resume`. */
-import { Option, type Command } from 'commander';
+/** The verbs kjob has for Jobs (and their pods): `events`, `patch`, `describe`, `logs`, `wait`, `suspend` and `resume`. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { JOBS, kindOfResource } from '../../client/kinds.js';
 import { followLogs, lastLines } from '../../client/log-follow.js';
+import type { JobClient } from '../../client/job-client.js';
 import { NotFoundError } from '../../shared/errors.js';
+import type { Pod } from '../../shared/kubernetes-types.js';
 import { JOB_COMPLETION_INDEX } from '../../shared/manifest/defaults.js';
 import { clientAction } from '../context.js';
 import { describeJob } from '../describe.js';
+import { describePod } from '../describe-pod.js';
 import { eventRows } from '../events.js';
 import { mergePatch } from '../merge-patch.js';
 import { waitWithProgress } from '../progress.js';
@@ -54,16 +57,40 @@ function registerPatch(program: Command): void {
 function registerDescribe(program: Command): void {
   program
     .command('describe')
-    .description("show a Job in kubectl's describe layout, with its events")
-    .argument('<resource>', 'job, or job/NAME')
+    .description("show a Job, or a pod of one, in kubectl's describe layout, with its events")
+    .argument('<resource>', 'job, job/NAME, pod or pod/NAME')
     .argument('[name]')
     .action(
       clientAction(program, async ({ jobs }, resource: string, name: string | undefined) => {
+        const pod = podName(resource, name);
+        if (pod !== undefined) {
+          const found = await findPod(jobs, pod);
+          process.stdout.write(`${describePod(found.pod, await jobs.events(found.job), Date.now())}\n`);
+          return;
+        }
         const target = jobName(resource, name);
         const [job, events] = await Promise.all([jobs.get(target), jobs.events(target)]);
         process.stdout.write(`${describeJob(job, events, Date.now())}\n`);
       }),
     );
+}
+
+/** The pod's name when the resource words name a pod (`pod NAME`, `pods/NAME`, `po NAME`). */
+function podName(resource: string, name: string | undefined): string | undefined {
+  const [kind, inline] = resource.split('/', 2);
+  if (!isPodResource(kind ?? '')) return undefined;
+  const pod = inline ?? name;
+  if (!pod) throw new InvalidArgumentError('describe pod needs the pod\'s name');
+  return pod;
+}
+
+/** The pod of that name among the Jobs' pods (its job-name label names its Job). */
+async function findPod(jobs: JobClient, name: string): Promise<{ job: string; pod: Pod }> {
+  for (const job of await jobs.list()) {
+    const pod = (await jobs.pods(job.metadata.name)).find((p) => p.metadata.name === name);
+    if (pod) return { job: job.metadata.name, pod };
+  }
+  throw new NotFoundError(jobs.namespace, name, 'pods');
 }
 
 interface LogsOptions {
@@ -93,7 +120,7 @@ function registerLogs(program: Command): void {
         else {
           pod = typed && isPodResource(typed.type) ? typed.name : target;
           const owner = (await jobs.list()).find((j) => pod?.startsWith(`${j.metadata.name}-`));
-          if (!owner) throw new NotFoundError(jobs.namespace, pod);
+          if (!owner) throw new NotFoundError(jobs.namespace, pod, 'pods');
           job = owner.metadata.name;
         }
         const tailLines = Number(opts.tail);

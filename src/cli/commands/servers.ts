@@ -3,7 +3,9 @@
  * workers. Each loads that code (the worker, its bundler and activities, the provisioning) when it runs, so the
  * client commands load none of it.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { ImageMode } from '../../../activities/runtimes/image/image-runtime.js';
+import { parseQuantity } from '../../shared/manifest/quantity.js';
 import type { JobWorkerOptions } from '../../worker/create-worker.js';
 import { plainAction, type GlobalOptions } from '../context.js';
 
@@ -23,6 +25,16 @@ const workerOptions = (cmd: Command, commandPodsByDefault: boolean) =>
     .addOption(new Option('--pod-sandbox <mode>', 'run command pods in bubblewrap').choices(['auto', 'required', 'off']).default('auto'))
     .addOption(new Option('--pod-network <network>', "sandboxed pods' network").choices(['none', 'host']).default('none'))
     .option('--pod-read-only-path <path...>', 'more host folders sandboxed pods see read-only')
+    .addOption(
+      new Option('--images <mode>', "command pods' images: run in them (pull), use the host's programs (host), or the host where a pull fails")
+        .choices(['pull', 'host', 'pull-or-host'])
+        .default('pull'),
+    )
+    .option('--registry-mirror <registry=mirror...>', 'pull images of a registry from a mirror, e.g. docker.io=mirror.example:5000 (repeatable)')
+    .option('--insecure-registry <registry...>', 'registries reached over plain HTTP (localhost and 127.0.0.0/8 always are)')
+    .option('--registry-auth-file <path>', "registry credentials (containers' auth.json or Docker's config.json; default: the standard places)")
+    .option('--image-cache-size <bytes>', "disk budget of the worker's image cache (default 20Gi)")
+    .option('--state-dir <path>', "the worker's state on this host: image cache, ctx.once commits, pod process groups", '.kjob')
     .option('--metrics-address <host:port>', "serve Prometheus metrics (the SDK's and kjob's) at this address, under /metrics")
     .addOption(new Option('--log-format <format>', 'worker log lines').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'worker log level').choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'));
@@ -35,6 +47,12 @@ interface WorkerFlags {
   podSandbox: 'auto' | 'required' | 'off';
   podNetwork: 'none' | 'host';
   podReadOnlyPath?: string[];
+  images: ImageMode;
+  registryMirror?: string[];
+  insecureRegistry?: string[];
+  registryAuthFile?: string;
+  imageCacheSize?: string;
+  stateDir: string;
   metricsAddress?: string;
   logFormat: 'text' | 'json';
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -54,10 +72,36 @@ async function toWorkerOptions(program: Command, opts: WorkerFlags): Promise<Job
     podSandbox: opts.podSandbox,
     podNetwork: opts.podNetwork,
     podReadOnlyPaths: opts.podReadOnlyPath ?? [],
+    images: opts.images,
+    stateDir: opts.stateDir,
+    imageStore: {
+      ...(opts.registryMirror ? { mirrors: registryMirrors(opts.registryMirror) } : {}),
+      ...(opts.insecureRegistry ? { insecureRegistries: opts.insecureRegistry } : {}),
+      ...(opts.registryAuthFile ? { authFile: opts.registryAuthFile } : {}),
+      ...(opts.imageCacheSize ? { maxBytes: byteSize(opts.imageCacheSize, '--image-cache-size') } : {}),
+    },
     podBackoffCapSeconds: Number(opts.backoffCap),
     podHeartbeatTimeoutSeconds: Number(opts.heartbeatTimeout),
     taskQueue: program.opts<GlobalOptions>().taskQueue,
   };
+}
+
+/** `--registry-mirror docker.io=127.0.0.1:5000`, repeatable: mirrors per registry, tried in the order given. */
+function registryMirrors(flags: readonly string[]): Record<string, string[]> {
+  const mirrors: Record<string, string[]> = {};
+  for (const flag of flags) {
+    const [registry, mirror] = flag.split('=', 2);
+    if (!registry || !mirror) throw new InvalidArgumentError(`--registry-mirror ${flag}: expected REGISTRY=MIRROR, e.g. docker.io=mirror.example:5000`);
+    (mirrors[registry] ??= []).push(mirror);
+  }
+  return mirrors;
+}
+
+/** A byte count in Kubernetes' quantity grammar (20Gi, 500M) or plain bytes. */
+function byteSize(value: string, flag: string): number {
+  const bytes = parseQuantity(value);
+  if (bytes === undefined || bytes <= 0) throw new InvalidArgumentError(`${flag} ${value}: expected a size such as 20Gi or 500M`);
+  return bytes;
 }
 
 export function registerServerCommands(program: Command): void {
@@ -122,7 +166,7 @@ export function registerServerCommands(program: Command): void {
     .option('--db-file <path>', 'SQLite file for the server state', '.kjob/dev.db')
     .action(
       plainAction(async (opts: { keep?: boolean; dbFile: string }) => {
-        const { runDemo } = await import('../serve.js');
+        const { runDemo } = await import('../demo/demo.js');
         await runDemo({ keep: opts.keep ?? false, dbFile: opts.dbFile });
       }),
     );

@@ -1,8 +1,11 @@
 /**
  * The Job's conditions and events as the controller records them: a condition is appended as True; an event
  * repeating the last one only counts up (as the event recorder aggregates them), and the latest 500 are kept.
+ * A pod's events (the kubelet's, reported by the worker) go to the same list, naming the pod; one that repeats an
+ * earlier event of its pod counts that one up, as the event correlator does with the kubelet's BackOff.
  */
 import type { JobCondition, JobConditionType, JobEvent } from '../kubernetes-types.js';
+import type { PodEventReport } from '../protocol/pod-runs.js';
 import type { JobControllerState } from './state.js';
 import { rfc3339 } from './timestamps.js';
 
@@ -21,6 +24,22 @@ export function addEvent(state: JobControllerState, type: JobEvent['type'], reas
   }
   state.events.push({ type, reason, message, count: 1, firstTimestamp: rfc3339(now), lastTimestamp: rfc3339(now) });
   if (state.events.length > MAX_EVENTS) state.events.shift();
+}
+
+/** Records the worker's events about a pod. */
+export function addPodEvents(state: JobControllerState, podName: string, reports: readonly PodEventReport[]): void {
+  for (const { type, reason, message, at } of reports) {
+    const same = state.events.find(
+      (e) => e.involvedObject?.name === podName && e.reason === reason && e.message === message && e.type === type,
+    );
+    if (same) {
+      same.count++;
+      same.lastTimestamp = rfc3339(at);
+      continue;
+    }
+    state.events.push({ type, reason, message, involvedObject: { kind: 'Pod', name: podName }, count: 1, firstTimestamp: rfc3339(at), lastTimestamp: rfc3339(at) });
+    if (state.events.length > MAX_EVENTS) state.events.shift();
+  }
 }
 
 export function addCondition(state: JobControllerState, type: JobConditionType, reason: string, message: string, now: number): void {

@@ -5,9 +5,10 @@
  */
 import { backoffDelayMs, CONTAINER_RESTART_BACKOFF, recordPodFailure, recordPodSuccess } from './backoff.js';
 import { matchPodFailurePolicy } from './pod-failure-policy.js';
+import { addPodEvents } from './conditions-and-events.js';
 import { storeLogs } from './retention.js';
 import { isTerminal, type JobControllerState, type PodRecord } from './state.js';
-import { podSucceeded, type PodRunOutcome } from '../protocol/pod-runs.js';
+import { podSucceeded, type PodRunOutcome, type PodStartedSignal, type PodStatusSignal } from '../protocol/pod-runs.js';
 
 /**
  * How a pod run ended: its result; `lost` when the worker stopped heartbeating (the pod is gone with it);
@@ -15,14 +16,25 @@ import { podSucceeded, type PodRunOutcome } from '../protocol/pod-runs.js';
  */
 export type PodOutcome = PodRunOutcome;
 
-/** The worker reported that a run of the pod's containers started. */
-export function onPodStarted(
-  state: JobControllerState,
-  report: { podName: string; restartCount: number; nodeName: string; runningForMs?: number },
-  now: number,
-): void {
+/**
+ * The worker reported a run's state before its containers start: the kubelet's events, and the containers still
+ * waiting (an image pull failing leaves the pod Pending, counted for nothing, while the kubelet retries).
+ */
+export function onPodStatus(state: JobControllerState, report: PodStatusSignal): void {
   const pod = state.pods.find((p) => p.name === report.podName);
   if (!pod || isTerminal(pod) || !pod.runInFlight || report.restartCount !== pod.restartCount) return;
+  addPodEvents(state, pod.name, report.events);
+  pod.nodeName = report.nodeName;
+  if (report.waiting.length > 0) pod.waiting = report.waiting;
+  else delete pod.waiting;
+}
+
+/** The worker reported that a run of the pod's containers started. */
+export function onPodStarted(state: JobControllerState, report: PodStartedSignal, now: number): void {
+  const pod = state.pods.find((p) => p.name === report.podName);
+  if (!pod || isTerminal(pod) || !pod.runInFlight || report.restartCount !== pod.restartCount) return;
+  if (report.events) addPodEvents(state, pod.name, report.events);
+  delete pod.waiting;
   pod.containersRunning = true;
   pod.nodeName = report.nodeName;
   if (pod.phase === 'Pending') {
@@ -37,7 +49,9 @@ export function onPodExited(state: JobControllerState, podName: string, outcome:
   if (!pod || isTerminal(pod)) return;
   pod.runInFlight = false;
   pod.containersRunning = false;
+  delete pod.waiting;
   if (outcome.kind === 'exited') {
+    if (outcome.result.events) addPodEvents(state, pod.name, outcome.result.events);
     pod.lastRun = outcome.result.containers;
     pod.nodeName = outcome.result.nodeName || pod.nodeName;
     storeLogs(state, pod.name, outcome.result.logs);

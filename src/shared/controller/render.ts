@@ -41,7 +41,10 @@ function containerStatuses(state: JobControllerState, pod: PodRecord, init: bool
     const result = pod.lastRun.find((r) => r.name === container.name && r.init === init);
     const restartCount = init ? 0 : pod.restartCount;
     let statusState: ContainerStatus['state'];
-    if (pod.restartAt !== null && result && result.exitCode !== 0) {
+    const waiting = pod.waiting?.find((w) => w.container === container.name);
+    if (waiting) {
+      statusState = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
+    } else if (pod.restartAt !== null && result && result.exitCode !== 0) {
       statusState = { waiting: { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${container.name}` } };
     } else if (result) {
       statusState = {

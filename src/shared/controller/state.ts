@@ -9,7 +9,7 @@
  */
 import { emptyBackoffRecord, type BackoffRecord } from './backoff.js';
 import type { ContainerLog, Job, JobCondition, JobEvent, PodPhase } from '../kubernetes-types.js';
-import type { ContainerResult, ControllerSettings } from '../protocol/pod-runs.js';
+import type { ContainerResult, ContainerWaiting, ControllerSettings } from '../protocol/pod-runs.js';
 
 export interface PodRecord {
   name: string;
@@ -28,6 +28,8 @@ export interface PodRecord {
   runInFlight: boolean;
   /** The containers are running (the worker reported the start of the current run). */
   containersRunning: boolean;
+  /** The current run's containers waiting to start, as the worker reported them (an image pull backing off). */
+  waiting?: ContainerWaiting[];
   /** OnFailure: the failed container is waiting to restart in place at this time. */
   restartAt: number | null;
   nodeName: string | null;

@@ -2,6 +2,7 @@
  * Kubernetes' defaults for a Job (pkg/apis/batch/v1/defaults.go) and the metadata the API server and the Job
  * controller add on create (uid, creationTimestamp, the job-name and controller-uid template labels).
  */
+import { defaultPullPolicy } from '../images/image-reference.js';
 import { JOB_CONTROLLER_NAME, type Job, type JobSpec, type PodFailurePolicyAction } from '../kubernetes-types.js';
 import type { JobManifest } from './schema.js';
 
@@ -63,14 +64,20 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
       ...(template.metadata ? { metadata: { labels: template.metadata.labels, annotations: template.metadata.annotations } } : {}),
       spec: {
         restartPolicy: podSpec.restartPolicy === 'OnFailure' ? 'OnFailure' : 'Never',
-        containers: podSpec.containers ?? [],
-        ...(podSpec.initContainers?.length ? { initContainers: podSpec.initContainers } : {}),
+        containers: (podSpec.containers ?? []).map(withPullPolicy),
+        ...(podSpec.initContainers?.length ? { initContainers: podSpec.initContainers.map(withPullPolicy) } : {}),
         terminationGracePeriodSeconds: podSpec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
         ...(podSpec.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: podSpec.activeDeadlineSeconds } : {}),
         ...(podSpec.volumes?.length ? { volumes: podSpec.volumes } : {}),
       },
     },
   };
+}
+
+/** pkg/apis/core/v1/defaults.go SetDefaults_Container: `Always` for `:latest` or no tag, else `IfNotPresent`. */
+function withPullPolicy<C extends { image?: string; imagePullPolicy?: string }>(container: C): C {
+  if (container.imagePullPolicy !== undefined || typeof container.image !== 'string') return container;
+  return { ...container, imagePullPolicy: defaultPullPolicy(container.image) };
 }
 
 /** The Job as stored on create: defaults applied, identity assigned, selector labels added to the template. */

@@ -24,6 +24,8 @@ export const QUERY_EVENTS = 'events';
 /** The ids of a wide Job's open pod runner shards (what a Background delete tells that the Job is gone). */
 export const QUERY_SHARDS = 'shards';
 export const SIGNAL_POD_STARTED = 'podStarted';
+/** A pod run's state before its containers start (an image pull failing or taking long). */
+export const SIGNAL_POD_STATUS = 'podStatus';
 export const UPDATE_PATCH_JOB = 'patchJob';
 /** Pod runner shards (wide Jobs): the Job sends runs and terminations, the shard reports each run's end. */
 export const SIGNAL_SHARD_RUN_POD = 'runPod';

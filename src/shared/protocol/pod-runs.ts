@@ -134,6 +134,8 @@ export interface PodRunResult {
   deadlineExceeded?: boolean;
   /** How long before the result the containers started (after the init containers); absent if they never did. */
   containersStartedMsAgo?: number;
+  /** The kubelet's events of this run not yet reported (Pulled…). */
+  events?: PodEventReport[];
 }
 
 export interface PodStartedSignal {
@@ -142,6 +144,38 @@ export interface PodStartedSignal {
   nodeName: string;
   /** How long the containers had been running when the signal was sent (it is sent a heartbeat interval late). */
   runningForMs?: number;
+  /** The kubelet's events of this run not yet reported (Pulled…). */
+  events?: PodEventReport[];
+}
+
+/** An event the worker records about a pod, as the kubelet does (Pulling, Pulled, Failed, BackOff…). */
+export interface PodEventReport {
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+  /** When it happened, on the worker's clock (epoch ms). */
+  at: number;
+}
+
+/** A container of the pod that is not running yet, and why (ContainerCreating, ErrImagePull, ImagePullBackOff…). */
+export interface ContainerWaiting {
+  container: string;
+  reason: string;
+  message?: string;
+}
+
+/**
+ * A pod run's state before its containers start, sent when it changes in a way kubectl shows: an image pull
+ * that fails (the pod stays Pending and the kubelet retries), or one still going after a heartbeat interval.
+ * A pod that starts at once reports its events with its start or its result instead, at no extra cost.
+ */
+export interface PodStatusSignal {
+  podName: string;
+  restartCount: number;
+  nodeName: string;
+  /** The containers waiting now; an empty list: none is (the pull succeeded). */
+  waiting: ContainerWaiting[];
+  events: PodEventReport[];
 }
 
 export function podSucceeded(result: PodRunResult): boolean {

@@ -25,8 +25,23 @@ export function wakeSummary(at: number, deadline: number | null): string {
   return deadline !== null && at >= deadline ? `activeDeadlineSeconds: the Job's deadline at ${iso(at)}` : `backoff: next pod start at ${iso(at)}`;
 }
 
-/** The workflow's current details (Markdown): the live JobStatus as `kubectl describe job` sums it up. */
-export function jobCurrentDetails(job: Job, nextWake: number | null): string {
+/** Text shown as itself in the UI's Markdown (an image reference holds no markup, but a registry's message may). */
+function markdownText(text: string): string {
+  return text.replace(/[\\`*_<>[\]]/g, (c) => `\\${c}`);
+}
+
+/** Waiting pods the current details name at most; the rest are counted. */
+const WAITING_PODS_SHOWN = 5;
+
+/**
+ * The workflow's current details (Markdown): the live JobStatus as `kubectl describe job` sums it up, and the
+ * pods kept from starting (an image that cannot be pulled), as `kubectl get pods` would show them.
+ */
+export function jobCurrentDetails(
+  job: Job,
+  nextWake: number | null,
+  waiting: readonly { pod: string; reason: string; message?: string }[] = [],
+): string {
   const status: Partial<JobStatus> = job.status ?? {};
   const lines = [
     `**${jobStatusColumn(job)}** · completions ${completionsColumn(job)} · active ${status.active ?? 0} · ` +
@@ -41,5 +56,9 @@ export function jobCurrentDetails(job: Job, nextWake: number | null): string {
   if (nextWake !== null) lines.push(`Next retry: ${iso(nextWake)}`);
   const last = status.conditions?.[status.conditions.length - 1];
   if (last) lines.push(`Condition: ${last.type} (${last.reason ?? ''})${last.message ? `: ${last.message}` : ''}`);
+  for (const { pod, reason, message } of waiting.slice(0, WAITING_PODS_SHOWN)) {
+    lines.push(`Pod ${pod}: **${reason}**${message ? `: ${markdownText(message)}` : ''}`);
+  }
+  if (waiting.length > WAITING_PODS_SHOWN) lines.push(`… and ${waiting.length - WAITING_PODS_SHOWN} more pods waiting`);
   return lines.join('\n\n');
 }
