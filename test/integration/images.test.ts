@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Pod } from '../../src/shared/kubernetes-types.js';
+import { createJobTestEnvironment } from '../../src/testing/index.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, jobManifest } from '../helpers.js';
 import { startRegistry, type TestRegistry } from '../registry.js';
@@ -188,5 +189,29 @@ describe('an image that cannot be pulled', () => {
 
     const ended = await env.jobs.wait('missing', { timeoutMs: 90_000 });
     expect(conditions(ended)).toContain('Failed=True:DeadlineExceeded');
+  });
+});
+
+describe('kjob/testing (images: pull-or-host)', () => {
+  test('runs an image it can reach in the image, and the command of one it cannot on the host, saying so', async () => {
+    const t = await createJobTestEnvironment({ stateDir: join(env.dir, 'testing-state') });
+    try {
+      await t.jobs.create(jobManifest('reachable', {}, { image: `${registry.address}/kjob/app:1`, args: ['in', 'image'] }));
+      await t.jobs.create(jobManifest('unreachable', {}, { image: '127.0.0.1:1/nowhere/busybox:1', command: ['sh', '-c', `test -e ${process.execPath} && echo on-the-host`] }));
+      const [reachable, unreachable] = [await t.jobs.wait('reachable'), await t.jobs.wait('unreachable')];
+      expect(conditions(reachable)).toContain('Complete=True:CompletionsReached');
+      expect((await t.jobs.logs('reachable'))[0]!.text).toContain('args=in image\n');
+      expect(conditions(unreachable)).toContain('Complete=True:CompletionsReached');
+      expect((await t.jobs.logs('unreachable'))[0]!.text).toBe('on-the-host\n');
+      const events = await t.jobs.events('unreachable');
+      expect(events.find((e) => e.reason === 'RunningOnHost')).toMatchObject({
+        type: 'Warning',
+        involvedObject: { kind: 'Pod' },
+        message: expect.stringMatching(/^Container image "127\.0\.0\.1:1\/nowhere\/busybox:1" is not used: its image .* could not be pulled; worker .* runs the container's command on the host instead \(images: pull-or-host\)$/),
+      });
+      expect(events.find((e) => e.reason === 'Failed')?.message).toMatch(/^Failed to pull image "127\.0\.0\.1:1\/nowhere\/busybox:1": .*connection refused/);
+    } finally {
+      await t.teardown();
+    }
   });
 });

@@ -51,6 +51,15 @@ const until = async (check: () => Promise<boolean>) => {
 
 export const replayJobs: ReplayJob[] = [
   {
+    // An image that cannot be pulled (nothing listens on port 1): podStatus signals (ErrImagePull, then
+    // ImagePullBackOff) until the Job's deadline ends it. Recorded with a 1 s pull back-off.
+    name: 'image-pull-backoff',
+    shards: 0,
+    run: async (jobs) => {
+      await jobs.create(jobManifest('image-pull-backoff', { backoffLimit: 0, activeDeadlineSeconds: 6 }, { image: '127.0.0.1:1/kjob/missing:1', command: ['true'] }));
+    },
+  },
+  {
     name: 'nonindexed-parallel',
     shards: 0,
     run: async (jobs) => {

@@ -27,7 +27,7 @@ describe.runIf(recording)('record replay fixtures', () => {
     // pods stopped through the worker, TTL started by a local activity), on the dev server with one worker.
     const timeSkipping = process.env.KJOB_REPLAY_TIME_SKIPPING === '1' ? { timeSkippingTestServer: true } : {};
     env = await startDevEnvironment('replay', {
-      worker: { handlers: replayHandlers, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150, maxPodRunsPerWorkflow: 4, maxRunsPerShard: 6, ...timeSkipping },
+      worker: { handlers: replayHandlers, images: 'pull', imagePullBackoffSeconds: { initial: 1, cap: 2 }, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150, maxPodRunsPerWorkflow: 4, maxRunsPerShard: 6, ...timeSkipping },
     });
     mkdirSync(out, { recursive: true });
   });

@@ -19,12 +19,16 @@ import { isPodResource, jobName, typedName } from '../resource-args.js';
 function registerEvents(program: Command): void {
   program
     .command('events')
-    .description("the Jobs' events, oldest first (kubectl events)")
-    .option('--for <job/NAME>', 'only the events of one Job')
+    .description("the events of the Jobs and their pods, oldest first (kubectl events)")
+    .option('--for <job/NAME|pod/NAME>', 'only the events of one Job, or of one pod')
     .action(
       clientAction(program, async ({ jobs }, opts: { for?: string }) => {
-        const names = opts.for ? [jobName(opts.for)] : (await jobs.list()).map((j) => j.metadata.name);
-        const events = (await Promise.all(names.map(async (job) => (await jobs.events(job)).map((event) => ({ job, event }))))).flat();
+        // As kubectl's --for, only that object's own events: a Job's, or a pod's (the kubelet's).
+        const pod = opts.for ? podName(opts.for, undefined) : undefined;
+        const names = pod ? [(await findPod(jobs, pod)).job] : opts.for ? [jobName(opts.for)] : (await jobs.list()).map((j) => j.metadata.name);
+        const events = (await Promise.all(names.map(async (job) => (await jobs.events(job)).map((event) => ({ job, event })))))
+          .flat()
+          .filter(({ event }) => !opts.for || (pod ? event.involvedObject?.name === pod : !event.involvedObject));
         if (events.length === 0) {
           process.stderr.write(`No events found in ${jobs.namespace} namespace.\n`);
           return;

@@ -25,7 +25,8 @@ export function onPodStatus(state: JobControllerState, report: PodStatusSignal):
   if (!pod || isTerminal(pod) || !pod.runInFlight || report.restartCount !== pod.restartCount) return;
   addPodEvents(state, pod.name, report.events);
   pod.nodeName = report.nodeName;
-  if (report.waiting.length > 0) pod.waiting = report.waiting;
+  // A report overtaken by the containers' start (signals may arrive out of order) cannot make them wait again.
+  if (report.waiting.length > 0 && !pod.containersRunning) pod.waiting = report.waiting;
   else delete pod.waiting;
 }
 
