@@ -64,7 +64,7 @@ async function runContainer(pod: PodRun, container: Container, init: boolean): P
     exit = startError(log, `kjob could not run the container: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     pod.heartbeat.live.delete(container.name);
-    pod.status.gaveUp(container.name);
+    pod.status.gaveUp(container.name, pod.stop.aborted);
   }
   if (exit.neverStarted) return undefined;
   const { neverStarted: _, ...ended } = exit;

@@ -82,12 +82,15 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
           ? { result: 'failed', reason: failedContainer.reason }
           : { result: 'succeeded', reason: 'Completed' };
     const events = status.take();
+    const ranMain = results.some((r) => !r.init);
+    const notStarted = ranMain && podSpec.containers.some((c) => !results.some((r) => !r.init && r.name === c.name));
     return {
       containers: results,
       logs: pod.logs,
       nodeName: runner.nodeName,
       terminated: terminated.aborted,
       ...(events.length > 0 ? { events } : {}),
+      ...(notStarted ? { containersNotStarted: true as const } : {}),
       ...(containersStartedAt !== undefined ? { containersStartedMsAgo: Date.now() - containersStartedAt } : {}),
       ...(deadline.signal.aborted && !terminated.aborted ? { deadlineExceeded: true } : {}),
     };

@@ -94,10 +94,14 @@ export function renderObjects(objects: unknown[], output: 'json' | 'yaml'): stri
 export function podStatusColumn(pod: Pod): string {
   if (pod.metadata.deletionTimestamp && pod.status.phase !== 'Succeeded' && pod.status.phase !== 'Failed') return 'Terminating';
   if (pod.status.reason) return pod.status.reason;
-  for (const status of [...(pod.status.initContainerStatuses ?? []), ...(pod.status.containerStatuses ?? [])]) {
+  const init = new Set(pod.status.initContainerStatuses ?? []);
+  for (const status of [...init, ...(pod.status.containerStatuses ?? [])]) {
     if ('waiting' in status.state && status.state.waiting.reason !== 'PodTerminated') {
-      // kubectl shows ContainerCreating only for a pod on a node; kjob's pods get one when their worker reports.
-      if (status.state.waiting.reason !== 'ContainerCreating' || pod.spec.nodeName) return status.state.waiting.reason;
+      const { reason } = status.state.waiting;
+      // kubectl: an init container's wait as Init:<reason> (Init:ErrImagePull); ContainerCreating only for a pod
+      // on a node (kjob's pods get one when their worker reports).
+      if (init.has(status) && reason !== 'ContainerCreating') return `Init:${reason}`;
+      if (reason !== 'ContainerCreating' || pod.spec.nodeName) return reason;
     }
     if ('terminated' in status.state && status.state.terminated.exitCode !== 0) return status.state.terminated.reason;
   }

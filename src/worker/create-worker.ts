@@ -10,7 +10,7 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from
 import { createActivities } from '../../activities/index.js';
 import { PodRunStops } from '../../activities/pod-run-stops.js';
 import { HandlerRuntime } from '../../activities/runtimes/handler/handler-runtime.js';
-import type { ImageMode } from '../../activities/runtimes/image/image-runtime.js';
+import type { ImageMode } from '../shared/images/image-mode.js';
 import { imageRuntimeFor } from '../../activities/runtimes/image/image-runtime-setup.js';
 import { detectCgroups } from '../../activities/runtimes/process/cgroups.js';
 import { ProcessRegistry } from '../../activities/runtimes/process/process-registry.js';

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { PodStatus } from '../../activities/pod-status.js';
+import { KUBELET_PULL_BACKOFF, nextPullDelay } from '../../activities/runtimes/image/image-pulls.js';
 import { onPodExited, onPodStarted, onPodStatus } from '../../src/shared/controller/pod-lifecycle.js';
 import { reconcile } from '../../src/shared/controller/reconcile.js';
 import { renderJobStatus, renderPods } from '../../src/shared/controller/render.js';
@@ -123,22 +124,34 @@ describe("the worker's reporter", () => {
     expect(status.take().map((e) => e.reason)).toEqual(['Pulling', 'Pulled']);
   });
 
-  test('a failing pull is reported at once; a long pull after a heartbeat interval', async () => {
+  test('a long pull is shown after 10 s; a failing one at once, then only what is new: a back-off of days sends a handful', async () => {
     const { status, sent } = reporter();
     status.wait('c', 'ContainerCreating');
     status.event('Normal', 'Pulling', 'Pulling image "x"');
-    await vi.advanceTimersByTimeAsync(1100);
+    await vi.advanceTimersByTimeAsync(9_000);
+    expect(sent).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1_100);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ waiting: [{ container: 'c', reason: 'ContainerCreating' }], events: [{ reason: 'Pulling' }] });
-    status.event('Warning', 'Failed', 'Failed to pull image "x": manifest unknown');
-    status.wait('c', 'ErrImagePull', 'manifest unknown');
+    for (let retry = 0; retry < 1000; retry++) {
+      status.event('Warning', 'Failed', 'Failed to pull image "x": manifest unknown');
+      status.wait('c', 'ErrImagePull', 'manifest unknown');
+      status.event('Normal', 'BackOff', 'Back-off pulling image "x"');
+      status.wait('c', 'ImagePullBackOff', 'Back-off pulling image "x"');
+      status.event('Normal', 'Pulling', 'Pulling image "x"');
+      await vi.advanceTimersByTimeAsync(300_000);
+    }
+    expect(sent.map((s) => s.waiting[0]!.reason)).toEqual(['ContainerCreating', 'ErrImagePull', 'ImagePullBackOff']);
+    // A new failure is news again.
+    status.wait('c', 'ErrImagePull', 'connection refused');
     await vi.advanceTimersByTimeAsync(0);
-    expect(sent).toHaveLength(2);
-    expect(sent[1]).toMatchObject({ waiting: [{ reason: 'ErrImagePull', message: 'manifest unknown' }], events: [{ reason: 'Failed' }] });
-    // The same state again is not news.
-    status.wait('c', 'ErrImagePull', 'manifest unknown');
-    await vi.advanceTimersByTimeAsync(0);
-    expect(sent).toHaveLength(2);
+    expect(sent).toHaveLength(4);
+    // The retries since are counted into the events the next report carries.
+    const { events } = sent[3]!;
+    expect(events.find((e) => e.reason === 'Failed')).toMatchObject({ count: 999 });
+    expect(events.find((e) => e.reason === 'BackOff')).toMatchObject({ count: 999 });
+    expect(events.find((e) => e.reason === 'Pulling')).toMatchObject({ count: 1000 });
+    expect(status.take()).toEqual([]);
   });
 
   test('a container that never waits starts at once', () => {
@@ -146,5 +159,13 @@ describe("the worker's reporter", () => {
     let started = false;
     status.whenNoneWaiting(() => (started = true));
     expect(started).toBe(true);
+  });
+});
+
+describe("the kubelet's image pull back-off", () => {
+  test('10 s doubling up to 300 s', () => {
+    const delays = [KUBELET_PULL_BACKOFF.initialMs];
+    for (let i = 0; i < 7; i++) delays.push(nextPullDelay(delays.at(-1)!, KUBELET_PULL_BACKOFF));
+    expect(delays.map((ms) => ms / 1000)).toEqual([10, 20, 40, 80, 160, 300, 300, 300]);
   });
 });

@@ -6,7 +6,7 @@
  * Pending meanwhile; only its deletion or its deadline ends the wait.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ImagePullError, type ImageStore, type StoredImage } from '../../../src/images/index.js';
+import type { ImageStore, StoredImage } from '../../../src/images/index.js';
 import type { PodStatus } from '../../pod-status.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
@@ -47,7 +47,7 @@ export class ImagePuller {
     let delayMs = this.backoff.initialMs;
     for (;;) {
       if (policy !== 'Always') {
-        const present = await this.store.find(image);
+        const present = await this.store.find(image).catch(() => undefined);
         if (present) {
           status.event('Normal', 'Pulled', `Container image "${image}" already present on machine`);
           return { image: present };
@@ -58,6 +58,7 @@ export class ImagePuller {
         failure = `Container image "${image}" is not present with pull policy of Never`;
         status.event('Warning', 'ErrImageNeverPull', failure);
         if (options.once) return { failed: failure };
+        status.event('Warning', 'Failed', 'Error: ErrImageNeverPull');
         status.wait(container, 'ErrImageNeverPull', failure);
       } else {
         const pulled = await this.pull(wanted);
@@ -77,7 +78,7 @@ export class ImagePuller {
         status.wait(container, 'ImagePullBackOff', backingOff);
       }
       if (!(await wait(Math.max(0, delayMs - 1000), stop))) return { stopped: true };
-      delayMs = Math.min(delayMs * 2, this.backoff.capMs);
+      delayMs = nextPullDelay(delayMs, this.backoff);
     }
   }
 
@@ -92,10 +93,15 @@ export class ImagePuller {
       return { image: stored };
     } catch (error) {
       if (stop.aborted) return { stopped: true };
-      if (error instanceof ImagePullError) return { failed: error.message };
-      throw error;
+      // Whatever failed (the registry, the disk while unpacking), the kubelet would show ErrImagePull and retry.
+      return { failed: error instanceof Error ? error.message : String(error) };
     }
   }
+}
+
+/** The next retry's delay: doubled, up to the cap (client-go's flowcontrol.Backoff, as the kubelet uses it). */
+export function nextPullDelay(delayMs: number, backoff: PullBackoff): number {
+  return Math.min(delayMs * 2, backoff.capMs);
 }
 
 /** Waits, unless the pod is stopped first: false then. */

@@ -11,7 +11,8 @@ import type { ContainerRuntime } from '../../container-runtime.js';
 import type { CgroupDriver } from '../process/cgroups.js';
 import type { ProcessRegistry } from '../process/process-registry.js';
 import { ImagePuller, KUBELET_PULL_BACKOFF } from './image-pulls.js';
-import { ImageRuntime, type ImageMode } from './image-runtime.js';
+import type { ImageMode } from '../../../src/shared/images/image-mode.js';
+import { ImageRuntime } from './image-runtime.js';
 import { detectImageSandbox, type ImageSandboxProbe } from './image-sandbox-probe.js';
 
 const execFileAsync = promisify(execFile);

@@ -9,6 +9,7 @@
  * events say that its image was not used.
  */
 import { defaultPullPolicy, parseImageReference } from '../../../src/shared/images/image-reference.js';
+import type { ImageMode } from '../../../src/shared/images/image-mode.js';
 import type { ImageStore } from '../../../src/images/index.js';
 import { startError, type ContainerExit } from '../../container-exit.js';
 import type { ContainerRun, ContainerRuntime } from '../../container-runtime.js';
@@ -16,9 +17,6 @@ import type { ImagePuller, PullPolicy } from './image-pulls.js';
 import type { ImageSandbox } from './image-sandbox-probe.js';
 import { runInImage } from './in-image.js';
 
-/** How a worker treats images: `pull` runs containers in them; `host` on the host; `pull-or-host` falls back. */
-export type ImageMode = 'pull' | 'host' | 'pull-or-host';
-export const IMAGE_MODES: readonly ImageMode[] = ['pull', 'host', 'pull-or-host'];
 
 export interface ImageRuntimeSettings {
   mode: ImageMode;
@@ -58,30 +56,41 @@ export class ImageRuntime implements ContainerRuntime {
       // The kubelet cannot name the image to pull: the pod stays Pending (InvalidImageName) until it is deleted.
       pod.status.event('Warning', 'InspectFailed', invalid);
       if (fallback) return this.onHost(run, `its image name is invalid`);
+      pod.status.event('Warning', 'Failed', 'Error: InvalidImageName');
       pod.status.wait(container.name, 'InvalidImageName', invalid);
       await untilAborted(pod.stop);
-      return { exitCode: 0, reason: 'InvalidImageName', neverStarted: true };
+      return { exitCode: 128, reason: 'InvalidImageName', neverStarted: true };
     }
     const policy: PullPolicy = container.imagePullPolicy ?? defaultPullPolicy(image);
     const remembered = fallback ? this.unpullable.get(image) : undefined;
     if (remembered && Date.now() - remembered.at < UNPULLABLE_MEMORY_MS) {
-      pod.status.event('Warning', 'Failed', `Failed to pull image "${image}": ${remembered.failure}`);
-      return this.onHost(run, `its image "${image}" could not be pulled`);
+      return this.onHost(run, `its image "${image}" could not be pulled a moment ago (${remembered.failure})`);
     }
-    const ensured = await images.puller.ensure({ image, policy, container: container.name, status: pod.status, stop: pod.stop }, { once: fallback });
-    if ('stopped' in ensured) return { exitCode: 0, reason: 'ContainerCreating', neverStarted: true };
-    if ('failed' in ensured) {
-      this.unpullable.set(image, { failure: ensured.failed, at: Date.now() });
-      return this.onHost(run, `its image "${image}" could not be pulled`);
+    const wanted = { image, policy, container: container.name, status: pod.status, stop: pod.stop };
+    // An image removed between its pull and its lease (garbage collection, `kjob image rm`) is ensured again.
+    for (let attempt = 0; ; attempt++) {
+      const ensured = await images.puller.ensure(wanted, { once: fallback });
+      if ('stopped' in ensured) return { exitCode: 128, reason: 'ContainerCreating', neverStarted: true };
+      if ('failed' in ensured) {
+        this.rememberUnpullable(image, ensured.failed);
+        return this.onHost(run, `its image "${image}" could not be pulled`);
+      }
+      this.unpullable.delete(image);
+      const lease = await images.store.use(ensured.image).catch((error: unknown) => (attempt < 2 ? undefined : Promise.reject(error)));
+      if (!lease) continue;
+      try {
+        pod.status.ready(container.name);
+        return await runInImage(images.sandbox, ensured.image, run);
+      } finally {
+        await lease.release();
+      }
     }
-    this.unpullable.delete(image);
-    const lease = await images.store.use(ensured.image);
-    try {
-      pod.status.ready(container.name);
-      return await runInImage(images.sandbox, ensured.image, run);
-    } finally {
-      await lease.release();
-    }
+  }
+
+  private rememberUnpullable(image: string, failure: string): void {
+    const now = Date.now();
+    for (const [name, { at }] of this.unpullable) if (now - at >= UNPULLABLE_MEMORY_MS) this.unpullable.delete(name);
+    this.unpullable.set(image, { failure, at: now });
   }
 
   /** pull-or-host: the container's command runs on the host, and its events say why. */

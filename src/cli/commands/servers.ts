@@ -4,7 +4,7 @@
  * client commands load none of it.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { ImageMode } from '../../../activities/runtimes/image/image-runtime.js';
+import { IMAGE_MODES, type ImageMode } from '../../shared/images/image-mode.js';
 import { parseQuantity } from '../../shared/manifest/quantity.js';
 import type { JobWorkerOptions } from '../../worker/create-worker.js';
 import { plainAction, type GlobalOptions } from '../context.js';
@@ -27,7 +27,7 @@ const workerOptions = (cmd: Command, commandPodsByDefault: boolean) =>
     .option('--pod-read-only-path <path...>', 'more host folders sandboxed pods see read-only')
     .addOption(
       new Option('--images <mode>', "command pods' images: run in them (pull), use the host's programs (host), or the host where a pull fails")
-        .choices(['pull', 'host', 'pull-or-host'])
+        .choices(IMAGE_MODES)
         .default('pull'),
     )
     .option('--registry-mirror <registry=mirror...>', 'pull images of a registry from a mirror, e.g. docker.io=mirror.example:5000 (repeatable)')

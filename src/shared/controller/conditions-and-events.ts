@@ -28,17 +28,21 @@ export function addEvent(state: JobControllerState, type: JobEvent['type'], reas
 
 /** Records the worker's events about a pod. */
 export function addPodEvents(state: JobControllerState, podName: string, reports: readonly PodEventReport[]): void {
-  for (const { type, reason, message, at } of reports) {
+  for (const { type, reason, message, at, count = 1 } of reports) {
     const same = state.events.find(
       (e) => e.involvedObject?.name === podName && e.reason === reason && e.message === message && e.type === type,
     );
     if (same) {
-      same.count++;
+      same.count += count;
       same.lastTimestamp = rfc3339(at);
       continue;
     }
-    state.events.push({ type, reason, message, involvedObject: { kind: 'Pod', name: podName }, count: 1, firstTimestamp: rfc3339(at), lastTimestamp: rfc3339(at) });
-    if (state.events.length > MAX_EVENTS) state.events.shift();
+    state.events.push({ type, reason, message, involvedObject: { kind: 'Pod', name: podName }, count, firstTimestamp: rfc3339(at), lastTimestamp: rfc3339(at) });
+    if (state.events.length > MAX_EVENTS) {
+      // Pods' events go first: a wide Job's thousands of pods must not push out the Job's own events.
+      const oldestPodEvent = state.events.findIndex((e) => e.involvedObject);
+      state.events.splice(oldestPodEvent, 1);
+    }
   }
 }
 

@@ -136,6 +136,8 @@ export interface PodRunResult {
   containersStartedMsAgo?: number;
   /** The kubelet's events of this run not yet reported (Pulled…). */
   events?: PodEventReport[];
+  /** A main container never started (the pod was stopped while its image was being pulled). */
+  containersNotStarted?: true;
 }
 
 export interface PodStartedSignal {
@@ -153,8 +155,10 @@ export interface PodEventReport {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
-  /** When it happened, on the worker's clock (epoch ms). */
+  /** When it (last) happened, on the worker's clock (epoch ms). */
   at: number;
+  /** How often it happened since the last report (absent: once). */
+  count?: number;
 }
 
 /** A container of the pod that is not running yet, and why (ContainerCreating, ErrImagePull, ImagePullBackOff…). */
@@ -180,5 +184,6 @@ export interface PodStatusSignal {
 
 export function podSucceeded(result: PodRunResult): boolean {
   // As in Kubernetes, a container that exits 0 after SIGTERM still makes a Succeeded pod.
-  return result.containers.some((c) => !c.init) && result.containers.every((c) => c.exitCode === 0);
+  // A pod with a container that never started did not succeed, whatever its other containers did.
+  return !result.containersNotStarted && result.containers.some((c) => !c.init) && result.containers.every((c) => c.exitCode === 0);
 }
