@@ -21,6 +21,8 @@ export interface TestLayer {
   remove?: string[];
   /** Folders this layer makes opaque (`.wh..wh..opq`): what the layers below had in them is gone. */
   opaque?: string[];
+  /** Host files or folders copied into the layer at the same paths, as they are (`cp -a`): bulk for big images. */
+  hostPaths?: string[];
 }
 
 export interface TestImageSpec {
@@ -87,10 +89,15 @@ async function layerTar(work: string, index: number, layer: TestLayer & { busybo
   await mkdir(root, { recursive: true });
   if (layer.busybox) await busyboxTree(root);
   await writeFiles(root, layer.files ?? {});
+  for (const path of layer.hostPaths ?? []) {
+    await mkdir(dirname(join(root, path)), { recursive: true });
+    await run('cp', ['-a', path, join(root, path)]);
+  }
   for (const path of layer.remove ?? []) await writeFiles(root, { [join(dirname(path), `.wh.${path.split('/').pop()}`)]: '' });
   for (const dir of layer.opaque ?? []) await writeFiles(root, { [join(dir, '.wh..wh..opq')]: '' });
   const tar = join(work, `layer-${index}.tar`);
   await run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', root, '-cf', tar, '.']);
+  await rm(root, { recursive: true, force: true });
   return tar;
 }
 
@@ -113,11 +120,14 @@ export async function buildTestImage(spec: TestImageSpec = {}): Promise<TestImag
   await run('umoci', ['init', '--layout', image.layout]);
   await run('umoci', ['new', '--image', ref]);
   const layers: (TestLayer & { busybox?: boolean })[] = [{ busybox: spec.busybox ?? true, files: spec.files ?? {} }, ...(spec.layers ?? [])];
-  for (const [index, layer] of layers.entries()) await run('umoci', ['raw', 'add-layer', '--image', ref, await layerTar(work, index, layer)]);
+  for (const [index, layer] of layers.entries()) {
+    const tar = await layerTar(work, index, layer);
+    await run('umoci', ['raw', 'add-layer', '--image', ref, tar]);
+    await rm(tar);
+  }
   const args = configArgs(spec);
   if (args.length > 0) await run('umoci', ['config', '--image', ref, ...args]);
   await run('umoci', ['gc', '--layout', image.layout]);
-  await rm(join(work, 'layer-0'), { recursive: true, force: true });
   return image;
 }
 
