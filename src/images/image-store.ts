@@ -65,6 +65,8 @@ export class ImageStore {
   private readonly maxBytes: number;
   private readonly minAgeMs: number;
   private readonly pulls = new SharedPulls<{ image: StoredImage; downloaded: boolean }>();
+  /** The leases this process holds, one per image, shared by its users. */
+  private readonly held = new Map<string, { users: number; lease: Promise<string> }>();
   private prepared?: Promise<SkopeoSettings>;
 
   constructor(private readonly options: ImageStoreOptions) {
@@ -129,23 +131,43 @@ export class ImageStore {
     });
   }
 
-  /** A lease on the image: until its release no garbage collection or `remove` takes it (in any process). */
+  /**
+   * A lease on the image: until its release no garbage collection or `remove` takes it (in any process). The
+   * pods of one process share one lease file per image, taken under the store's lock by the first and dropped
+   * by the last, so that pods starting together do not queue on that lock.
+   */
   async use(image: StoredImage): Promise<{ release(): Promise<void> }> {
-    await this.prepare();
-    const lease = await withStoreLock(this.layout, async () => {
-      if (!(await readImageRecord(this.layout, image.digest))) throw new Error(`image ${image.reference} is no longer in the image store`);
-      const path = await writeLease(this.layout, image.digest);
-      await writeLastUsed(this.layout, this.layout.image(image.digest));
-      return path;
-    });
+    let held = this.held.get(image.digest);
+    if (held) held.users++;
+    else {
+      const taken = this.takeLease(image);
+      this.held.set(image.digest, (held = { users: 1, lease: taken }));
+      taken.catch(() => this.held.delete(image.digest));
+    }
+    const shared = held;
+    await shared.lease;
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
-        await removeLease(lease);
+        if (--shared.users > 0) return;
+        if (this.held.get(image.digest) === shared) this.held.delete(image.digest);
+        const path = await shared.lease;
+        await writeLastUsed(this.layout, this.layout.image(image.digest)).catch(() => undefined);
+        await removeLease(path);
       },
     };
+  }
+
+  private async takeLease(image: StoredImage): Promise<string> {
+    await this.prepare();
+    return withStoreLock(this.layout, async () => {
+      if (!(await readImageRecord(this.layout, image.digest))) throw new Error(`image ${image.reference} is no longer in the image store`);
+      const path = await writeLease(this.layout, image.digest);
+      await writeLastUsed(this.layout, this.layout.image(image.digest));
+      return path;
+    });
   }
 
   /** Loads a docker-archive or oci-archive: one StoredImage per name it gives. */

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +109,19 @@ describe('list, remove and leases', () => {
     expect(existsSync(image.rootfs)).toBe(false);
     expect(await store.list()).toEqual([]);
     expect(await store.find(`${registry.address}/basic@${basicDigest}`)).toBeUndefined();
+  });
+
+  test("one process's pods share one lease per image, dropped with its last user", async () => {
+    const root = await freshRoot();
+    const store = new ImageStore({ root });
+    const { image } = await store.pull(`${registry.address}/basic:1`);
+    const leases = await Promise.all(Array.from({ length: 20 }, () => store.use(image)));
+    expect(readdirSync(join(root, 'leases'))).toHaveLength(1);
+    for (const lease of leases.slice(1)) await lease.release();
+    await expect(store.remove(`${registry.address}/basic:1`)).rejects.toThrow(ImageInUseError);
+    await leases[0]!.release();
+    expect(readdirSync(join(root, 'leases'))).toHaveLength(0);
+    expect(await store.remove(`${registry.address}/basic:1`)).toBe(true);
   });
 
   test('remove by image ID, as crictl rmi takes it', async () => {
