@@ -21,7 +21,8 @@ beforeAll(async () => {
     worker: {
       maxPodRunsPerWorkflow: 8,
       maxRunsPerShard: 12,
-      continueAsNewAfterEvents: 600,
+      // Low enough that the Job continues as new even when a loaded machine batches its signals into fewer tasks.
+      continueAsNewAfterEvents: 400,
       workerOptions: { maxConcurrentActivityTaskExecutions: 100 },
       handlers: {
         hold,
