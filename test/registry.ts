@@ -1,7 +1,8 @@
 /**
  * A real registry for tests: Debian's docker-registry (distribution 2.8) on a free loopback port, its storage in
- * a temp folder, and htpasswd auth when asked. The bcrypt hashes come from Apache's `htpasswd -B` (Debian's
- * apache2-utils), the tool distribution's own docs use; it adds no npm dependency. Resolves once /v2/ answers.
+ * a temp folder, and when asked htpasswd auth and an access log (the requests it answered: servedBlobs reads which
+ * blobs it served). The bcrypt hashes come from Apache's `htpasswd -B` (Debian's apache2-utils), the tool
+ * distribution's own docs use; it adds no npm dependency. Resolves once /v2/ answers.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -13,11 +14,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface TestRegistry {
   /** `127.0.0.1:PORT` */
   address: string;
+  /** The access log's lines so far, oldest first (`"GET /v2/… HTTP/1.1" 200 …`); empty unless `accessLog`. */
+  requests(): string[];
   stop(): Promise<void>;
 }
 
 export interface RegistryOptions {
   auth?: { username: string; password: string };
+  /** Keep the access log (distribution writes it to stdout, in Apache's combined format). */
+  accessLog?: boolean;
 }
 
 const REGISTRY = '/usr/bin/docker-registry';
@@ -41,10 +46,10 @@ function htpasswdLine(username: string, password: string): string {
   return result.stdout.trim();
 }
 
-function config(port: number, storage: string, htpasswd?: string): string {
+function config(port: number, storage: string, accessLog: boolean, htpasswd?: string): string {
   return [
     'version: 0.1',
-    'log: {level: error, accesslog: {disabled: true}}',
+    `log: {level: error, accesslog: {disabled: ${!accessLog}}}`,
     `storage: {filesystem: {rootdirectory: ${JSON.stringify(storage)}}, delete: {enabled: true}}`,
     `http: {addr: "127.0.0.1:${port}"}`,
     ...(htpasswd ? [`auth: {htpasswd: {realm: kjob-test, path: ${JSON.stringify(htpasswd)}}}`] : []),
@@ -74,9 +79,11 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
   }
   const port = await freePort();
   const configPath = join(dir, 'config.yml');
-  await writeFile(configPath, config(port, join(dir, 'storage'), htpasswd));
-  const child = spawn(REGISTRY, ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await writeFile(configPath, config(port, join(dir, 'storage'), options.accessLog ?? false, htpasswd));
+  const child = spawn(REGISTRY, ['serve', configPath], { stdio: ['ignore', options.accessLog ? 'pipe' : 'ignore', 'pipe'] });
   let output = '';
+  let accessLog = '';
+  child.stdout?.on('data', (chunk: Buffer) => (accessLog += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.once('error', (error) => (output += `\n${error.message}`));
@@ -94,5 +101,21 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     await stop();
     throw error;
   }
-  return { address, stop };
+  // Whole lines only: the last may still be arriving.
+  const requests = () => accessLog.slice(0, accessLog.lastIndexOf('\n') + 1).split('\n').filter((line) => line !== '');
+  return { address, requests, stop };
+}
+
+/** The blobs of `repository` (`kjob/big`) that access-log `lines` show served whole (GET, 200), in order. */
+export function servedBlobs(lines: string[], repository: string): string[] {
+  const served = new RegExp(`"GET /v2/${repository}/blobs/(sha256:[0-9a-f]{64}) HTTP/[\\d.]+" 200 `);
+  return lines.map((line) => served.exec(line)?.[1]).filter((blob): blob is string => blob !== undefined);
+}
+
+/** The config and layer digests of the OCI image manifest `repository:tag` names in the registry at `address`. */
+export async function manifestBlobs(address: string, repository: string, tag: string): Promise<{ config: string; layers: string[] }> {
+  const response = await fetch(`http://${address}/v2/${repository}/manifests/${tag}`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  if (!response.ok) throw new Error(`${address}/${repository}:${tag}: the registry answered ${response.status}`);
+  const manifest = (await response.json()) as { config: { digest: string }; layers: { digest: string }[] };
+  return { config: manifest.config.digest, layers: manifest.layers.map((l) => l.digest) };
 }

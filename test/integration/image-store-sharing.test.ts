@@ -6,12 +6,13 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ImageStore } from '../../src/images/index.js';
+import { entries, processesMentioning } from '../image-store-probes.js';
 import { startRegistry, type TestRegistry } from '../registry.js';
 import { buildTestImage, pushTestImage, removeTestImages } from '../test-images.js';
 
@@ -20,7 +21,6 @@ const MiB = 1024 * 1024;
 let registry: TestRegistry;
 let work: string;
 
-const entries = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
 const freshRoot = () => mkdtemp(join(work, 'root-'));
 
 async function until(condition: () => Promise<boolean> | boolean): Promise<void> {
@@ -38,20 +38,6 @@ function pullInChild(root: string, image: string) {
     child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
   return { child, exit };
-}
-
-/** The command lines of the processes on this host that mention `text`. */
-function processesMentioning(text: string): string[] {
-  return entries('/proc')
-    .filter((pid) => /^\d+$/.test(pid) && Number(pid) !== process.pid)
-    .map((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-      } catch {
-        return '';
-      }
-    })
-    .filter((cmdline) => cmdline.includes(text));
 }
 
 beforeAll(async () => {
