@@ -35,9 +35,13 @@ export async function readRunningJob<T>(reads: RunningJobReads<T>, options: Runn
       if (error instanceof WorkflowNotFoundError) throw options.notFound();
       const { status, taskQueue } = await reads.describe();
       if (closedWithJob(status)) return reads.fromResult();
-      // The SDK reports a query the worker failed as "not registered" too: only a running Job's is final.
-      if (error instanceof QueryNotRegisteredError) throw error;
-      if (attempt < options.attempts) continue;
+      // The SDK reports a query the worker failed as "not registered" too: only a running Job's is final, unless
+      // the workflow has not set its handlers yet (its first task reads the worker's settings first).
+      if (error instanceof QueryNotRegisteredError && !(handlersNotSetYet(error) && attempt < options.attempts)) throw error;
+      if (attempt < options.attempts) {
+        if (error instanceof QueryNotRegisteredError) await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+        continue;
+      }
       throw new KjobError(
         `${options.jobLabel}: its workflow did not answer ${options.attempts} queries; is a kjob worker polling task queue ${JSON.stringify(taskQueue)}?`,
         'ServiceUnavailable',
@@ -45,4 +49,10 @@ export async function readRunningJob<T>(reads: RunningJobReads<T>, options: Runn
       );
     }
   }
+}
+
+/** The SDK's answer for a workflow with only its built-in queries registered: it has not run far enough yet. */
+function handlersNotSetYet(error: QueryNotRegisteredError): boolean {
+  const registered = /Registered queries: \[([^\]]*)\]/.exec(error.message)?.[1];
+  return registered !== undefined && registered.split(/[\s,]+/).filter(Boolean).every((name) => name.startsWith('__'));
 }

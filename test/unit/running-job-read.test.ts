@@ -60,4 +60,12 @@ describe('reading a running Job', () => {
     await expect(readRunningJob(running, options)).rejects.toBeInstanceOf(QueryNotRegisteredError);
     expect(running.deadlines).toHaveLength(1);
   });
+
+  test('a Job whose workflow has not set its query handlers yet (only the built-in ones) is asked again', async () => {
+    const early = () =>
+      Promise.reject(new QueryNotRegisteredError('Workflow did not register a handler for job. Registered queries: [__stack_trace __enhanced_stack_trace __temporal_workflow_metadata]', 3));
+    const reads = scripted([early, () => Promise.resolve('from query')], ['RUNNING']);
+    expect(await readRunningJob(reads, options)).toBe('from query');
+    expect(reads.deadlines).toHaveLength(2);
+  });
 });
