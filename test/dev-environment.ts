@@ -2,9 +2,11 @@
  * A real dev server (SQLite file in a temp folder), one kjob worker on a task queue of its own, and a JobClient:
  * what the dev-server tests share. `stop()` ends them in order and leaves no process behind.
  */
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { JobClient } from '../src/client/job-client.js';
 import type { PodHandler } from '../src/worker/handlers.js';
@@ -78,4 +80,21 @@ export function holdingHandler(): { hold: PodHandler; aborted: string[]; release
     return ctx.signal.aborted ? 143 : 0;
   };
   return { hold, aborted, releases };
+}
+
+const execFileAsync = promisify(execFile);
+
+/** Runs the built `kjob` command against the environment (its server and task queue), in its folder. */
+export async function runKjob(env: DevEnvironment, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = join(import.meta.dirname, '..', 'bin', 'kjob.js');
+  try {
+    const { stdout, stderr } = await execFileAsync(process.execPath, [bin, '--task-queue', env.taskQueue, ...args], {
+      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
+      cwd: env.dir,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
 }

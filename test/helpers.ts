@@ -58,3 +58,13 @@ export async function runChain(client: Client, workflowId: string): Promise<stri
   }
   return ids;
 }
+
+/** Reads until `ok` holds or the time is up; the last value either way (the caller asserts on it). */
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

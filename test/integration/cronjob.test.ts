@@ -10,7 +10,7 @@ import { CronJobClient } from '../../src/client/cronjob-client.js';
 import { CronJobAlreadyExistsError, CronJobNotFoundError } from '../../src/shared/cronjob/errors.js';
 import { NotFoundError } from '../../src/shared/errors.js';
 import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
-import { conditions, handlerContainer } from '../helpers.js';
+import { conditions, eventually, handlerContainer } from '../helpers.js';
 
 /** `hold` pods run until released (by Job name) or terminated; `aborted` lists the pods that were terminated. */
 const { hold, aborted, releases: holds } = holdingHandler();
@@ -53,14 +53,6 @@ function cronJob(name: string, handler: string, spec: Record<string, unknown> = 
   };
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 /** A Job just started may not answer queries for a moment; it exists all the same. */
 const exists = (name: string) => jobs.get(name).then(() => true, (e: unknown) => !(e instanceof NotFoundError));
 const holding = (name: string) => eventually(async () => holds.has(name), Boolean, 30_000);

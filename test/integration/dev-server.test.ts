@@ -2,14 +2,13 @@
  * On the embedded dev server (SQLite file): the docs' pi example as a command pod, the client's list, get after
  * the worker is gone, delete and re-create, and the `kjob` CLI binary with kubectl's output and exit codes.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobClient } from '../../src/client/job-client.js';
 import { NotFoundError, UnsupportedChangeError } from '../../src/shared/errors.js';
-import { holdingHandler, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
+import { holdingHandler, runKjob, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -24,19 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => env?.stop());
 
-const execFileAsync = promisify(execFile);
-async function kjob(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', env.taskQueue, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
-      cwd: dir,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const kjob = (...args: string[]) => runKjob(env, ...args);
 
 describe('the docs’ pi example', () => {
   test('runs unchanged as a command pod and its log holds the digits', async () => {

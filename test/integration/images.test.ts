@@ -5,21 +5,18 @@
  * pull policies, a registry with a password, a multi-platform index, Docker Hub names through a mirror, and a
  * missing image that leaves its pod Pending in ImagePullBackOff while the Job runs on.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Pod } from '../../src/shared/kubernetes-types.js';
 import { createJobTestEnvironment } from '../../src/testing/index.js';
-import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
-import { conditions, jobManifest } from '../helpers.js';
+import { runKjob, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
+import { conditions, eventually, jobManifest } from '../helpers.js';
 import { startRegistry, type TestRegistry } from '../registry.js';
 import { buildTestImage, pushMultiPlatformImage, pushTestImage, removeTestImages } from '../test-images.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const execFileAsync = promisify(execFile);
 let env: DevEnvironment;
 let registry: TestRegistry;
 let secured: TestRegistry;
@@ -65,18 +62,7 @@ afterAll(async () => {
   await removeTestImages();
 });
 
-async function kjob(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', env.taskQueue, ...args], {
-      env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
-      cwd: env.dir,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const kjob = (...args: string[]) => runKjob(env, ...args);
 
 /** Runs a one-pod Job to its end; its pod's log. */
 async function runToEnd(name: string, container: Record<string, unknown>, spec: Record<string, unknown> = {}): Promise<string> {
@@ -87,14 +73,6 @@ async function runToEnd(name: string, container: Record<string, unknown>, spec: 
   return log;
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > until) return value;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 describe('a container in its image', () => {
   test('ENTRYPOINT and CMD run, with the image env and WORKDIR; the pod reports the pull', async () => {

@@ -3,9 +3,8 @@
  * folder, its puller, and the sandbox for containers in images, or why this host cannot run images (said once
  * at start, and in each such pod's start error or events).
  */
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { commandPath } from '../../../src/host/host-commands.js';
 import { ImageStore, type ImageStoreOptions } from '../../../src/images/index.js';
 import type { ContainerRuntime } from '../../container-runtime.js';
 import type { CgroupDriver } from '../process/cgroups.js';
@@ -14,8 +13,6 @@ import { ImagePuller, KUBELET_PULL_BACKOFF } from './image-pulls.js';
 import type { ImageMode } from '../../../src/shared/images/image-mode.js';
 import { ImageRuntime } from './image-runtime.js';
 import { detectImageSandbox, type ImageSandboxProbe } from './image-sandbox-probe.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface ImageRuntimeSetup {
   nodeName: string;
@@ -50,9 +47,7 @@ export async function imageRuntimeFor(mode: ImageMode, commandPods: boolean, hos
 /** The image sandbox, or what this host lacks for it (the pull and unpack tools, or the sandbox's own). */
 async function imagesOnThisHost(setup: ImageRuntimeSetup): Promise<ImageSandboxProbe> {
   const missing: string[] = [];
-  for (const tool of ['skopeo', 'umoci']) {
-    await execFileAsync('sh', ['-c', `command -v ${tool}`]).catch(() => missing.push(tool));
-  }
+  for (const tool of ['skopeo', 'umoci']) if (!(await commandPath(tool))) missing.push(tool);
   if (missing.length > 0) return { unavailable: `${missing.join(' and ')} not installed (on Debian: apt-get install ${missing.join(' ')})` };
   const { nodeName, network, processes, cgroups } = setup;
   return detectImageSandbox({ network, nodeName, processes, ...(cgroups ? { cgroups } : {}) }, setup.scratchRoot);

@@ -4,10 +4,10 @@
  * user namespace for a worker that is not root; the upper dir must not be on overlayfs itself).
  */
 import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commandPath } from '../../../src/host/host-commands.js';
 import { removeTree } from '../../pod-directories.js';
 import type { ProcessHost } from '../process/run-contained.js';
 import { CONTAINER_DIR_ENTRIES, type ImageSandboxTools } from './image-sandbox-argv.js';
@@ -33,12 +33,9 @@ export type ImageSandboxProbe = { sandbox: ImageSandbox } | { unavailable: strin
 export async function detectImageSandbox(settings: ImageSandboxSettings, trialDir: string): Promise<ImageSandboxProbe> {
   const tools: Partial<ImageSandboxTools> = {};
   for (const [name, pkg] of [['unshare', 'util-linux'], ['setpriv', 'util-linux'], ['bwrap', 'bubblewrap']] as const) {
-    try {
-      const { stdout } = await execFileAsync('sh', ['-c', `command -v ${name}`]);
-      tools[name] = realpathSync(stdout.trim());
-    } catch {
-      return { unavailable: `${name} is not installed; on Debian: apt-get install ${pkg}` };
-    }
+    const path = await commandPath(name);
+    if (!path) return { unavailable: `${name} is not installed; on Debian: apt-get install ${pkg}` };
+    tools[name] = path;
   }
   const rootless = process.getuid?.() !== 0;
   await mkdir(trialDir, { recursive: true });

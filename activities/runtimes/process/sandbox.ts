@@ -4,8 +4,9 @@
  * It stands in for a container: a pod sees the host's programs but not its files, processes or network.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { commandPath } from '../../../src/host/host-commands.js';
 import type { ContainerMount } from '../../pod-volumes.js';
 
 const execFileAsync = promisify(execFile);
@@ -41,13 +42,8 @@ export type SandboxProbe = { sandbox: Sandbox } | { unavailable: string };
 
 /** Whether this host can sandbox pods: bubblewrap is installed and may create the namespaces. */
 export async function detectSandbox(settings: SandboxSettings): Promise<SandboxProbe> {
-  let bwrap: string;
-  try {
-    const { stdout } = await execFileAsync('sh', ['-c', 'command -v bwrap']);
-    bwrap = realpathSync(stdout.trim());
-  } catch {
-    return { unavailable: 'bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap' };
-  }
+  const bwrap = await commandPath('bwrap');
+  if (!bwrap) return { unavailable: 'bubblewrap (bwrap) is not installed; on Debian: apt-get install bubblewrap' };
   const sandbox: Sandbox = { ...settings, bwrap, folderArgs: hostFolderArgs(settings.readOnlyPaths) };
   try {
     await execFileAsync(bwrap, sandboxArgs(sandbox, { argv: ['true'], hostname: 'kjob-probe', mounts: [] }), { timeout: 10_000 });
