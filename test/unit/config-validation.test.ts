@@ -44,7 +44,7 @@ describe('env valueFrom: configMapKeyRef and secretKeyRef', () => {
         { name: 'B', valueFrom: { secretKeyRef: { name: 'creds', key: 'PASSWORD', optional: true } } },
       ),
     );
-    expect(job!.spec.template.spec.containers[0]!.env).toEqual([
+    expect(job!.spec?.template?.spec?.containers?.[0]?.env).toEqual([
       { name: 'A', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'a.key' } } },
       { name: 'B', valueFrom: { secretKeyRef: { name: 'creds', key: 'PASSWORD', optional: true } } },
     ]);
@@ -97,7 +97,7 @@ describe('env valueFrom: configMapKeyRef and secretKeyRef', () => {
 describe('envFrom', () => {
   test('configMapRef and secretRef with a prefix are accepted and kept', () => {
     const envFrom = [{ configMapRef: { name: 'cfg' } }, { prefix: 'DB_', secretRef: { name: 'db', optional: true } }];
-    expect(parseJobManifests(withEnvFrom(...envFrom))[0]!.spec.template.spec.containers[0]!.envFrom).toEqual(envFrom);
+    expect(parseJobManifests(withEnvFrom(...envFrom))[0]!.spec?.template?.spec?.containers?.[0]?.envFrom).toEqual(envFrom);
   });
   test('one source each, named the list; names required and subdomains (a trailing dash allowed); prefixes are variable names', () => {
     expect(
@@ -134,7 +134,7 @@ describe('secret and configMap volumes', () => {
       { name: 'c', configMap: { name: 'cfg', items: [{ key: 'app.yaml', path: 'app.yaml' }], defaultMode: 0o644 } },
     ];
     const [job] = parseJobManifests(podJob({ volumes }, { volumeMounts: [{ name: 's', mountPath: '/s' }, { name: 'c', mountPath: '/c' }] }));
-    expect(job!.spec.template.spec.volumes).toEqual(volumes);
+    expect(job!.spec?.template?.spec?.volumes).toEqual(volumes);
   });
   test('the object name is required; modes are 0 to 0777; items have a key and a relative path without ..', () => {
     expect(
@@ -179,7 +179,7 @@ describe('secret and configMap volumes', () => {
 describe('imagePullSecrets', () => {
   test('names are kept (an empty one too, as the API server lets it through); only name may be set', () => {
     const [job] = parseJobManifests(podJob({ imagePullSecrets: [{ name: 'regcred' }, {}] }));
-    expect(job!.spec.template.spec.imagePullSecrets).toEqual([{ name: 'regcred' }, { name: '' }]);
+    expect(job!.spec?.template?.spec?.imagePullSecrets).toEqual([{ name: 'regcred' }, { name: '' }]);
     expect(violations(podJob({ imagePullSecrets: [{ name: 'r', namespace: 'x' }] }))).toEqual([
       'unknown field "spec.template.spec.imagePullSecrets[0].namespace"',
     ]);
