@@ -27,21 +27,21 @@ export class PodObjects {
   }
 
   configMap(name: string): Promise<ConfigMapObject | undefined> {
-    return this.cached(`configmap/${name}`, () => this.source.configMap(this.namespace, name), 'configMap', name) as Promise<ConfigMapObject | undefined>;
+    return this.once('configMap', name, () => this.source.configMap(this.namespace, name));
   }
 
   secret(name: string): Promise<SecretObject | undefined> {
-    return this.cached(`secret/${name}`, () => this.source.secret(this.namespace, name), 'secret', name) as Promise<SecretObject | undefined>;
+    return this.once('secret', name, () => this.source.secret(this.namespace, name));
   }
 
-  private cached(key: string, get: () => Promise<ConfigMapObject | SecretObject | undefined>, kind: string, name: string) {
-    let read = this.read.get(key);
-    if (!read) {
-      read = get().catch((error: unknown) => {
-        throw new PodConfigError(`couldn't get ${kind} ${this.namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
-      });
-      this.read.set(key, read);
-    }
+  private once<T extends ConfigMapObject | SecretObject>(kind: 'configMap' | 'secret', name: string, get: () => Promise<T | undefined>): Promise<T | undefined> {
+    const key = `${kind}/${name}`;
+    const earlier = this.read.get(key) as Promise<T | undefined> | undefined;
+    if (earlier) return earlier;
+    const read = get().catch((error: unknown) => {
+      throw new PodConfigError(`couldn't get ${kind} ${this.namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+    });
+    this.read.set(key, read);
     return read;
   }
 }
