@@ -1,7 +1,11 @@
-/** A container's environment and its `$(VAR)` expansion, as the kubelet builds them. */
+/**
+ * A container's environment and its `$(VAR)` expansion, as the kubelet builds them (pkg/kubelet/kubelet_pods.go
+ * makeEnvironmentVariables); what comes from ConfigMaps and Secrets is read before (pod-config/env-sources.ts).
+ */
 import { resolveFieldRef, type FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import { JOB_COMPLETION_INDEX } from '../src/shared/manifest/defaults.js';
 import type { Container } from '../src/shared/kubernetes-types.js';
+import type { EnvSources } from './pod-config/env-sources.js';
 
 /**
  * Kubernetes' `$(VAR)` expansion (third_party/forked/golang/expansion): `$(NAME)` becomes the variable's value
@@ -33,15 +37,22 @@ export function expandReferences(input: string, vars: Record<string, string>): s
   return out;
 }
 
+const NO_SOURCES: EnvSources = { fromObjects: {}, keyRefs: new Map() };
+
 /**
- * The env a container sees: the declared variables in order (each may refer to earlier ones), with
- * JOB_COMPLETION_INDEX added for Indexed Jobs unless declared, as the Job controller adds it.
+ * The env a container sees: the envFrom variables, then the declared ones in order, overriding them (a value may
+ * refer to any variable before it), with JOB_COMPLETION_INDEX added for Indexed Jobs unless declared, as the Job
+ * controller adds it. An optional key ref that found nothing leaves its variable out.
  */
-export function containerEnv(container: Container, pod: FieldRefSource, index: number | null): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const variable of container.env ?? []) {
+export function containerEnv(container: Container, pod: FieldRefSource, index: number | null, sources: EnvSources = NO_SOURCES): Record<string, string> {
+  const env: Record<string, string> = { ...sources.fromObjects };
+  for (const [i, variable] of (container.env ?? []).entries()) {
     const fieldPath = variable.valueFrom?.fieldRef?.fieldPath;
-    env[variable.name] = fieldPath !== undefined ? resolveFieldRef(fieldPath, pod) : expandReferences(variable.value ?? '', env);
+    if (fieldPath !== undefined) env[variable.name] = resolveFieldRef(fieldPath, pod);
+    else if (sources.keyRefs.has(i)) {
+      const value = sources.keyRefs.get(i);
+      if (value !== undefined) env[variable.name] = value;
+    } else env[variable.name] = expandReferences(variable.value ?? '', env);
   }
   if (index !== null && !Object.hasOwn(env, 'JOB_COMPLETION_INDEX')) {
     env.JOB_COMPLETION_INDEX = pod.annotations[JOB_COMPLETION_INDEX] ?? String(index);

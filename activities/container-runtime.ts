@@ -10,6 +10,7 @@ import type { PodRunInput } from '../src/shared/protocol/pod-runs.js';
 import type { ContainerExit } from './container-exit.js';
 import type { LogTail } from './log-tail.js';
 import type { LazyDirectory } from './pod-directories.js';
+import type { PodObjects } from './pod-config/object-reads.js';
 import type { PodHeartbeat } from './pod-heartbeat.js';
 import type { PodStatus } from './pod-status.js';
 import type { PodVolume } from './pod-volumes.js';
@@ -27,6 +28,8 @@ export interface PodRunContext {
   readonly volumes: ReadonlyMap<string, PodVolume>;
   /** Where a container's own progress reports go (a handler's ctx.heartbeat), with the pod's heartbeat. */
   readonly heartbeat: Pick<PodHeartbeat, 'handlerProgress'>;
+  /** The ConfigMaps and Secrets of the pod's namespace (imagePullSecrets); `fresh()` for each new try. */
+  readonly objects: PodObjects;
   /** The pod's state before its containers start, and the kubelet's events (an image pull). */
   readonly status: Pick<PodStatus, 'event' | 'wait' | 'ready'>;
 }

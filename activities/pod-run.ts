@@ -1,4 +1,5 @@
 /** The worker's settings for the pod runner, and the state of one pod run its parts share. */
+import type { ConfigObjectSource } from '../src/shared/config-objects/types.js';
 import type { ContainerLog } from '../src/shared/kubernetes-types.js';
 import type { FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import type { ContainerResult } from '../src/shared/protocol/pod-runs.js';
@@ -16,6 +17,12 @@ export interface PodRunner {
   nodeName: string;
   /** The runtime for each kind of container. */
   runtimes: ContainerRuntimes;
+  /** Where pods read the ConfigMaps and Secrets their specs name, at each start (never through the Job's workflow). */
+  configObjects: ConfigObjectSource;
+  /** How long a pod whose ConfigMap, Secret or key is missing waits before it tries again (the kubelet: 10 s). */
+  configRetryMs: number;
+  /** Memory-backed folder for the pods' secret volumes (the kubelet's tmpfs), removed with each pod run. */
+  secretVolumeRoot: string;
   /** Runs stopped through this worker rather than by cancellation (worker option `timeSkippingTestServer`). */
   stops?: PodRunStops;
 }

@@ -1,11 +1,16 @@
 /**
  * A pod's volumes on the worker host, as the kubelet sets them up before the containers start: emptyDir
- * folders shared by the pod's containers, hostPath folders checked against their type, and downwardAPI files.
+ * folders shared by the pod's containers, hostPath folders checked against their type, and downwardAPI, secret
+ * and configMap files written as the kubelet's AtomicWriter writes them (pod-config/atomic-writer.ts), read-only.
+ * Secret volumes go on the worker's memory-backed folder, as the kubelet backs them with tmpfs.
  */
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { resolveFieldRef, type FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import type { Volume, VolumeMount } from '../src/shared/manifest/schema.js';
+import { writeAtomically } from './pod-config/atomic-writer.js';
+import type { PodObjects } from './pod-config/object-reads.js';
+import { objectVolumePayload, type Payload } from './pod-config/volume-payload.js';
 
 export interface PodVolume {
   hostPath: string;
@@ -24,11 +29,20 @@ export class VolumeSetupError extends Error {}
 
 const DOWNWARD_API_DEFAULT_MODE = 0o644;
 
-/** Sets up each volume under `podDir` (emptyDir, downwardAPI) or on the host (hostPath). */
-export async function preparePodVolumes(volumes: readonly Volume[], podDir: string, pod: FieldRefSource): Promise<Map<string, PodVolume>> {
+/** Where a pod's volumes go: its own folder, and its folder on memory-backed storage (secret volumes). */
+export interface PodVolumeDirs {
+  podDir: string;
+  secretDir: string;
+}
+
+/**
+ * Sets up each volume under the pod's folders (emptyDir, downwardAPI, configMap, secret) or on the host
+ * (hostPath). A secret or configMap that cannot be read yet is a PodConfigError (the kubelet's FailedMount).
+ */
+export async function preparePodVolumes(volumes: readonly Volume[], dirs: PodVolumeDirs, pod: FieldRefSource, objects: PodObjects): Promise<Map<string, PodVolume>> {
   const prepared = new Map<string, PodVolume>();
   for (const volume of volumes) {
-    const own = join(podDir, 'volumes', volume.name);
+    const own = join(dirs.podDir, 'volumes', volume.name);
     if (volume.emptyDir) {
       await mkdir(own, { recursive: true, mode: 0o777 });
       await chmod(own, 0o777);
@@ -37,15 +51,20 @@ export async function preparePodVolumes(volumes: readonly Volume[], podDir: stri
       await checkHostPath(volume.name, volume.hostPath.path, volume.hostPath.type ?? '');
       prepared.set(volume.name, { hostPath: volume.hostPath.path, readOnly: false });
     } else if (volume.downwardAPI) {
-      await mkdir(own, { recursive: true });
+      const defaultMode = volume.downwardAPI.defaultMode ?? DOWNWARD_API_DEFAULT_MODE;
+      const payload: Payload = new Map();
       for (const item of volume.downwardAPI.items ?? []) {
-        const file = join(own, item.path);
-        await mkdir(dirname(file), { recursive: true });
-        await writeFile(file, item.fieldRef ? resolveFieldRef(item.fieldRef.fieldPath, pod) : '');
-        await chmod(file, item.mode ?? volume.downwardAPI.defaultMode ?? DOWNWARD_API_DEFAULT_MODE);
+        const text = item.fieldRef ? resolveFieldRef(item.fieldRef.fieldPath, pod) : '';
+        payload.set(item.path, { data: Buffer.from(text), mode: item.mode ?? defaultMode });
       }
-      // Kubernetes mounts downwardAPI volumes read-only.
+      await writeAtomically(own, payload);
+      // Kubernetes mounts downwardAPI, secret and configMap volumes read-only.
       prepared.set(volume.name, { hostPath: own, readOnly: true });
+    } else if (volume.secret || volume.configMap) {
+      const payload = await objectVolumePayload(volume, objects);
+      const target = volume.secret ? join(dirs.secretDir, volume.name) : own;
+      await writeAtomically(target, payload);
+      prepared.set(volume.name, { hostPath: target, readOnly: true });
     }
   }
   return prepared;

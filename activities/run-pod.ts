@@ -17,7 +17,9 @@ import { PodHeartbeat } from './pod-heartbeat.js';
 import { PodStatus } from './pod-status.js';
 import { podMetrics } from './pod-metrics.js';
 import type { PodRun, PodRunner } from './pod-run.js';
-import { preparePodVolumes, VolumeSetupError, type PodVolume } from './pod-volumes.js';
+import { untilConfigured } from './pod-config/config-retry.js';
+import { PodObjects } from './pod-config/object-reads.js';
+import { preparePodVolumes, VolumeSetupError, type PodVolume, type PodVolumeDirs } from './pod-volumes.js';
 import { MAX_TIMER_MS } from './timer-limit.js';
 
 export async function runPod(runner: PodRunner, input: PodRunInput): Promise<PodRunResult> {
@@ -38,6 +40,8 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
   const scratch = lazyDirectory(join(runner.scratchRoot, `${input.podName}-${input.restartCount}`));
   // Volumes belong to the pod, not the run: an emptyDir outlives an in-place restart (restartPolicy OnFailure).
   const podDir = join(runner.scratchRoot, input.podName);
+  // Secret volumes are rewritten at each run and never outlive it: they sit in memory, not on the disk.
+  const secretDir = join(runner.secretVolumeRoot, `${input.podName}-${input.restartCount}`);
   let keepVolumes = false;
   // The pod's own activeDeadlineSeconds ends it like a termination, and marks it DeadlineExceeded.
   const deadline = new AbortController();
@@ -50,9 +54,10 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
   try {
     const podSpec = input.job.spec.template.spec;
     const fieldRefs = fieldRefSource(input, runner.nodeName);
-    let volumes: Map<string, PodVolume>;
+    const objects = new PodObjects(runner.configObjects, input.job.metadata.namespace);
+    let volumes: Map<string, PodVolume> | undefined;
     try {
-      volumes = await preparePodVolumes(podSpec.volumes ?? [], podDir, fieldRefs);
+      volumes = await setUpVolumes(input, { podDir, secretDir }, { fieldRefs, objects, status, stop, retryMs: runner.configRetryMs });
     } catch (error) {
       outcome = { result: 'failed', reason: 'StartError' };
       return volumeSetupFailed(runner, input, error);
@@ -63,14 +68,16 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
       stop,
       gracePeriodMs: podSpec.terminationGracePeriodSeconds * 1000,
       scratch,
-      volumes,
+      volumes: volumes ?? new Map(),
+      objects,
       fieldRefs,
       heartbeat,
       status,
       results: [],
       logs: [],
     };
-    const containersStartedAt = await runContainers(pod);
+    // Stopped while a volume's object was missing: the pod never started a container.
+    const containersStartedAt = volumes ? await runContainers(pod) : undefined;
     const { results } = pod;
     keepVolumes = podSpec.restartPolicy === 'OnFailure' && !stop.aborted && results.some((r) => r.exitCode !== 0);
     const failedContainer = results.find((r) => r.exitCode !== 0);
@@ -102,8 +109,37 @@ export async function runPod(runner: PodRunner, input: PodRunInput): Promise<Pod
     stop.release();
     stoppedHere?.release();
     if (scratch.created) await removeTree(scratch.path);
-    if (!keepVolumes && (input.job.spec.template.spec.volumes?.length ?? 0) > 0) await removeTree(podDir);
+    const podVolumes = input.job.spec.template.spec.volumes ?? [];
+    if (!keepVolumes && podVolumes.length > 0) await removeTree(podDir);
+    if (podVolumes.some((v) => v.secret)) await removeTree(secretDir);
   }
+}
+
+/**
+ * The pod's volumes, set up as the kubelet's volume manager does: while a secret or configMap is missing the pod
+ * stays ContainerCreating with a FailedMount event, and the mount is tried again; undefined when the pod is
+ * stopped first.
+ */
+async function setUpVolumes(
+  input: PodRunInput,
+  dirs: PodVolumeDirs,
+  run: { fieldRefs: FieldRefSource; objects: PodObjects; status: PodStatus; stop: AbortSignal; retryMs: number },
+): Promise<Map<string, PodVolume> | undefined> {
+  const podSpec = input.job.spec.template.spec;
+  const first = (podSpec.initContainers?.[0] ?? podSpec.containers[0])?.name ?? '';
+  let waited = false;
+  const volumes = await untilConfigured(
+    () => preparePodVolumes(podSpec.volumes ?? [], dirs, run.fieldRefs, run.objects.fresh()),
+    (message) => {
+      run.status.event('Warning', 'FailedMount', message);
+      run.status.wait(first, 'ContainerCreating');
+      waited = true;
+    },
+    run.retryMs,
+    run.stop,
+  );
+  if (waited) run.status.gaveUp(first, volumes === undefined);
+  return volumes;
 }
 
 /** The kubelet would keep the pod Pending with a FailedMount event; kjob ends the run with the reason. */

@@ -31,6 +31,8 @@ export interface PodTemplateSpec {
     /** Pod-level deadline, counted from the pod's start (not the Job's). */
     activeDeadlineSeconds?: number;
     volumes?: Volume[];
+    /** Secrets that authenticate the pods' image pulls (read on the worker at each pull, never copied here). */
+    imagePullSecrets?: { name: string }[];
   };
 }
 

@@ -2,10 +2,11 @@
  * `createJobWorker`: a Temporal worker that runs Job workflows (the controller) and their pods (activities).
  * Many workers may share a task queue; each runs pods on its own host.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { PodRunStops } from '../../activities/pod-run-stops.js';
@@ -19,6 +20,8 @@ import { detectSandbox, type SandboxSettings } from '../../activities/runtimes/p
 import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
 import { temporalTargetFromEnv } from '../client/connection.js';
 import type { ImageStoreOptions } from '../images/index.js';
+import type { ConfigObjectSource } from '../shared/config-objects/types.js';
+import { KUBELET_CONFIG_RETRY_MS } from '../../activities/pod-config/config-retry.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../shared/protocol/pod-runs.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/protocol/names.js';
 import type { PodHandlers } from './handlers.js';
@@ -102,6 +105,14 @@ export interface JobWorkerOptions {
   imageStore?: Omit<ImageStoreOptions, 'root'> & { root?: string };
   /** The image pull back-off (default as the kubelet: 10 s, doubling up to 300 s). */
   imagePullBackoffSeconds?: { initial: number; cap: number };
+  /**
+   * Where pods read the ConfigMaps and Secrets their specs name (env, envFrom, volumes, imagePullSecrets), made
+   * from the worker's Temporal client. Without it, a pod that names one waits (CreateContainerConfigError,
+   * FailedMount) with a message saying this worker has no such source.
+   */
+  configObjects?: (client: Client) => ConfigObjectSource;
+  /** Seconds a pod whose ConfigMap, Secret or key is missing waits before it tries again (default 10, the kubelet's). */
+  podConfigRetrySeconds?: number;
   /** Root of the pods' scratch directories (default the OS temp dir). */
   scratchRoot?: string;
   /**
@@ -130,6 +141,22 @@ export function jobWorkflowBundle(): ReturnType<typeof bundleWorkflowCode> {
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (message: string) => console.error(message), log: noop };
 
+/**
+ * The kubelet backs secret volumes with tmpfs: /dev/shm where the host has it (one folder per user, private),
+ * else a folder beside the scratch root.
+ */
+function secretVolumeRootFor(scratchRoot: string): string {
+  const root = existsSync('/dev/shm') ? join('/dev/shm', `kjob-secrets-${process.getuid?.() ?? 'user'}`) : `${scratchRoot}-secrets`;
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return root;
+}
+
+/** A worker given no source: every read fails, saying so, and the pod waits as for an unreachable API server. */
+function noConfigObjects(nodeName: string): ConfigObjectSource {
+  const none = () => Promise.reject(new Error(`worker ${nodeName} has no source of ConfigMaps and Secrets (JobWorkerOptions.configObjects)`));
+  return { configMap: none, secret: none };
+}
+
 export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {
   const target = temporalTargetFromEnv({ address: options.address, namespace: options.namespace });
   const connection = options.connection ?? (await NativeConnection.connect(target.connectionOptions));
@@ -149,8 +176,11 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
   const reaped = await processes.reapOrphans();
   if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
   const scratchRoot = options.scratchRoot ?? join(tmpdir(), 'kjob-pods');
-  await sweepStalePodDirectories(scratchRoot);
-  setInterval(() => void sweepStalePodDirectories(scratchRoot), 60 * 60 * 1000).unref();
+  const secretVolumeRoot = secretVolumeRootFor(scratchRoot);
+  for (const root of [scratchRoot, secretVolumeRoot]) {
+    await sweepStalePodDirectories(root);
+    setInterval(() => void sweepStalePodDirectories(root), 60 * 60 * 1000).unref();
+  }
   const commandPods = options.commandPods ?? false;
   const sandboxMode = options.podSandbox ?? 'auto';
   const sandbox =
@@ -193,6 +223,9 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       scratchRoot,
       logTailBytes: options.logTailBytes ?? 16 * 1024,
       nodeName,
+      configObjects: options.configObjects ? options.configObjects(new Client({ connection, namespace: target.namespace })) : noConfigObjects(nodeName),
+      configRetryMs: (options.podConfigRetrySeconds ?? KUBELET_CONFIG_RETRY_MS / 1000) * 1000,
+      secretVolumeRoot,
       ...(settings.timeSkippingTestServer ? { stops: new PodRunStops() } : {}),
       // One runtime per name that containerRuntimeOf gives (src/shared/manifest/container-runtime.ts).
       runtimes: {

@@ -17,10 +17,18 @@ export interface PodContext {
   index: number | null;
   /** In-place restarts before this run (restartPolicy OnFailure); 0 on a pod's first run. */
   attempt: number;
-  /** The container's environment as Kubernetes would set it (declared env, JOB_COMPLETION_INDEX, HOSTNAME). */
+  /** The container's environment as Kubernetes would set it (envFrom, declared env, JOB_COMPLETION_INDEX, HOSTNAME). */
   env: Record<string, string>;
   /** The container's `args`, with `$(VAR)` references expanded. */
   args: string[];
+  /**
+   * The container's volumeMounts as host folders, by mountPath (emptyDir, hostPath, downwardAPI, secret,
+   * configMap): a handler runs in the worker's process, so it reads its volumes there. Secret, configMap and
+   * downwardAPI volumes are read-only by contract (the files are the worker's; do not change them).
+   */
+  mounts: Record<string, string>;
+  /** The host path of a path under one of the container's mountPaths (`/etc/config/app.yaml`); throws for any other path. */
+  path(containerPath: string): string;
   /** Aborted when the pod is terminated (deadline, backoff limit, delete); stop work and return. */
   signal: AbortSignal;
   /** Reports progress (kept beside kjob's own heartbeat details, up to 256 KiB); kjob heartbeats on its own, so calling it is optional. */

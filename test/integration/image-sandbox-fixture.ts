@@ -12,6 +12,8 @@ import { lazyDirectory } from '../../activities/pod-directories.js';
 import type { PodVolume } from '../../activities/pod-volumes.js';
 import type { Container } from '../../src/shared/kubernetes-types.js';
 import type { PodRunInput } from '../../src/shared/protocol/pod-runs.js';
+import { PodObjects } from '../../activities/pod-config/object-reads.js';
+import { InMemoryConfigObjects } from '../config-objects.js';
 
 const APPLETS = ['sh', 'id', 'ls', 'cat', 'touch', 'echo', 'true', 'sleep', 'pwd', 'env', 'mkdir', 'test', 'head', 'sort', 'hostname', 'stat', 'rm'];
 
@@ -72,6 +74,7 @@ export function containerRun(container: Partial<Container>, options: RunOptions 
     gracePeriodMs: options.gracePeriodMs ?? 30_000,
     scratch: lazyDirectory(options.scratch ?? join(tmpdir(), 'kjob-image-sandbox-test', `run-${process.pid}-${n}`)),
     volumes: options.volumes ?? new Map(),
+    objects: new PodObjects(new InMemoryConfigObjects(), 'default'),
     heartbeat: { handlerProgress: () => undefined },
     status: { event: () => undefined, wait: () => undefined, ready: () => undefined },
   };

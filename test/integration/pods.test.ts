@@ -3,14 +3,18 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import type { PodContext } from '../../src/worker/handlers.js';
+import { InMemoryConfigObjects } from '../config-objects.js';
 import { conditions, handlerContainer, jobManifest, terminated } from '../helpers.js';
 
 let t: JobTestEnvironment;
+const objects = new InMemoryConfigObjects();
 const contexts: PodContext[] = [];
 const scratchExisted: boolean[] = [];
 beforeAll(async () => {
   t = await createJobTestEnvironment({
     logTailBytes: 1000,
+    configObjects: () => objects,
+    podConfigRetrySeconds: 1,
     handlers: {
       inspect: (ctx) => {
         contexts.push(ctx);
@@ -213,6 +217,19 @@ describe('handler pods', () => {
     expect((await t.jobs.logs('throws'))[0]!.text).toContain('Error: handler broke');
     expect(terminated((await t.jobs.pods('exits'))[0]!)).toMatchObject({ exitCode: 42 });
     expect(terminated((await t.jobs.pods('unknown'))[0]!)).toMatchObject({ exitCode: 128, reason: 'StartError' });
+  });
+});
+
+describe('ConfigMaps and Secrets in kjob/testing', () => {
+  test('a handler pod reads a Secret through the worker option; a pod waiting for a missing one ends at the deadline', async () => {
+    objects.putSecret('api', { key: 'k-1' });
+    await t.jobs.create(jobManifest('reads-secret', {}, handlerContainer('inspect', { env: [{ name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'api', key: 'key' } } }] })));
+    expect(conditions(await t.jobs.wait('reads-secret'))).toContain('Complete=True:CompletionsReached');
+    expect(contexts.find((c) => c.jobName === 'reads-secret')!.env.API_KEY).toBe('k-1');
+    await t.jobs.create(jobManifest('waits-secret', { activeDeadlineSeconds: 3, backoffLimit: 0 }, handlerContainer('inspect', { envFrom: [{ secretRef: { name: 'absent' } }] })));
+    const ended = await t.jobs.wait('waits-secret');
+    expect(conditions(ended)).toContain('Failed=True:DeadlineExceeded');
+    expect(contexts.some((c) => c.jobName === 'waits-secret')).toBe(false);
   });
 });
 

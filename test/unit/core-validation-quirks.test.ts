@@ -88,10 +88,10 @@ describe('more than one volume source (validateVolumeSource)', () => {
       `${base}.volumes[0].downwarAPI: Forbidden: may not specify more than 1 volume type`,
     ]);
   });
-  // Sources kjob does not run still count: secret comes before downwardAPI in Kubernetes' order.
+  // Sources kjob does not run still count: persistentVolumeClaim comes before downwardAPI in Kubernetes' order.
   test('a source kjob refuses still takes the first place', () => {
-    expect(violations(withVolume({ secret: { secretName: 's' }, downwardAPI: { items: [{ path: '/abs' }] } }))).toEqual([
-      `${base}.volumes[0].secret: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)`,
+    expect(violations(withVolume({ persistentVolumeClaim: { claimName: 's' }, downwardAPI: { items: [{ path: '/abs' }] } }))).toEqual([
+      `${base}.volumes[0].persistentVolumeClaim: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath, downwardAPI, secret and configMap volumes)`,
       `${base}.volumes[0].downwarAPI: Forbidden: may not specify more than 1 volume type`,
     ]);
   });

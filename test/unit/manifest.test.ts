@@ -141,10 +141,10 @@ describe('validation messages in Kubernetes form', () => {
   test('fields Kubernetes has but kjob does not act on are refused, unknown fields too', () => {
     const input = job({ suspend: true, managedBy: 'example.com/x', bogus: 1 });
     // suspend is supported; managedBy only names kjob itself (Kubernetes' Job controller).
-    (input.spec.template.spec as Record<string, unknown>).volumes = [{ name: 'cfg', configMap: { name: 'x' } }];
+    (input.spec.template.spec as Record<string, unknown>).volumes = [{ name: 'cfg', projected: { sources: [] } }];
     expect(violations(input).sort()).toEqual([
       'spec.managedBy: Forbidden: not supported yet by kjob (kjob is the Job controller and runs only Jobs managed by kubernetes.io/job-controller; a Job for another controller would never run)',
-      'spec.template.spec.volumes[0].configMap: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)',
+      'spec.template.spec.volumes[0].projected: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath, downwardAPI, secret and configMap volumes)',
       'unknown field "spec.bogus"',
     ]);
   });
@@ -314,7 +314,7 @@ describe('volumes, volume mounts and resources (pkg/apis/core/validation)', () =
             { name: 'two', emptyDir: {}, hostPath: { path: '/x' } },
             { name: 'hp', hostPath: { path: '/a/../etc', type: 'Folder' } },
             { name: 'dw', downwardAPI: { defaultMode: 512, items: [{ path: '/abs', fieldRef: { fieldPath: 'spec.nodeName' } }, { path: '../up', fieldRef: { fieldPath: "metadata.labels['a b']" } }] } },
-            { name: 'cm', configMap: { name: 'x' } },
+            { name: 'cm', persistentVolumeClaim: { claimName: 'x' } },
           ],
         },
         {
@@ -340,7 +340,7 @@ describe('volumes, volume mounts and resources (pkg/apis/core/validation)', () =
         `${base}.volumes[6].downwardAPI.path: Invalid value: "/abs": must be a relative path`,
         `${base}.volumes[6].downwardAPI.fieldRef.fieldPath: Unsupported value: "spec.nodeName": supported values: "metadata.annotations", "metadata.labels", "metadata.name", "metadata.namespace", "metadata.uid"`,
         `${base}.volumes[6].downwardAPI.path: Invalid value: "../up": must not contain '..'`,
-        `${base}.volumes[7].configMap: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath and downwardAPI volumes)`,
+        `${base}.volumes[7].persistentVolumeClaim: Forbidden: not supported yet by kjob (kjob supports emptyDir, hostPath, downwardAPI, secret and configMap volumes)`,
         `${base}.containers[0].volumeMounts[0].name: Not found: "missing"`,
         `${base}.containers[0].volumeMounts[1].mountPath: Invalid value: "/m": must be unique`,
         `${base}.containers[0].volumeMounts.subPath: Invalid value: "../escape": must not contain '..'`,

@@ -7,6 +7,8 @@ import type { PodHandlers } from '../../../src/worker/handlers.js';
 import type { OnceStore } from '../../../src/worker/once-store.js';
 import { startError, type ContainerExit } from '../../container-exit.js';
 import type { ContainerRun, ContainerRuntime } from '../../container-runtime.js';
+import { containerMounts } from '../../pod-volumes.js';
+import { handlerMounts } from './mount-paths.js';
 import { podLogger, runHandler } from './run-handler.js';
 
 export interface HandlerRuntimeSettings {
@@ -20,12 +22,15 @@ export interface HandlerRuntimeSettings {
 export class HandlerRuntime implements ContainerRuntime {
   constructor(private readonly settings: HandlerRuntimeSettings) {}
 
-  run({ pod, container, env, args, log }: ContainerRun): Promise<ContainerExit> {
+  async run({ pod, container, env, args, log }: ContainerRun): Promise<ContainerExit> {
     const { handlers, onceStore, nodeName } = this.settings;
     const handlerName = handlerNameOf(container.image) ?? '';
     const handler = handlers[handlerName];
-    if (!handler) return Promise.resolve(startError(log, `handler ${JSON.stringify(handlerName)} is not registered on worker ${nodeName}`));
+    if (!handler) return startError(log, `handler ${JSON.stringify(handlerName)} is not registered on worker ${nodeName}`);
     const { input, stop: signal, scratch } = pod;
+    const mounted = await containerMounts(container.volumeMounts ?? [], pod.volumes).catch((error: unknown) => error as Error);
+    if (mounted instanceof Error) return startError(log, mounted.message);
+    const { mounts, path } = handlerMounts(container.name, mounted);
     return runHandler(
       handler,
       {
@@ -37,6 +42,8 @@ export class HandlerRuntime implements ContainerRuntime {
         attempt: input.restartCount,
         env: { ...env, HOSTNAME: input.hostname },
         args,
+        mounts,
+        path,
         signal,
         heartbeat: (details) => pod.heartbeat.handlerProgress(details, log),
         get scratchDir() {

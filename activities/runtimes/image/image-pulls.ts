@@ -5,8 +5,8 @@
  * waiting (ErrImagePull, then ImagePullBackOff) and is retried after 10 s, doubling to 5 minutes. The pod stays
  * Pending meanwhile; only its deletion or its deadline ends the wait.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { ImageStore, StoredImage } from '../../../src/images/index.js';
+import type { ImageStore, PullCredentials, StoredImage } from '../../../src/images/index.js';
+import { waitUnlessStopped as wait } from '../../abortable-wait.js';
 import type { PodStatus } from '../../pod-status.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
@@ -27,6 +27,8 @@ export interface ImageWanted {
   container: string;
   status: Pick<PodStatus, 'event' | 'wait'>;
   stop: AbortSignal;
+  /** The pod's imagePullSecrets that match the image, read again at each pull (pod-config/pull-secrets.ts). */
+  credentials?: () => Promise<readonly PullCredentials[]>;
 }
 
 /** The image is on the host; `stopped` when the pod was stopped first; `failed`: the first failure, with `once`. */
@@ -82,35 +84,33 @@ export class ImagePuller {
     }
   }
 
-  private async pull({ image, container, status, stop }: ImageWanted): Promise<Ensured> {
-    status.event('Normal', 'Pulling', `Pulling image "${image}"`);
+  /**
+   * One pull, as the kubelet's pullImage tries it: with each credential the pull secrets give for the image, then
+   * with the worker's own (its auth file, as the node's keyring comes last); the first failure is the one shown.
+   */
+  private async pull({ image, container, status, stop, credentials }: ImageWanted): Promise<Ensured> {
     status.wait(container, 'ContainerCreating');
+    const fromSecrets = credentials ? await credentials() : [];
+    status.event('Normal', 'Pulling', `Pulling image "${image}"`);
     const started = Date.now();
-    try {
-      const { image: stored } = await this.store.pull(image, { signal: stop });
-      const seconds = `${((Date.now() - started) / 1000).toFixed(3)}s`;
-      status.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${seconds} (${seconds} including waiting). Image size: ${stored.sizeBytes} bytes.`);
-      return { image: stored };
-    } catch (error) {
-      if (stop.aborted) return { stopped: true };
-      // Whatever failed (the registry, the disk while unpacking), the kubelet would show ErrImagePull and retry.
-      return { failed: error instanceof Error ? error.message : String(error) };
+    let failure: string | undefined;
+    for (const given of [...fromSecrets, undefined]) {
+      try {
+        const { image: stored } = await this.store.pull(image, { signal: stop, ...(given ? { credentials: given } : {}) });
+        const seconds = `${((Date.now() - started) / 1000).toFixed(3)}s`;
+        status.event('Normal', 'Pulled', `Successfully pulled image "${image}" in ${seconds} (${seconds} including waiting). Image size: ${stored.sizeBytes} bytes.`);
+        return { image: stored };
+      } catch (error) {
+        if (stop.aborted) return { stopped: true };
+        // Whatever failed (the registry, the disk while unpacking), the kubelet would show ErrImagePull and retry.
+        failure ??= error instanceof Error ? error.message : String(error);
+      }
     }
+    return { failed: failure ?? 'pull failed' };
   }
 }
 
 /** The next retry's delay: doubled, up to the cap (client-go's flowcontrol.Backoff, as the kubelet uses it). */
 export function nextPullDelay(delayMs: number, backoff: PullBackoff): number {
   return Math.min(delayMs * 2, backoff.capMs);
-}
-
-/** Waits, unless the pod is stopped first: false then. */
-async function wait(ms: number, stop: AbortSignal): Promise<boolean> {
-  if (stop.aborted) return false;
-  try {
-    await sleep(ms, undefined, { signal: stop });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -11,11 +11,13 @@
 import { defaultPullPolicy, parseImageReference } from '../../../src/shared/images/image-reference.js';
 import type { ImageMode } from '../../../src/shared/images/image-mode.js';
 import type { ImageStore } from '../../../src/images/index.js';
+import { untilStopped } from '../../abortable-wait.js';
 import { startError, type ContainerExit } from '../../container-exit.js';
 import type { ContainerRun, ContainerRuntime } from '../../container-runtime.js';
 import type { ImagePuller, PullPolicy } from './image-pulls.js';
 import type { ImageSandbox } from './image-sandbox-probe.js';
 import { runInImage } from './in-image.js';
+import { pullCredentialsFor } from '../../pod-config/pull-secrets.js';
 
 
 export interface ImageRuntimeSettings {
@@ -58,7 +60,7 @@ export class ImageRuntime implements ContainerRuntime {
       if (fallback) return this.onHost(run, `its image name is invalid`);
       pod.status.event('Warning', 'Failed', 'Error: InvalidImageName');
       pod.status.wait(container.name, 'InvalidImageName', invalid);
-      await untilAborted(pod.stop);
+      await untilStopped(pod.stop);
       return { exitCode: 128, reason: 'InvalidImageName', neverStarted: true };
     }
     const policy: PullPolicy = container.imagePullPolicy ?? defaultPullPolicy(image);
@@ -66,7 +68,15 @@ export class ImageRuntime implements ContainerRuntime {
     if (remembered && Date.now() - remembered.at < UNPULLABLE_MEMORY_MS) {
       return this.onHost(run, `its image "${image}" could not be pulled a moment ago (${remembered.failure})`);
     }
-    const wanted = { image, policy, container: container.name, status: pod.status, stop: pod.stop };
+    const pullSecrets = pod.input.job.spec.template.spec.imagePullSecrets ?? [];
+    const wanted = {
+      image,
+      policy,
+      container: container.name,
+      status: pod.status,
+      stop: pod.stop,
+      ...(pullSecrets.length > 0 ? { credentials: () => pullCredentialsFor(image, pullSecrets, pod.objects.fresh(), pod.status) } : {}),
+    };
     // An image removed between its pull and its lease (garbage collection, `kjob image rm`) is ensured again.
     for (let attempt = 0; ; attempt++) {
       const ensured = await images.puller.ensure(wanted, { once: fallback });
@@ -114,8 +124,4 @@ function invalidImageName(image: string): string | undefined {
   } catch (error) {
     return `Failed to apply default image tag "${image}": couldn't parse image name "${image}": ${error instanceof Error ? error.message : String(error)}`;
   }
-}
-
-function untilAborted(signal: AbortSignal): Promise<void> {
-  return signal.aborted ? Promise.resolve() : new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

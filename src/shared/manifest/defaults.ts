@@ -69,6 +69,7 @@ export function defaultJobSpec(spec: NonNullable<JobManifest['spec']>): JobSpec 
         terminationGracePeriodSeconds: podSpec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS,
         ...(podSpec.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: podSpec.activeDeadlineSeconds } : {}),
         ...(podSpec.volumes?.length ? { volumes: podSpec.volumes } : {}),
+        ...(podSpec.imagePullSecrets?.length ? { imagePullSecrets: podSpec.imagePullSecrets } : {}),
       },
     },
   };

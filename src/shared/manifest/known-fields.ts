@@ -36,6 +36,12 @@ export const KUBERNETES_FIELDS: Record<string, readonly string[]> = {
   EnvVar: ['name', 'value', 'valueFrom'],
   EnvVarSource: ['configMapKeyRef', 'fieldRef', 'fileKeyRef', 'resourceFieldRef', 'secretKeyRef'],
   ObjectFieldSelector: ['apiVersion', 'fieldPath'],
+  ConfigMapKeySelector: ['key', 'name', 'optional'],
+  SecretKeySelector: ['key', 'name', 'optional'],
+  EnvFromSource: ['configMapRef', 'prefix', 'secretRef'],
+  ConfigMapEnvSource: ['name', 'optional'],
+  SecretEnvSource: ['name', 'optional'],
+  LocalObjectReference: ['name'],
   Volume: [
     'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir',
     'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image',
@@ -47,6 +53,9 @@ export const KUBERNETES_FIELDS: Record<string, readonly string[]> = {
   HostPathVolumeSource: ['path', 'type'],
   DownwardAPIVolumeSource: ['defaultMode', 'items'],
   DownwardAPIVolumeFile: ['fieldRef', 'mode', 'path', 'resourceFieldRef'],
+  SecretVolumeSource: ['defaultMode', 'items', 'optional', 'secretName'],
+  ConfigMapVolumeSource: ['defaultMode', 'items', 'name', 'optional'],
+  KeyToPath: ['key', 'mode', 'path'],
   ResourceRequirements: ['claims', 'limits', 'requests'],
 };
 
@@ -73,6 +82,22 @@ export function objectKindAt(path: readonly (string | number)[]): string | undef
       return 'EnvVarSource';
     case 'fieldRef':
       return 'ObjectFieldSelector';
+    case 'configMapKeyRef':
+      return 'ConfigMapKeySelector';
+    case 'secretKeyRef':
+      return 'SecretKeySelector';
+    case 'envFrom':
+      return 'EnvFromSource';
+    case 'configMapRef':
+      return 'ConfigMapEnvSource';
+    case 'secretRef':
+      return 'SecretEnvSource';
+    case 'imagePullSecrets':
+      return 'LocalObjectReference';
+    case 'secret':
+      return 'SecretVolumeSource';
+    case 'configMap':
+      return 'ConfigMapVolumeSource';
     case 'volumes':
       return 'Volume';
     case 'volumeMounts':
@@ -84,7 +109,7 @@ export function objectKindAt(path: readonly (string | number)[]): string | undef
     case 'downwardAPI':
       return 'DownwardAPIVolumeSource';
     case 'items':
-      return 'DownwardAPIVolumeFile';
+      return parent === 'downwardAPI' ? 'DownwardAPIVolumeFile' : 'KeyToPath';
     case 'resources':
       return 'ResourceRequirements';
     default:

@@ -81,3 +81,26 @@ export function envVarNameErrors(value: string): string[] {
     ? []
     : [`a valid environment variable name must consist only of printable ASCII characters other than '='`];
 }
+
+const CONFIG_MAP_KEY = '[-._a-zA-Z0-9]+';
+
+/** IsConfigMapKey: a ConfigMap or Secret key, which becomes a file name (so never `.`, `..` or `..x`). */
+export function configMapKeyErrors(value: string): string[] {
+  const errors: string[] = [];
+  if (value.length > DNS1123_SUBDOMAIN_MAX) errors.push(maxLen(DNS1123_SUBDOMAIN_MAX));
+  if (!full(CONFIG_MAP_KEY).test(value)) {
+    errors.push(
+      `a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '${CONFIG_MAP_KEY}')`,
+    );
+  }
+  if (value === '.') errors.push(`must not be '.'`);
+  else if (value === '..') errors.push(`must not be '..'`);
+  else if (value.startsWith('..')) errors.push(`must not start with '..'`);
+  return errors;
+}
+
+/** NameIsDNSSubdomain with prefix=true: a name that may end in '-' (apimachinery's maskTrailingDash). */
+export function dns1123SubdomainPrefixErrors(value: string): string[] {
+  const masked = value.length > 1 && value.endsWith('-') ? `${value.slice(0, -1)}a` : value;
+  return dns1123SubdomainErrors(masked);
+}

@@ -45,9 +45,34 @@ export const ObjectFieldSelectorSchema = z.strictObject({
   fieldPath: str().default(''),
 });
 
+const optionalFlag = () => z.boolean({ error: 'must be a boolean' }).optional();
+
+/**
+ * ConfigMapKeySelector and SecretKeySelector. A missing name or key is Go's empty string, which validation reports
+ * (`Required value`, a name error); the defaults only keep the parsed types strings.
+ */
+export const KeySelectorSchema = z.strictObject({
+  name: str().default(''),
+  key: str().default(''),
+  optional: optionalFlag(),
+});
+export type KeySelector = z.infer<typeof KeySelectorSchema>;
+
 export const EnvVarSourceSchema = z.strictObject({
   fieldRef: ObjectFieldSelectorSchema.optional(),
+  configMapKeyRef: KeySelectorSchema.optional(),
+  secretKeyRef: KeySelectorSchema.optional(),
 });
+
+/** ConfigMapEnvSource and SecretEnvSource: a whole object's keys as variables. */
+export const ObjectEnvSourceSchema = z.strictObject({ name: str().default(''), optional: optionalFlag() });
+
+export const EnvFromSourceSchema = z.strictObject({
+  prefix: str().optional(),
+  configMapRef: ObjectEnvSourceSchema.optional(),
+  secretRef: ObjectEnvSourceSchema.optional(),
+});
+export type EnvFromSource = z.infer<typeof EnvFromSourceSchema>;
 
 export const EnvVarSchema = z.strictObject({
   name: str(),
@@ -78,6 +103,10 @@ export const DownwardAPIVolumeFileSchema = z.strictObject({
   mode: int32().optional(),
 });
 
+/** KeyToPath: one key of a ConfigMap or Secret as a file of the volume. */
+export const KeyToPathSchema = z.strictObject({ key: str().default(''), path: str().default(''), mode: int32().optional() });
+export type KeyToPath = z.infer<typeof KeyToPathSchema>;
+
 export const VolumeSchema = z.strictObject({
   name: str(),
   /** A folder of the pod run, shared by its containers and removed with it. */
@@ -89,6 +118,24 @@ export const VolumeSchema = z.strictObject({
     .strictObject({
       items: z.array(DownwardAPIVolumeFileSchema, { error: 'must be a list' }).optional(),
       defaultMode: int32().optional(),
+    })
+    .optional(),
+  /** A Secret's keys as files, on a memory-backed folder, read-only. */
+  secret: z
+    .strictObject({
+      secretName: str().default(''),
+      items: z.array(KeyToPathSchema, { error: 'must be a list' }).optional(),
+      defaultMode: int32().optional(),
+      optional: optionalFlag(),
+    })
+    .optional(),
+  /** A ConfigMap's keys (data and binaryData) as files, read-only. */
+  configMap: z
+    .strictObject({
+      name: str().default(''),
+      items: z.array(KeyToPathSchema, { error: 'must be a list' }).optional(),
+      defaultMode: int32().optional(),
+      optional: optionalFlag(),
     })
     .optional(),
 });
@@ -103,6 +150,7 @@ export const ContainerSchema = z.strictObject({
   command: z.array(str(), { error: 'must be a list of strings' }).optional(),
   args: z.array(str(), { error: 'must be a list of strings' }).optional(),
   env: z.array(EnvVarSchema, { error: 'must be a list' }).optional(),
+  envFrom: z.array(EnvFromSourceSchema, { error: 'must be a list' }).optional(),
   workingDir: str().optional(),
   volumeMounts: z.array(VolumeMountSchema, { error: 'must be a list' }).optional(),
   resources: ResourceRequirementsSchema.optional(),
@@ -118,6 +166,8 @@ export const PodSpecSchema = z.strictObject({
   /** Pod-level deadline: the pod fails with reason DeadlineExceeded after this long on its node. */
   activeDeadlineSeconds: int64().optional(),
   volumes: z.array(VolumeSchema, { error: 'must be a list' }).optional(),
+  /** Secrets of type kubernetes.io/dockerconfigjson or kubernetes.io/dockercfg that authenticate image pulls. */
+  imagePullSecrets: z.array(z.strictObject({ name: str().default('') }), { error: 'must be a list' }).optional(),
 });
 export type PodSpec = z.infer<typeof PodSpecSchema>;
 

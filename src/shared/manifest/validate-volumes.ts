@@ -1,6 +1,7 @@
 /**
  * Kubernetes' validation of pod volumes and volume mounts (pkg/apis/core/validation: ValidateVolumes,
- * ValidateVolumeMounts) for the parts kjob acts on.
+ * ValidateVolumeMounts, validateSecretVolumeSource, validateConfigMapVolumeSource, validateKeyToPath) for the
+ * parts kjob acts on.
  */
 import { fieldError, type FieldError } from './field-errors.js';
 import { dns1123LabelErrors } from './name-rules.js';
@@ -11,7 +12,8 @@ import { isObj, isStr, type Obj } from '../guards.js';
 
 /**
  * Every VolumeSource field, in the order validateVolumeSource looks at them: the first one given is validated, each
- * later one is refused unvalidated. kjob runs emptyDir, hostPath and downwardAPI; the schema refuses the others.
+ * later one is refused unvalidated. kjob runs emptyDir, hostPath, downwardAPI, secret and configMap; the schema
+ * refuses the others.
  */
 const KUBERNETES_VOLUME_SOURCES = [
   'emptyDir', 'hostPath', 'gitRepo', 'gcePersistentDisk', 'awsElasticBlockStore', 'secret', 'nfs', 'iscsi', 'glusterfs',
@@ -99,6 +101,8 @@ function validateSourceOfType(source: string, value: unknown, field: string): Fi
   if (source === 'emptyDir') return validateEmptyDir(value, field);
   if (source === 'hostPath') return validateHostPath(value, field);
   if (source === 'downwardAPI') return validateDownwardAPI(value, field);
+  if (source === 'secret') return validateObjectVolume(value, 'secretName', field);
+  if (source === 'configMap') return validateObjectVolume(value, 'name', field);
   return [];
 }
 
@@ -117,6 +121,30 @@ function validateHostPath(hostPath: Obj, field: string): FieldError[] {
   if (path === undefined || path === '') return [fieldError.required(`${field}.path`)];
   const errors = isStr(path) ? backstepErrors(path, `${field}.path`) : [];
   if (isStr(type) && !HOST_PATH_TYPES.includes(type)) errors.push(fieldError.notSupported(`${field}.type`, type, HOST_PATH_TYPES));
+  return errors;
+}
+
+/** validateSecretVolumeSource and validateConfigMapVolumeSource: the object's name, the default mode, the items. */
+function validateObjectVolume(source: Obj, nameKey: 'secretName' | 'name', field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const name = source[nameKey];
+  if (name === undefined || name === '') errors.push(fieldError.required(`${field}.${nameKey}`));
+  errors.push(...fileModeErrors(source.defaultMode, `${field}.defaultMode`));
+  const items = Array.isArray(source.items) ? source.items : [];
+  items.forEach((item, i) => {
+    if (isObj(item)) errors.push(...keyToPathErrors(item, `${field}.items[${i}]`));
+  });
+  return errors;
+}
+
+/** validateKeyToPath: a key, a relative path without `..`, a file mode. */
+function keyToPathErrors(item: Obj, field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const { key, path } = item;
+  if (key === undefined || key === '') errors.push(fieldError.required(`${field}.key`));
+  if (path === undefined || path === '') errors.push(fieldError.required(`${field}.path`));
+  else if (isStr(path)) errors.push(...nonReservedPathErrors(path, `${field}.path`));
+  errors.push(...fileModeErrors(item.mode, `${field}.mode`));
   return errors;
 }
 

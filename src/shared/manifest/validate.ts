@@ -5,19 +5,18 @@
  */
 import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
-import { KJOB_ENV_FIELD_PATHS, KUBERNETES_ENV_FIELD_PATHS, SUBSCRIPTED_FIELD_PATH } from './field-refs.js';
 import { JOB_CONTROLLER_NAME } from '../kubernetes-types.js';
 import { containerRuntimeOf } from './container-runtime.js';
 import { handlerNameOf } from './handler-image.js';
 import { validateJobPolicies } from './validate-policies.js';
-import { objectFieldSelectorErrors } from './validate-field-selector.js';
+import { validateEnv, validateEnvFrom } from './validate-env.js';
 import { validateResources } from './validate-resources.js';
 import { validateVolumeMounts, validateVolumes } from './validate-volumes.js';
 import { KUBERNETES_FIELDS, objectKindAt } from './known-fields.js';
 import {
   dns1123LabelErrors,
   dns1123SubdomainErrors,
-  envVarNameErrors,
+  dns1123SubdomainPrefixErrors,
   labelValueErrors,
   qualifiedNameErrors,
   TOTAL_ANNOTATION_SIZE_MAX,
@@ -70,7 +69,7 @@ export function schemaIssuesToFieldErrors(issues: readonly z.core.$ZodIssue[], r
 
 /** What kjob offers instead, by the object the refused field sits in, so a refusal says what does work. */
 const ALTERNATIVES: Record<string, string> = {
-  'spec.template.spec.volumes': 'kjob supports emptyDir, hostPath and downwardAPI volumes',
+  'spec.template.spec.volumes': 'kjob supports emptyDir, hostPath, downwardAPI, secret and configMap volumes',
 };
 
 function notSupportedYet(field: string): FieldError {
@@ -106,9 +105,8 @@ function validateObjectMeta(metadata: Obj): FieldError[] {
     for (const detail of dns1123SubdomainErrors(name)) errors.push(fieldError.invalid('metadata.name', name, detail));
   }
   if (isStr(generateName) && generateName !== '') {
-    // generateName is a prefix: Kubernetes validates it with a trailing '-' tolerated (maskTrailingDash).
-    const masked = generateName.endsWith('-') && generateName.length > 1 ? `${generateName.slice(0, -1)}a` : generateName;
-    for (const detail of dns1123SubdomainErrors(masked)) errors.push(fieldError.invalid('metadata.generateName', generateName, detail));
+    // generateName is a prefix: Kubernetes validates it with a trailing '-' tolerated.
+    for (const detail of dns1123SubdomainPrefixErrors(generateName)) errors.push(fieldError.invalid('metadata.generateName', generateName, detail));
   }
   if (isStr(namespace) && namespace !== '') {
     for (const detail of dns1123LabelErrors(namespace)) errors.push(fieldError.invalid('metadata.namespace', namespace, detail));
@@ -280,43 +278,7 @@ function validateContainer(container: Obj, field: string, seenNames: Set<string>
       errors.push(fieldError.invalid(`${field}.image`, image, 'a handler image needs a name: kjob.dev/handler/<name>'));
     }
   }
-  const env = Array.isArray(container.env) ? container.env : [];
-  env.forEach((envVar, i) => {
-    if (isObj(envVar)) errors.push(...validateEnvVar(envVar, `${field}.env[${i}]`));
-  });
+  errors.push(...validateEnv(container.env, `${field}.env`));
+  errors.push(...validateEnvFrom(container.envFrom, `${field}.envFrom`));
   return errors;
-}
-
-function validateEnvVar(envVar: Obj, field: string): FieldError[] {
-  const errors: FieldError[] = [];
-  const { name, value, valueFrom } = envVar;
-  if (name === undefined || name === '') errors.push(fieldError.required(`${field}.name`));
-  else if (isStr(name)) for (const detail of envVarNameErrors(name)) errors.push(fieldError.invalid(`${field}.name`, name, detail));
-  if (!isObj(valueFrom)) return errors;
-  if (isStr(value) && value !== '') {
-    errors.push(fieldError.invalid(`${field}.valueFrom`, '', 'may not be specified when `value` is not empty'));
-  }
-  const sources = Object.keys(valueFrom);
-  if (sources.length === 0) {
-    errors.push(
-      fieldError.invalid(`${field}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`'),
-    );
-  } else if (sources.length > 1) {
-    errors.push(fieldError.invalid(`${field}.valueFrom`, '', 'may not have more than one field specified at a time'));
-  }
-  const fieldRef = valueFrom.fieldRef;
-  if (isObj(fieldRef)) errors.push(...envFieldRefErrors(fieldRef, `${field}.valueFrom.fieldRef`));
-  return errors;
-}
-
-/**
- * validateObjectFieldSelector with validEnvDownwardAPIFieldPathExpressions; then, for a path Kubernetes accepts,
- * kjob's own refusal of what it cannot resolve (spec.host too: Kubernetes reads it as spec.nodeName, kjob does not).
- */
-function envFieldRefErrors(fieldRef: Obj, refField: string): FieldError[] {
-  const errors = objectFieldSelectorErrors(fieldRef, refField, KUBERNETES_ENV_FIELD_PATHS);
-  const path = fieldRef.fieldPath;
-  if (errors.length > 0 || !isStr(path) || SUBSCRIPTED_FIELD_PATH.test(path) || KJOB_ENV_FIELD_PATHS.includes(path)) return errors;
-  const resolved = `kjob resolves ${KJOB_ENV_FIELD_PATHS.join(', ')} and metadata labels and annotations`;
-  return [fieldError.notSupportedYet(`${refField}.fieldPath`, resolved)];
 }
