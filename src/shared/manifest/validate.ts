@@ -95,7 +95,8 @@ export function validateJobRules(raw: unknown): FieldError[] {
   return errors;
 }
 
-function validateObjectMeta(metadata: Obj): FieldError[] {
+/** ObjectMeta's rules on create (ValidateObjectMeta): name or generateName, namespace, labels, annotations. */
+export function validateObjectMeta(metadata: Obj): FieldError[] {
   const errors: FieldError[] = [];
   const { name, generateName, namespace } = metadata;
   if (name === undefined || name === '') {
