@@ -195,6 +195,7 @@ describe('kjob create configmap', () => {
         '',
       ].join('\n'),
     );
+    expect((await kjob('describe', 'cm/app-config')).stdout).toBe((await kjob('describe', 'configmap', 'app-config')).stdout);
     expect(await kjob('create', 'configmap', 'app-config', '--from-literal=a=b')).toMatchObject({
       code: 1,
       stderr: 'Error from server (AlreadyExists): configmaps "app-config" already exists\n',
@@ -302,12 +303,14 @@ describe('the clients: AlreadyExists, NotFound, update rules, list, the reader',
     const other = new ConfigMapClient({ address: env.server.address, taskQueue: env.taskQueue, namespace: 'team-b' });
     try {
       await other.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'elsewhere' }, data: { x: 'y' } });
-      expect((await other.list()).map((c) => c.metadata.name)).toEqual(['elsewhere']);
+      expect(await kjob('create', 'cm', 'via-cli', '--from-literal=a=b', '-n', 'team-b')).toMatchObject({ code: 0, stdout: 'configmap/via-cli created\n' });
+      expect((await other.list()).map((c) => c.metadata.name)).toEqual(['elsewhere', 'via-cli']);
       const all = (await configMaps.list({ allNamespaces: true })).map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
       expect(all).toEqual(expect.arrayContaining(['default/app-config', 'team-b/elsewhere']));
       expect((await configMaps.list()).map((c) => c.metadata.name)).not.toContain('elsewhere');
-      expect((await kjob('get', 'cm', '-A')).stdout).toMatch(/^NAMESPACE\s+NAME\s+DATA\s+AGE\n(.*\n)*team-b\s+elsewhere\s+1\s+\d+s\n$/);
-      expect((await kjob('get', 'cm', '-n', 'team-b')).stdout).toMatch(/^NAME\s+DATA\s+AGE\nelsewhere\s+1\s+\d+s\n$/);
+      expect((await kjob('get', 'cm', '-A')).stdout).toMatch(/^NAMESPACE\s+NAME\s+DATA\s+AGE\n(.*\n)*team-b\s+elsewhere\s+1\s+\d+s\nteam-b\s+via-cli\s+1\s+\d+s\n$/);
+      expect((await kjob('get', 'cm', '-n', 'team-b')).stdout).toMatch(/^NAME\s+DATA\s+AGE\nelsewhere\s+1\s+\d+s\nvia-cli\s+1\s+\d+s\n$/);
+      expect(await kjob('get', 'secrets', '-n', 'team-b')).toMatchObject({ code: 0, stdout: '', stderr: 'No resources found in team-b namespace.\n' });
     } finally {
       await other.close();
     }
@@ -332,5 +335,21 @@ describe('the clients: AlreadyExists, NotFound, update rules, list, the reader',
     expect((await source.configMap('default', 'read-me'))?.data).toEqual({ version: 'three' });
     expect(await kjob('delete', 'cm', 'read-me')).toMatchObject({ code: 0, stdout: 'configmap "read-me" deleted\n' });
     expect(await source.configMap('default', 'read-me')).toBeUndefined();
+  });
+
+  test('an object replaced 200 times goes on in a new run (continue-as-new), its resourceVersion and data kept', async () => {
+    await configMaps.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'busy' }, data: { n: '0' } });
+    const handle = (await configMaps.client()).workflow.getHandle('kjob-configmap/default/busy');
+    const firstRun = (await handle.describe()).runId;
+    for (let n = 1; n <= 200; n++) await configMaps.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'busy' }, data: { n: String(n) } });
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(firstRun);
+    expect(description.status.name).toBe('RUNNING');
+    expect(await configMaps.get('busy')).toMatchObject({ data: { n: '200' }, metadata: { resourceVersion: '201' } });
+    const replaced = await configMaps.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'busy', resourceVersion: '201' }, data: { n: 'after' } });
+    expect(replaced.metadata.resourceVersion).toBe('202');
+    expect((await source.configMap('default', 'busy'))?.data).toEqual({ n: 'after' });
+    await configMaps.delete('busy');
+    expect(await source.configMap('default', 'busy')).toBeUndefined();
   });
 });
