@@ -319,9 +319,9 @@ describe('the clients: AlreadyExists, NotFound, update rules, list, the reader',
   test('the reader sees a replaced ConfigMap, shares concurrent reads, and finds a deleted one gone; the name is free again', async () => {
     const first = await configMaps.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'read-me' }, data: { version: 'one' } });
     expect((await source.configMap('default', 'read-me'))?.data).toEqual({ version: 'one' });
-    await configMaps.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'read-me' }, data: { version: 'two' } });
+    await configMaps.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'read-me', annotations: { note: 'ü' }, labels: { app: 'x' } }, data: { version: 'two' } });
     const [a, b] = await Promise.all([source.configMap('default', 'read-me'), source.configMap('default', 'read-me')]);
-    expect(a?.data).toEqual({ version: 'two' });
+    expect(a).toMatchObject({ data: { version: 'two' }, metadata: { annotations: { note: 'ü' }, labels: { app: 'x' }, resourceVersion: '2' } });
     expect(b).toBe(a);
     expect(await source.secret('default', 'read-me')).toBeUndefined();
     expect((await source.secret('default', 'twice'))?.data).toEqual({ a: Buffer.from('b').toString('base64') });

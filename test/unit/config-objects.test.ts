@@ -4,7 +4,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { KIND_VALIDATIONS } from '../../src/client/kinds.js';
-import { base64Decode, base64Encode, base64ErrorOffset, utf8Decode, utf8Encode } from '../../src/shared/config-objects/base64.js';
+import { base64Decode, base64Encode, base64ErrorOffset } from '../../src/shared/config-objects/base64.js';
+import { utf8Decode, utf8Encode } from '../../src/shared/utf8.js';
 import { ConfigObjectValidationError } from '../../src/shared/config-objects/errors.js';
 import { CONFIGMAP_VALIDATION, SECRET_VALIDATION } from '../../src/shared/config-objects/kind-validation.js';
 import { configMapKeyErrors } from '../../src/shared/config-objects/key-rules.js';

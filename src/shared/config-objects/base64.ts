@@ -1,7 +1,6 @@
 /**
- * base64 and UTF-8 as the API server reads `data` and `binaryData`: Go's encoding/base64 StdEncoding (which
- * encoding/json uses for []byte fields), with its `illegal base64 data at input byte N`, and UTF-8 written out by
- * hand. Workflow-safe: no Buffer, no TextEncoder.
+ * base64 as the API server reads `data` and `binaryData`: Go's encoding/base64 StdEncoding (which encoding/json
+ * uses for []byte fields), with its `illegal base64 data at input byte N`. Workflow-safe: no Buffer.
  */
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -85,28 +84,3 @@ export function base64DecodedLength(text: string): number {
   for (const char of text) if (VALUES.has(char)) symbols++;
   return Math.floor((symbols * 6) / 8);
 }
-
-/** The UTF-8 bytes of a string (a lone surrogate as U+FFFD, as Go's []byte(string) of such a value would be). */
-export function utf8Encode(text: string): Uint8Array {
-  const bytes: number[] = [];
-  for (const char of text) {
-    let code = char.codePointAt(0) as number;
-    if (code >= 0xd800 && code <= 0xdfff) code = 0xfffd;
-    if (code < 0x80) bytes.push(code);
-    else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 63));
-    else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
-    else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
-  }
-  return Uint8Array.from(bytes);
-}
-
-/** The text of UTF-8 bytes, or undefined when they are not valid UTF-8. */
-export function utf8Decode(bytes: Uint8Array): string | undefined {
-  try {
-    return decodeURIComponent(Array.from(bytes, (byte) => `%${byte.toString(16).padStart(2, '0')}`).join(''));
-  } catch {
-    return undefined;
-  }
-}
-
-export const utf8Length = (text: string): number => utf8Encode(text).length;

@@ -7,7 +7,8 @@
 import { fieldError, FieldErrorType, type FieldError } from '../manifest/field-errors.js';
 import { validateObjectMeta } from '../manifest/validate.js';
 import { isObj, isStr, type Obj } from '../guards.js';
-import { base64Decode, base64DecodedLength, base64Error, utf8Decode, utf8Encode, utf8Length } from './base64.js';
+import { base64Decode, base64DecodedLength, base64Error } from './base64.js';
+import { utf8Decode, utf8Encode, utf8Length } from '../utf8.js';
 import { configMapKeyErrors } from './key-rules.js';
 import type { ConfigMapObject, ConfigObject, SecretObject } from './types.js';
 
