@@ -352,4 +352,15 @@ describe('the clients: AlreadyExists, NotFound, update rules, list, the reader',
     await configMaps.delete('busy');
     expect(await source.configMap('default', 'busy')).toBeUndefined();
   });
+
+  test('1 MiB of values is stored, replaced and read; one byte more is refused', async () => {
+    const mib = 'x'.repeat(1024 * 1024);
+    await configMaps.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: mib } });
+    for (const last of ['a', 'b', 'c']) await configMaps.replace({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: `${mib.slice(1)}${last}` } });
+    expect((await source.configMap('default', 'big'))?.data?.blob?.endsWith('c')).toBe(true);
+    await expect(secrets.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'too-big' }, stringData: { blob: `${mib}y` } })).rejects.toThrow(
+      'Secret "too-big" is invalid: data: Too long: must have at most 1048576 bytes',
+    );
+    await configMaps.delete('big');
+  });
 });
