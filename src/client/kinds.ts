@@ -11,7 +11,8 @@ import type { JobManifest } from '../shared/manifest/schema.js';
 import type { KindValidation, Validated } from '../shared/manifest/validated.js';
 import type { ClientSet } from './client-set.js';
 import { CronJobClient } from './cronjob-client.js';
-import { ConfigMapClient, SecretClient } from './config-object-client.js';
+import { ConfigMapClient, SecretClient, type ConfigObjectClient } from './config-object-client.js';
+import type { ConfigObject } from '../shared/config-objects/types.js';
 import { CONFIGMAP_VALIDATION, SECRET_VALIDATION } from '../shared/config-objects/kind-validation.js';
 import type { ConfigMapManifest, SecretManifest } from '../shared/config-objects/schema.js';
 import type { PropagationPolicy } from './job-client.js';
@@ -77,10 +78,11 @@ export const CRONJOBS: ObjectKind<'CronJob', CronJobManifest> = {
 };
 
 /** The verbs of a ConfigMap's or Secret's client, as every kind has them. */
-function configObjectVerbs(objects: ConfigMapClient | SecretClient): KindClient {
+function configObjectVerbs<K extends string, M, O extends ConfigObject>(objects: ConfigObjectClient<K, M, O>): KindClient {
   return {
-    create: (manifest) => objects.create(manifest as never),
-    apply: (manifest) => objects.apply(manifest as never),
+    // The table hands each kind's client only manifests its own validation passed.
+    create: (manifest) => objects.create(manifest as Validated<K, M>),
+    apply: (manifest) => objects.apply(manifest as Validated<K, M>),
     get: (name) => objects.get(name),
     list: (options) => objects.list(options),
     delete: (name) => objects.delete(name),
