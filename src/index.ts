@@ -10,6 +10,17 @@ export { isFinished } from './shared/controller/job-phase.js';
 export { JobClient, type JobClientOptions, type JobRef, type ApplyResult } from './client/job-client.js';
 export type { PodLog } from './client/job-reads.js';
 export { CronJobClient, type CronJobClientOptions, type CronJobRef, type CronJobApplyResult } from './client/cronjob-client.js';
+export {
+  ConfigMapClient,
+  SecretClient,
+  ConfigObjectClient,
+  type ConfigObjectRef,
+  type ConfigObjectApplyResult,
+} from './client/config-object-client.js';
+export { TemporalConfigObjectSource } from './client/config-object-source.js';
+export type { ConfigMapObject, SecretObject, ConfigObject, ConfigObjectKind, ConfigObjectSource, StoredObjectMeta } from './shared/config-objects/types.js';
+export type { ConfigMapManifest, SecretManifest } from './shared/config-objects/schema.js';
+export * from './shared/config-objects/errors.js';
 export { temporalTargetFromEnv, type TemporalTarget } from './client/connection.js';
 export { DEFAULT_TASK_QUEUE, jobWorkflowId } from './shared/protocol/names.js';
 export type { JobWorkerOptions } from './worker/create-worker.js';

@@ -3,6 +3,8 @@ import type { KubeObject, ObjectKind } from '../client/kinds.js';
 import type { CronJob } from '../shared/cronjob/types.js';
 import type { Job } from '../shared/kubernetes-types.js';
 import { cronJobRows } from './cronjob-format.js';
+import { configMapRows, secretRows } from './config-object-format.js';
+import type { ConfigMapObject, SecretObject } from '../shared/config-objects/types.js';
 import { humanDuration, jobRows, renderTable } from './format.js';
 
 export interface TableOptions {
@@ -15,6 +17,8 @@ type Table = (objects: KubeObject[], now: number, options: TableOptions) => stri
 const TABLES: Partial<Record<string, Table>> = {
   Job: (objects, now, options) => jobRows(objects as Job[], now, options),
   CronJob: (objects, now, options) => cronJobRows(objects as CronJob[], now, options),
+  ConfigMap: (objects, now, options) => configMapRows(objects as unknown as ConfigMapObject[], now, options),
+  Secret: (objects, now, options) => secretRows(objects as unknown as SecretObject[], now, options),
 };
 
 function nameAndAge(objects: KubeObject[], now: number, options: TableOptions): string {

@@ -11,7 +11,8 @@ import { stringify } from 'yaml';
 import type { LazyTemporalClient } from './temporal-client.js';
 import { markedDeleted } from './execution-deletion.js';
 import { jobStaticSummary } from '../shared/protocol/web-ui-text.js';
-import { labelEntries, SEARCH_ATTRIBUTE_DEFINITIONS, SEARCH_ATTRIBUTE_KEYS } from '../shared/protocol/search-attributes.js';
+import { searchAttributesRegistered } from './search-attributes-registered.js';
+import { labelEntries, SEARCH_ATTRIBUTE_KEYS } from '../shared/protocol/search-attributes.js';
 import { rfc3339 } from '../shared/controller/timestamps.js';
 import type { JobWorkflowInput } from '../shared/protocol/job-workflow.js';
 import { JOB_WORKFLOW_TYPE, jobWorkflowId } from '../shared/protocol/names.js';
@@ -34,16 +35,7 @@ export class JobCreation {
 
   /** Whether the Temporal namespace has kjob's search attributes (asked once). */
   searchAttributesRegistered(): Promise<boolean> {
-    this.searchAttributesPromise ??= (async () => {
-      const client = await this.temporal.get();
-      try {
-        const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace: client.options.namespace });
-        return SEARCH_ATTRIBUTE_DEFINITIONS.every(({ name }) => Object.hasOwn(customAttributes ?? {}, name));
-      } catch {
-        // A server without the operator API (the time-skipping test server) has none.
-        return false;
-      }
-    })();
+    this.searchAttributesPromise ??= this.temporal.get().then(searchAttributesRegistered);
     return this.searchAttributesPromise;
   }
 

@@ -11,6 +11,10 @@ import type { JobManifest } from '../shared/manifest/schema.js';
 import type { KindValidation, Validated } from '../shared/manifest/validated.js';
 import type { ClientSet } from './client-set.js';
 import { CronJobClient } from './cronjob-client.js';
+import { ConfigMapClient, SecretClient, type ConfigObjectClient } from './config-object-client.js';
+import type { ConfigObject } from '../shared/config-objects/types.js';
+import { CONFIGMAP_VALIDATION, SECRET_VALIDATION } from '../shared/config-objects/kind-validation.js';
+import type { ConfigMapManifest, SecretManifest } from '../shared/config-objects/schema.js';
 import type { PropagationPolicy } from './job-client.js';
 
 /** What every kind's objects have, as the API returns them. */
@@ -73,8 +77,32 @@ export const CRONJOBS: ObjectKind<'CronJob', CronJobManifest> = {
   },
 };
 
+/** The verbs of a ConfigMap's or Secret's client, as every kind has them. */
+function configObjectVerbs<K extends string, M, O extends ConfigObject>(objects: ConfigObjectClient<K, M, O>): KindClient {
+  return {
+    // The table hands each kind's client only manifests its own validation passed.
+    create: (manifest) => objects.create(manifest as Validated<K, M>),
+    apply: (manifest) => objects.apply(manifest as Validated<K, M>),
+    get: (name) => objects.get(name),
+    list: (options) => objects.list(options),
+    delete: (name) => objects.delete(name),
+  };
+}
+
+export const CONFIGMAPS: ObjectKind<'ConfigMap', ConfigMapManifest> = {
+  validation: CONFIGMAP_VALIDATION,
+  resource: { plural: 'configmaps', singular: 'configmap', shortNames: ['cm'], group: '', version: 'v1' },
+  client: (clients) => configObjectVerbs(clients.of(ConfigMapClient)),
+};
+
+export const SECRETS: ObjectKind<'Secret', SecretManifest> = {
+  validation: SECRET_VALIDATION,
+  resource: { plural: 'secrets', singular: 'secret', shortNames: [], group: '', version: 'v1' },
+  client: (clients) => configObjectVerbs(clients.of(SecretClient)),
+};
+
 /** Every kind; the first takes documents of a kind not listed, and its validation refuses them. */
-export const OBJECT_KINDS: readonly [ObjectKind, ...ObjectKind[]] = [JOBS, CRONJOBS];
+export const OBJECT_KINDS: readonly [ObjectKind, ...ObjectKind[]] = [JOBS, CRONJOBS, CONFIGMAPS, SECRETS];
 
 /** Each kind's validation, in the table's order (what `validateAll` takes). */
 export const KIND_VALIDATIONS = OBJECT_KINDS.map((kind) => kind.validation) as [KindValidation, ...KindValidation[]];
@@ -85,9 +113,12 @@ export const KIND_VALIDATIONS = OBJECT_KINDS.map((kind) => kind.validation) as [
  */
 export function kindOfResource(word: string): ObjectKind | undefined {
   const wanted = word.toLowerCase();
+  // The core group has no name: its resources are `configmaps` or `configmaps.v1`.
+  const qualified = (name: string, resource: ResourceNames) =>
+    resource.group ? [`${name}.${resource.group}`, `${name}.${resource.version}.${resource.group}`] : [`${name}.${resource.version}`];
   return OBJECT_KINDS.find(({ validation, resource }) =>
     [resource.plural, resource.singular, ...resource.shortNames, validation.kind.toLowerCase()].some(
-      (name) => wanted === name || wanted === `${name}.${resource.group}` || wanted === `${name}.${resource.version}.${resource.group}`,
+      (name) => wanted === name || qualified(name, resource).includes(wanted),
     ),
   );
 }
@@ -97,7 +128,10 @@ export function kindNamed(kind: unknown): ObjectKind {
   return OBJECT_KINDS.find(({ validation }) => validation.kind === kind) ?? OBJECT_KINDS[0];
 }
 
-/** How kubectl names a kind's objects in its output: `job.batch` (`job.batch/pi created`, `job.batch "pi" deleted`). */
+/**
+ * How kubectl names a kind's objects in its output: `job.batch` (`job.batch/pi created`, `job.batch "pi"
+ * deleted`), and for the core group the resource alone (`configmap/x created`, `secret "x" deleted`).
+ */
 export function qualifiedResource(kind: ObjectKind): string {
-  return `${kind.resource.singular}.${kind.resource.group}`;
+  return kind.resource.group ? `${kind.resource.singular}.${kind.resource.group}` : kind.resource.singular;
 }

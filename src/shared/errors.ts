@@ -6,7 +6,7 @@ import { formatFieldError, type FieldError } from './manifest/field-errors.js';
 
 const KJOB_ERROR = Symbol.for('kjob.error');
 
-export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'BadRequest' | 'RequestEntityTooLarge' | 'Timeout' | 'ServiceUnavailable';
+export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'Conflict' | 'BadRequest' | 'RequestEntityTooLarge' | 'Timeout' | 'ServiceUnavailable';
 
 export class KjobError extends Error {
   override name = 'KjobError';
@@ -37,8 +37,8 @@ export interface InvalidJob {
  * apimachinery's errors.NewInvalid message. Its ErrorList.ToAggregate drops repeated messages, and the aggregate's
  * Error() prints a single message bare and several as `[a, b]`; with no errors the message ends at "is invalid".
  */
-export function invalidObjectMessage(kind: 'Job' | 'CronJob', { jobName, causes }: InvalidJob): string {
-  const head = `${kind}.batch ${JSON.stringify(jobName)} is invalid`;
+export function invalidObjectMessage(qualifiedKind: string, { jobName, causes }: InvalidJob): string {
+  const head = `${qualifiedKind} ${JSON.stringify(jobName)} is invalid`;
   const messages = [...new Set(causes.map(formatFieldError))];
   if (messages.length === 0) return head;
   return `${head}: ${messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`}`;
@@ -47,8 +47,10 @@ export function invalidObjectMessage(kind: 'Job' | 'CronJob', { jobName, causes 
 /** One or more manifests broke Kubernetes' validation rules; lists every violation of every document. */
 export class JobValidationError extends KjobError {
   override name = 'JobValidationError';
+  /** The kind as kubectl's `The Job "x" is invalid` names it. */
+  readonly objectKind: string = 'Job';
   constructor(readonly invalid: InvalidJob[]) {
-    super(invalid.map((job) => invalidObjectMessage('Job', job)).join('\n'), 'Invalid');
+    super(invalid.map((job) => invalidObjectMessage('Job.batch', job)).join('\n'), 'Invalid');
   }
   /** Every violation, formatted as `field: Type: value: detail`. */
   get violations(): string[] {

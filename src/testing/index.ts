@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { JobClient } from '../client/job-client.js';
+import { ConfigMapClient, SecretClient } from '../client/config-object-client.js';
 import { ProvisioningError } from '../shared/errors.js';
 import type { PodHandlers } from '../worker/handlers.js';
 import { provisionTestServer } from '../provision/test-server.js';
@@ -27,6 +28,9 @@ export interface JobTestEnvironmentOptions extends Omit<JobWorkerOptions, 'conne
 export interface JobTestEnvironment {
   /** A JobClient on the test server; its `wait` skips time. */
   jobs: JobClient;
+  /** ConfigMaps and Secrets on the test server, for the Jobs' pods to read. */
+  configMaps: ConfigMapClient;
+  secrets: SecretClient;
   /** The Temporal test environment (its client skips time when awaiting results). */
   env: TestWorkflowEnvironment;
   worker: Worker;
@@ -66,7 +70,11 @@ export async function createJobTestEnvironment({ stallTimeoutMs = STALL_TIMEOUT_
     throw error;
   }
   const running = worker.run();
+  // The test server cannot delete workflows: deleted objects are marked (src/client/execution-deletion.ts).
+  const objectOptions = { client: env.client, taskQueue, deletionMarks: true };
   return {
+    configMaps: new ConfigMapClient(objectOptions),
+    secrets: new SecretClient(objectOptions),
     jobs: new JobClient({
       client: env.client,
       taskQueue,

@@ -3,7 +3,8 @@
  * validated that the clients take as they are; the kinds table that finds a kind by kubectl's names.
  */
 import { describe, expect, test } from 'vitest';
-import { CRONJOBS, JOBS, KIND_VALIDATIONS, kindNamed, kindOfResource, qualifiedResource } from '../../src/client/kinds.js';
+import { CONFIGMAPS, CRONJOBS, JOBS, KIND_VALIDATIONS, SECRETS, kindNamed, kindOfResource, qualifiedResource } from '../../src/client/kinds.js';
+import { CONFIGMAP_VALIDATION, SECRET_VALIDATION } from '../../src/shared/config-objects/kind-validation.js';
 import { CronJobValidationError } from '../../src/shared/cronjob/errors.js';
 import { CRONJOB_VALIDATION } from '../../src/shared/cronjob/validate.js';
 import { JobValidationError, ManifestParseError } from '../../src/shared/errors.js';
@@ -78,14 +79,17 @@ describe('the kinds table', () => {
   test("a kind by any of kubectl's names for its resource, in any case, with or without its group", () => {
     for (const word of ['jobs', 'job', 'Job', 'JOBS', 'jobs.batch', 'job.batch', 'jobs.v1.batch']) expect(kindOfResource(word)).toBe(JOBS);
     for (const word of ['cronjobs', 'cronjob', 'cj', 'CronJob', 'cronjobs.batch', 'cj.batch', 'cronjob.v1.batch']) expect(kindOfResource(word)).toBe(CRONJOBS);
-    for (const word of ['pods', 'jobsx', 'cronjobsfoo', 'jobs.apps', 'deployment', '']) expect(kindOfResource(word)).toBeUndefined();
+    for (const word of ['configmaps', 'configmap', 'cm', 'ConfigMap', 'configmaps.v1']) expect(kindOfResource(word)).toBe(CONFIGMAPS);
+    for (const word of ['secrets', 'secret', 'Secret', 'secret.v1']) expect(kindOfResource(word)).toBe(SECRETS);
+    for (const word of ['configmaps.', 'secrets.batch', 'pods', 'jobsx', 'cronjobsfoo', 'jobs.apps', 'deployment', '']) expect(kindOfResource(word)).toBeUndefined();
   });
 
   test('a kind by the `kind` of a manifest (the first for any other), and its name in kubectl’s output', () => {
     expect(kindNamed('CronJob')).toBe(CRONJOBS);
     expect(kindNamed('Job')).toBe(JOBS);
     expect(kindNamed(undefined)).toBe(JOBS);
-    expect([JOBS, CRONJOBS].map(qualifiedResource)).toEqual(['job.batch', 'cronjob.batch']);
-    expect(KIND_VALIDATIONS).toEqual([JOB_VALIDATION, CRONJOB_VALIDATION]);
+    expect(kindNamed('Secret')).toBe(SECRETS);
+    expect([JOBS, CRONJOBS, CONFIGMAPS, SECRETS].map(qualifiedResource)).toEqual(['job.batch', 'cronjob.batch', 'configmap', 'secret']);
+    expect(KIND_VALIDATIONS).toEqual([JOB_VALIDATION, CRONJOB_VALIDATION, CONFIGMAP_VALIDATION, SECRET_VALIDATION]);
   });
 });

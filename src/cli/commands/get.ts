@@ -45,8 +45,8 @@ async function watch(clients: ClientSet, name: string | undefined, opts: GetOpti
 export function registerGet(program: Command): void {
   program
     .command('get')
-    .description('show Jobs (get jobs [NAME]), CronJobs (get cronjobs), or the pods of Jobs (get pods)')
-    .argument('<resource>', 'jobs | job | cronjobs | cronjob | cj | pods | pod')
+    .description('show Jobs (get jobs [NAME]), CronJobs (get cronjobs), the pods of Jobs (get pods), Secrets or ConfigMaps')
+    .argument('<resource>', 'jobs | cronjobs | cj | pods | secrets | configmaps | cm (or the singular)')
     .argument('[name]')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml', 'wide', 'name']))
     .option('-A, --all-namespaces', 'objects of every namespace')

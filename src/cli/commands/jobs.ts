@@ -1,7 +1,10 @@
 /** The verbs kjob has for Jobs (and their pods): `events`, `patch`, `describe`, `logs`, `wait`, `suspend` and `resume`. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { JOBS, kindOfResource } from '../../client/kinds.js';
+import { CONFIGMAPS, JOBS, kindOfResource, SECRETS } from '../../client/kinds.js';
+import type { ClientSet } from '../../client/client-set.js';
+import { ConfigMapClient, SecretClient } from '../../client/config-object-client.js';
+import { describeConfigMap, describeSecret } from '../config-object-format.js';
 import { followLogs, lastLines } from '../../client/log-follow.js';
 import type { JobClient } from '../../client/job-client.js';
 import { NotFoundError } from '../../shared/errors.js';
@@ -61,15 +64,21 @@ function registerPatch(program: Command): void {
 function registerDescribe(program: Command): void {
   program
     .command('describe')
-    .description("show a Job, or a pod of one, in kubectl's describe layout, with its events")
-    .argument('<resource>', 'job, job/NAME, pod or pod/NAME')
+    .description("show a Job, a pod of one, a Secret or a ConfigMap in kubectl's describe layout")
+    .argument('<resource>', 'job, job/NAME, pod or pod/NAME, secret, configmap')
     .argument('[name]')
     .action(
-      clientAction(program, async ({ jobs }, resource: string, name: string | undefined) => {
+      clientAction(program, async (clients, resource: string, name: string | undefined) => {
+        const { jobs } = clients;
         const pod = podName(resource, name);
         if (pod !== undefined) {
           const found = await findPod(jobs, pod);
           process.stdout.write(`${describePod(found.pod, await jobs.events(found.job), Date.now())}\n`);
+          return;
+        }
+        const configObject = await describedConfigObject(clients, resource, name);
+        if (configObject !== undefined) {
+          process.stdout.write(`${configObject}\n`);
           return;
         }
         const target = jobName(resource, name);
@@ -77,6 +86,16 @@ function registerDescribe(program: Command): void {
         process.stdout.write(`${describeJob(job, events, Date.now())}\n`);
       }),
     );
+}
+
+/** A Secret or ConfigMap described, when the resource words name one (`secret NAME`, `cm/NAME`). */
+async function describedConfigObject(clients: ClientSet, resource: string, name: string | undefined): Promise<string | undefined> {
+  const typed = typedName(resource) ?? { type: resource, name };
+  const kind = kindOfResource(typed.type);
+  if (kind !== SECRETS && kind !== CONFIGMAPS) return undefined;
+  if (!typed.name) throw new InvalidArgumentError(`describe ${kind.resource.singular} needs the object's name`);
+  if (kind === SECRETS) return describeSecret(await clients.of(SecretClient).get(typed.name));
+  return describeConfigMap(await clients.of(ConfigMapClient).get(typed.name));
 }
 
 /** The pod's name when the resource words name a pod (`pod NAME`, `pods/NAME`, `po NAME`). */

@@ -14,13 +14,15 @@ import { printError } from '../errors.js';
 import { createOrApply } from '../manifests.js';
 import { readManifestText } from '../read-input.js';
 import { kindOfResourceOrThrow, typedName } from '../resource-args.js';
+import { registerCreateConfigObjects } from './create-config-objects.js';
 
 const printLines = (lines: string[]) => process.stdout.write(lines.map((line) => `${line}\n`).join(''));
 
 function registerCreate(program: Command): void {
-  program
-    .command('create')
-    .description('create objects from a file, a folder or stdin (-f -), or one Job: create job NAME --image=IMAGE -- [COMMAND] [args...]')
+  const create = program.command('create');
+  registerCreateConfigObjects(program, create);
+  create
+    .description('create objects from a file, a folder or stdin (-f -), one Job (create job NAME --image=IMAGE -- [COMMAND] [args...]), a Secret or a ConfigMap')
     .argument('[resource]', 'job, with NAME, --image and a command after --')
     .argument('[name]')
     .argument('[command...]', 'the container command and its arguments, after --')
@@ -94,8 +96,8 @@ async function deleteTargets(resource: string | undefined, names: string[], file
 export function registerDelete(program: Command): void {
   program
     .command('delete')
-    .description('delete Jobs (pods are terminated and records removed) or CronJobs (with their Jobs)')
-    .argument('[resource]', 'job or cronjob, or job/NAME')
+    .description('delete Jobs (pods are terminated and records removed), CronJobs (with their Jobs), Secrets or ConfigMaps')
+    .argument('[resource]', 'job, cronjob, secret or configmap, or job/NAME')
     .argument('[names...]')
     .option('-f, --filename <path>', 'delete the objects a manifest names')
     .addOption(

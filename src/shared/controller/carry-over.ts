@@ -11,6 +11,7 @@ import { formatIndexIntervals, parseIndexIntervals } from './intervals.js';
 import { FINISHED_PODS_KEPT, forgetOldFinishedPods, logSize } from './retention.js';
 import type { JobControllerState, PodRecord } from './state.js';
 import type { ControllerSettings } from '../protocol/pod-runs.js';
+import { utf8Length } from '../utf8.js';
 
 export interface CarriedControllerState {
   startTime: number | null;
@@ -61,8 +62,6 @@ export function carryOver(state: JobControllerState, generation: number, runsEls
   return withinBudget(carried, utf8Length(JSON.stringify(state.job)));
 }
 
-/** Temporal's payload limit counts UTF-8 bytes (TextEncoder is one of the workflow sandbox's globals). */
-const utf8Length = (text: string) => new TextEncoder().encode(text).length;
 
 /**
  * Bytes the carried state and the Job may take: with the shard placement (at most half of `maxPodsInFlight`

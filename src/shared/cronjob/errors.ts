@@ -20,8 +20,9 @@ export class CronJobNotFoundError extends NotFoundError {
 /** `invalid[].jobName` holds the CronJob's name. */
 export class CronJobValidationError extends JobValidationError {
   override name = 'CronJobValidationError';
+  override readonly objectKind = 'CronJob';
   constructor(invalid: InvalidJob[]) {
     super(invalid);
-    this.message = invalid.map((cronJob) => invalidObjectMessage('CronJob', cronJob)).join('\n');
+    this.message = invalid.map((cronJob) => invalidObjectMessage('CronJob.batch', cronJob)).join('\n');
   }
 }

@@ -3,11 +3,11 @@
  * messages. The job template goes through the Job schema and rules; its errors are moved under
  * `spec.jobTemplate`, as Kubernetes reports them (`spec.jobTemplate.spec.template.spec.containers[0].image`).
  */
-import type { z } from 'zod';
 import { fieldError, NON_NEGATIVE, type FieldError } from '../manifest/field-errors.js';
 import { readDocuments, type ManifestInput } from '../manifest/documents.js';
 import { JobManifestSchema } from '../manifest/schema.js';
-import { formatPath, schemaIssuesToFieldErrors, validateJobRules } from '../manifest/validate.js';
+import { schemaIssuesToFieldErrors, validateJobRules } from '../manifest/validate.js';
+import { ownFieldSchemaErrors } from '../manifest/own-field-errors.js';
 import { validateAll, type KindValidation } from '../manifest/validated.js';
 import { CronJobValidationError } from './errors.js';
 import { parseSchedule } from './schedule-syntax.js';
@@ -18,25 +18,6 @@ import { isInt, isObj, isStr, type Obj } from '../guards.js';
 /** The controller appends `-<minutes>` (11 characters) to the name, and a Job name is at most 63 long. */
 export const MAX_CRONJOB_NAME_LENGTH = 52;
 export const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
-
-/** Schema issues of the CronJob's own fields: unknown keys are unknown fields (kjob acts on every CronJobSpec field). */
-function cronJobSchemaErrors(issues: readonly z.core.$ZodIssue[], raw: unknown): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const issue of issues) {
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    if (issue.code === 'unrecognized_keys') {
-      const inMetadata = path[path.length - 1] === 'metadata' && path.length === 1;
-      // Top-level metadata shares the Job's rules for fields Kubernetes has but kjob ignores.
-      if (inMetadata) errors.push(...schemaIssuesToFieldErrors([issue], raw));
-      else for (const key of issue.keys) errors.push(fieldError.unknown(formatPath([...path, key])));
-    } else {
-      let value: unknown = raw;
-      for (const part of path) value = isObj(value) || Array.isArray(value) ? (value as Record<string | number, unknown>)[part] : undefined;
-      errors.push(fieldError.invalid(formatPath(path), value, issue.message));
-    }
-  }
-  return errors;
-}
 
 function validateSchedule(schedule: unknown): FieldError[] {
   const field = 'spec.schedule';
@@ -115,7 +96,7 @@ export function validateCronJobRules(raw: unknown): FieldError[] {
 export const CRONJOB_VALIDATION: KindValidation<'CronJob', CronJobManifest> = {
   kind: 'CronJob',
   schema: CronJobManifestSchema,
-  schemaErrors: cronJobSchemaErrors,
+  schemaErrors: (issues, raw) => ownFieldSchemaErrors(issues, raw),
   rules: validateCronJobRules,
   invalid: (documents) => new CronJobValidationError(documents),
 };

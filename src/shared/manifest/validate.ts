@@ -22,6 +22,7 @@ import {
   TOTAL_ANNOTATION_SIZE_MAX,
 } from './name-rules.js';
 import { isInt, isObj, isStr, type Obj } from '../guards.js';
+import { utf8Length } from '../utf8.js';
 
 type Path = readonly (string | number)[];
 
@@ -94,7 +95,8 @@ export function validateJobRules(raw: unknown): FieldError[] {
   return errors;
 }
 
-function validateObjectMeta(metadata: Obj): FieldError[] {
+/** ObjectMeta's rules on create (ValidateObjectMeta): name or generateName, namespace, labels, annotations. */
+export function validateObjectMeta(metadata: Obj): FieldError[] {
   const errors: FieldError[] = [];
   const { name, generateName, namespace } = metadata;
   if (name === undefined || name === '') {
@@ -132,7 +134,7 @@ function validateAnnotations(annotations: unknown, field: string): FieldError[] 
   let size = 0;
   for (const [key, value] of Object.entries(annotations)) {
     for (const detail of qualifiedNameErrors(key.toLowerCase())) errors.push(fieldError.invalid(field, key, detail));
-    size += Buffer.byteLength(key) + (isStr(value) ? Buffer.byteLength(value) : 0);
+    size += utf8Length(key) + (isStr(value) ? utf8Length(value) : 0);
   }
   if (size > TOTAL_ANNOTATION_SIZE_MAX) errors.push(fieldError.tooLong(field, size, TOTAL_ANNOTATION_SIZE_MAX));
   return errors;

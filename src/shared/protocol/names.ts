@@ -36,3 +36,23 @@ export const SIGNAL_POD_RUN_ENDED = 'podRunEnded';
 export const SIGNAL_SHARD_ALIVE = 'shardAlive';
 /** To a shard of an earlier Job of the same name (deleted, then created again): its Job is gone, stop its pods. */
 export const SIGNAL_SHARD_JOB_GONE = 'jobGone';
+
+/** A ConfigMap's or Secret's workflow (workflows/config-object.ts): it holds the object, one per object. */
+export const CONFIG_OBJECT_WORKFLOW_TYPE = 'kjobConfigObject';
+export const CONFIGMAP_WORKFLOW_ID_PREFIX = 'kjob-configmap/';
+export const SECRET_WORKFLOW_ID_PREFIX = 'kjob-secret/';
+/** `kjob-configmap/<namespace>/<name>`: a name is taken at most once per namespace. */
+export function configMapWorkflowId(namespace: string, name: string): string {
+  return `${CONFIGMAP_WORKFLOW_ID_PREFIX}${namespace}/${name}`;
+}
+/** `kjob-secret/<namespace>/<name>`. */
+export function secretWorkflowId(namespace: string, name: string): string {
+  return `${SECRET_WORKFLOW_ID_PREFIX}${namespace}/${name}`;
+}
+/** The object the workflow holds. */
+export const QUERY_CONFIG_OBJECT = 'object';
+/** Replaces the object (validated by Kubernetes' update rules first); answers the stored object. */
+export const UPDATE_REPLACE_CONFIG_OBJECT = 'replaceObject';
+/** The failure types of a refused `replaceObject`, which the client turns into its typed errors. */
+export const CONFIG_OBJECT_INVALID = 'Invalid';
+export const CONFIG_OBJECT_CONFLICT = 'Conflict';
