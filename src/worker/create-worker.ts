@@ -18,6 +18,7 @@ import { ProcessRegistry } from '../../activities/runtimes/process/process-regis
 import { ProcessRuntime } from '../../activities/runtimes/process/process-runtime.js';
 import { detectSandbox, type SandboxSettings } from '../../activities/runtimes/process/sandbox.js';
 import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
+import { TemporalConfigObjectSource } from '../client/config-object-source.js';
 import { temporalTargetFromEnv } from '../client/connection.js';
 import type { ImageStoreOptions } from '../images/index.js';
 import type { ConfigObjectSource } from '../shared/config-objects/types.js';
@@ -107,8 +108,8 @@ export interface JobWorkerOptions {
   imagePullBackoffSeconds?: { initial: number; cap: number };
   /**
    * Where pods read the ConfigMaps and Secrets their specs name (env, envFrom, volumes, imagePullSecrets), made
-   * from the worker's Temporal client. Without it, a pod that names one waits (CreateContainerConfigError,
-   * FailedMount) with a message saying this worker has no such source.
+   * from the worker's Temporal client (default: the objects kjob stores in Temporal, `kjob create secret` and
+   * friends, read at each pod start).
    */
   configObjects?: (client: Client) => ConfigObjectSource;
   /** Seconds a pod whose ConfigMap, Secret or key is missing waits before it tries again (default 10, the kubelet's). */
@@ -149,12 +150,6 @@ function secretVolumeRootFor(scratchRoot: string): string {
   const root = existsSync('/dev/shm') ? join('/dev/shm', `kjob-secrets-${process.getuid?.() ?? 'user'}`) : `${scratchRoot}-secrets`;
   mkdirSync(root, { recursive: true, mode: 0o700 });
   return root;
-}
-
-/** A worker given no source: every read fails, saying so, and the pod waits as for an unreachable API server. */
-function noConfigObjects(nodeName: string): ConfigObjectSource {
-  const none = () => Promise.reject(new Error(`worker ${nodeName} has no source of ConfigMaps and Secrets (JobWorkerOptions.configObjects)`));
-  return { configMap: none, secret: none };
 }
 
 export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {
@@ -223,7 +218,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       scratchRoot,
       logTailBytes: options.logTailBytes ?? 16 * 1024,
       nodeName,
-      configObjects: options.configObjects ? options.configObjects(new Client({ connection, namespace: target.namespace })) : noConfigObjects(nodeName),
+      configObjects: (options.configObjects ?? ((client) => new TemporalConfigObjectSource(client)))(new Client({ connection, namespace: target.namespace })),
       configRetryMs: (options.podConfigRetrySeconds ?? KUBELET_CONFIG_RETRY_MS / 1000) * 1000,
       secretVolumeRoot,
       ...(settings.timeSkippingTestServer ? { stops: new PodRunStops() } : {}),

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Pod } from '../../src/shared/kubernetes-types.js';
-import { InMemoryConfigObjects } from '../config-objects.js';
+import { StoredConfigObjects } from '../config-objects.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, eventually, jobManifest } from '../helpers.js';
 import { startRegistry, type TestRegistry } from '../registry.js';
@@ -20,7 +20,7 @@ let env: DevEnvironment;
 let registry: TestRegistry;
 let secured: TestRegistry;
 const credentials = { username: 'kjob', password: 'pull-secret-77' };
-const objects = new InMemoryConfigObjects();
+let objects: StoredConfigObjects;
 const dockerconfigjson = (host: string) => ({
   '.dockerconfigjson': JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64') } } }),
 });
@@ -32,14 +32,16 @@ beforeAll(async () => {
   // The worker's own credentials: none, so only a pull secret can open the secured registry.
   const authFile = join(mkdtempSync(join(tmpdir(), 'kjob-podconfig-auth-')), 'auth.json');
   writeFileSync(authFile, JSON.stringify({ auths: {} }));
-  objects.putConfigMap('image-config', { GREETING: 'hello', 'settings.ini': '[main]\nlevel=3\n' });
-  objects.putSecret('image-secret', { token: 'tok-123' });
-  objects.putSecret('regcred', dockerconfigjson(secured.address), 'kubernetes.io/dockerconfigjson');
   env = await startDevEnvironment('podconfig-images', {
-    worker: { images: 'pull', imageStore: { authFile }, imagePullBackoffSeconds: { initial: 1, cap: 2 }, configObjects: () => objects, podConfigRetrySeconds: 1 },
+    worker: { images: 'pull', imageStore: { authFile }, imagePullBackoffSeconds: { initial: 1, cap: 2 }, podConfigRetrySeconds: 1 },
   });
+  objects = StoredConfigObjects.connect({ address: env.server.address, taskQueue: env.taskQueue });
+  await objects.putConfigMap('image-config', { GREETING: 'hello', 'settings.ini': '[main]\nlevel=3\n' });
+  await objects.putSecret('image-secret', { token: 'tok-123' });
+  await objects.putSecret('regcred', dockerconfigjson(secured.address), 'kubernetes.io/dockerconfigjson');
 }, 180_000);
 afterAll(async () => {
+  await objects?.close();
   await env?.stop();
   await Promise.all([registry?.stop(), secured?.stop()]);
   await removeTestImages();
@@ -101,7 +103,7 @@ describe('imagePullSecrets', () => {
     const pods = await eventually(() => env.jobs.pods('pull-later'), backingOff, 90_000);
     expect(backingOff(pods)).toBe(true);
     expect(pods[0]!.status.phase).toBe('Pending');
-    objects.putSecret('regcred-later', dockerconfigjson(secured.address), 'kubernetes.io/dockerconfigjson');
+    await objects.putSecret('regcred-later', dockerconfigjson(secured.address), 'kubernetes.io/dockerconfigjson');
     const job = await env.jobs.wait('pull-later', { timeoutMs: 120_000 });
     expect(conditions(job)).toContain('Complete=True:CompletionsReached');
     expect((await env.jobs.logs('pull-later'))[0]!.text).toBe('from-the-image\n');

@@ -1,7 +1,6 @@
 /**
- * Pods reading ConfigMaps and Secrets on the dev server, through the client and the CLI, with the worker given an
- * in-memory ConfigObjectSource (JobWorkerOptions.configObjects; the Temporal-backed one comes with the objects'
- * storage). Command pods on the host (in the pod sandbox) and handler pods: env, envFrom, secret and configMap
+ * Pods reading ConfigMaps and Secrets on the dev server, end to end: the objects stored in Temporal by the
+ * clients (as `kjob apply` stores them), read by the worker's default source at each pod start. Command pods on the host (in the pod sandbox) and handler pods: env, envFrom, secret and configMap
  * volumes with items and modes; a missing object leaves the pod Pending (CreateContainerConfigError, or
  * ContainerCreating with FailedMount) until it appears; optional; the deadline ends a Job whose pod waits.
  */
@@ -10,12 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Pod } from '../../src/shared/kubernetes-types.js';
 import type { PodContext } from '../../src/worker/handlers.js';
-import { InMemoryConfigObjects } from '../config-objects.js';
+import { StoredConfigObjects } from '../config-objects.js';
 import { runKjob, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, eventually, handlerContainer, jobManifest } from '../helpers.js';
 
 let env: DevEnvironment;
-const objects = new InMemoryConfigObjects();
+let objects: StoredConfigObjects;
 const seen = new Map<string, { env: Record<string, string>; mounts: Record<string, string>; files: Record<string, string>; links: Record<string, string> }>();
 const secretRoot = `/dev/shm/kjob-secrets-${process.getuid?.() ?? 'user'}`;
 
@@ -32,11 +31,8 @@ const readFiles = (ctx: PodContext) => ({
 });
 
 beforeAll(async () => {
-  objects.putConfigMap('app-config', { MODE: 'fast', LEVEL: 'info', 'app.yaml': 'replicas: 3\n' }, { 'logo.bin': Buffer.from([1, 2, 3]).toString('base64') });
-  objects.putSecret('db-creds', { USER: 'admin', PASSWORD: 's3cr3t-value' });
   env = await startDevEnvironment('podconfig', {
     worker: {
-      configObjects: () => objects,
       podConfigRetrySeconds: 1,
       handlers: {
         reads: (ctx) => {
@@ -50,8 +46,14 @@ beforeAll(async () => {
       },
     },
   });
+  objects = StoredConfigObjects.connect({ address: env.server.address, taskQueue: env.taskQueue });
+  await objects.putConfigMap('app-config', { MODE: 'fast', LEVEL: 'info', 'app.yaml': 'replicas: 3\n' }, { 'logo.bin': Buffer.from([1, 2, 3]).toString('base64') });
+  await objects.putSecret('db-creds', { USER: 'admin', PASSWORD: 's3cr3t-value' });
 }, 120_000);
-afterAll(async () => env?.stop());
+afterAll(async () => {
+  await objects?.close();
+  await env?.stop();
+});
 
 const kjob = (...args: string[]) => runKjob(env, ...args);
 
@@ -164,9 +166,9 @@ describe('a missing object', () => {
     expect(got.stdout).toMatch(new RegExp(`${pods[0]!.metadata.name}\\s+0/1\\s+CreateContainerConfigError`));
 
     // The Secret exists, but not its key: the message says which.
-    objects.putSecret('late', { other: 'x' });
+    await objects.putSecret('late', { other: 'x' });
     await eventually(() => env.jobs.pods('late-secret'), (p) => waitingOf(p[0])?.message === "couldn't find key token in Secret default/late");
-    objects.putSecret('late', { token: 'finally-here' });
+    await objects.putSecret('late', { token: 'finally-here' });
     const done = await env.jobs.wait('late-secret', { timeoutMs: 60_000 });
     expect(conditions(done)).toContain('Complete=True:CompletionsReached');
     expect((await env.jobs.logs('late-secret'))[0]!.text).toBe('token=finally-here\n');
@@ -195,7 +197,7 @@ describe('a missing object', () => {
     const [pod] = await env.jobs.pods('late-volume');
     expect(pod!.status.phase).toBe('Pending');
     expect(waitingOf(pod)?.reason).toBe('ContainerCreating');
-    objects.putConfigMap('late-cfg', { greeting: 'hello' });
+    await objects.putConfigMap('late-cfg', { greeting: 'hello' });
     expect(conditions(await env.jobs.wait('late-volume', { timeoutMs: 60_000 }))).toContain('Complete=True:CompletionsReached');
     expect((await env.jobs.logs('late-volume'))[0]!.text).toBe('hello');
   });
@@ -210,14 +212,14 @@ describe('a missing object', () => {
   });
 
   test('a changed ConfigMap is seen by the next pod', async () => {
-    objects.putConfigMap('moving', { V: 'one' });
+    await objects.putConfigMap('moving', { V: 'one' });
     const run = async (name: string) => {
       await env.jobs.create(jobManifest(name, { backoffLimit: 0 }, { image: 'busybox', command: ['sh', '-c', 'echo $V'], envFrom: [{ configMapRef: { name: 'moving' } }] }));
       await env.jobs.wait(name, { timeoutMs: 60_000 });
       return (await env.jobs.logs(name))[0]!.text;
     };
     expect(await run('moving-1')).toBe('one\n');
-    objects.putConfigMap('moving', { V: 'two' });
+    await objects.putConfigMap('moving', { V: 'two' });
     expect(await run('moving-2')).toBe('two\n');
   });
 });

@@ -3,17 +3,15 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import type { PodContext } from '../../src/worker/handlers.js';
-import { InMemoryConfigObjects } from '../config-objects.js';
+import { StoredConfigObjects } from '../config-objects.js';
 import { conditions, handlerContainer, jobManifest, terminated } from '../helpers.js';
 
 let t: JobTestEnvironment;
-const objects = new InMemoryConfigObjects();
 const contexts: PodContext[] = [];
 const scratchExisted: boolean[] = [];
 beforeAll(async () => {
   t = await createJobTestEnvironment({
     logTailBytes: 1000,
-    configObjects: () => objects,
     podConfigRetrySeconds: 1,
     handlers: {
       inspect: (ctx) => {
@@ -221,8 +219,8 @@ describe('handler pods', () => {
 });
 
 describe('ConfigMaps and Secrets in kjob/testing', () => {
-  test('a handler pod reads a Secret through the worker option; a pod waiting for a missing one ends at the deadline', async () => {
-    objects.putSecret('api', { key: 'k-1' });
+  test('a handler pod reads a Secret stored with the environment’s client; a pod waiting for a missing one ends at the deadline', async () => {
+    await new StoredConfigObjects(t).putSecret('api', { key: 'k-1' });
     await t.jobs.create(jobManifest('reads-secret', {}, handlerContainer('inspect', { env: [{ name: 'API_KEY', valueFrom: { secretKeyRef: { name: 'api', key: 'key' } } }] })));
     expect(conditions(await t.jobs.wait('reads-secret'))).toContain('Complete=True:CompletionsReached');
     expect(contexts.find((c) => c.jobName === 'reads-secret')!.env.API_KEY).toBe('k-1');
