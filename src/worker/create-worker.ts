@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { PodRunStops } from '../../activities/pod-run-stops.js';
@@ -18,6 +19,8 @@ import { ProcessRuntime } from '../../activities/runtimes/process/process-runtim
 import { detectSandbox, type SandboxSettings } from '../../activities/runtimes/process/sandbox.js';
 import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
 import { temporalTargetFromEnv } from '../client/connection.js';
+import { encryptingDataConverter } from '../codec/data-converter.js';
+import { encryptionKeysFromEnv, type EncryptionKey } from '../codec/encryption-keys.js';
 import type { ImageStoreOptions } from '../images/index.js';
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../shared/protocol/pod-runs.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/protocol/names.js';
@@ -110,8 +113,18 @@ export interface JobWorkerOptions {
    * activity) rather than by cancelling their activities, so they must run in this process.
    */
   timeSkippingTestServer?: boolean;
+  /**
+   * Payload encryption keys, the first encrypting (default: KJOB_ENCRYPTION_KEY, then KJOB_ENCRYPTION_KEY_FILE,
+   * then `<stateDir>/encryption-keys`; `[]` for none). Clients need the same keys (README "Encryption").
+   */
+  encryptionKeys?: readonly EncryptionKey[];
+  /**
+   * A data converter of your own instead of kjob's (then `encryptionKeys` is not used). Its failure converter, by
+   * path, is bundled into the workflows too.
+   */
+  dataConverter?: DataConverter;
   /** Passed to the Temporal Worker as is. */
-  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath' | 'dataConverter'>>;
 }
 
 function workflowsEntry(): string {
@@ -120,10 +133,17 @@ function workflowsEntry(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 }
 
-let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
-/** The workflow bundle, built once per process (webpack takes seconds). */
-export function jobWorkflowBundle(): ReturnType<typeof bundleWorkflowCode> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger });
+const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
+/**
+ * The workflow bundle, built once per process for each failure converter (webpack takes seconds): an encrypting
+ * worker's workflows put failure messages in encrypted payloads too.
+ */
+export function jobWorkflowBundle(failureConverterPath?: string): ReturnType<typeof bundleWorkflowCode> {
+  let bundle = bundles.get(failureConverterPath ?? '');
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger, ...(failureConverterPath ? { failureConverterPath } : {}) });
+    bundles.set(failureConverterPath ?? '', bundle);
+  }
   return bundle;
 }
 
@@ -145,6 +165,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     ...(options.timeSkippingTestServer ? { timeSkippingTestServer: true } : {}),
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
+  const dataConverter = options.dataConverter ?? encryptingDataConverter(options.encryptionKeys ?? encryptionKeysFromEnv({ stateDir }));
   const processes = new ProcessRegistry(join(stateDir, 'processes'));
   const reaped = await processes.reapOrphans();
   if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
@@ -214,7 +235,8 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     connection,
     namespace: target.namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    workflowBundle: await jobWorkflowBundle(),
+    workflowBundle: await jobWorkflowBundle(dataConverter?.failureConverterPath),
+    ...(dataConverter ? { dataConverter } : {}),
     activities,
   });
 }
