@@ -70,6 +70,7 @@ test('a secret in container env and pod logs is in no history, description or SQ
   await jobs.create(jobManifest('enc-fails', { backoffLimit: 0 }, handlerContainer('fail', { env: env(MARKER) })));
   await jobs.create(jobManifest('enc-running', {}, handlerContainer('hold', { env: env(MARKER) })));
   await plain!.jobs.create(jobManifest('enc-control', {}, { image: 'busybox', command: ['sh', '-c', 'echo "the marker is $MARKER"'], env: env(CONTROL) }));
+  await plain!.jobs.create(jobManifest('enc-control-fails', { backoffLimit: 0 }, handlerContainer('fail', { env: env(CONTROL) })));
 
   for (const name of ['enc-handler', 'enc-command']) {
     expect((await jobs.wait(name, { timeoutMs: 60_000 })).status?.conditions?.at(-1)?.type).toBe('Complete');
@@ -78,6 +79,7 @@ test('a secret in container env and pod logs is in no history, description or SQ
   }
   expect((await jobs.wait('enc-fails', { timeoutMs: 60_000 })).status?.conditions?.at(-1)?.reason).toBe('BackoffLimitExceeded');
   expect((await plain!.jobs.wait('enc-control', { timeoutMs: 60_000 })).status?.conditions?.at(-1)?.type).toBe('Complete');
+  expect((await plain!.jobs.wait('enc-control-fails', { timeoutMs: 60_000 })).status?.conditions?.at(-1)?.reason).toBe('BackoffLimitExceeded');
   // The running pod's log, live from its heartbeat details (encrypted on the server, decrypted by the client).
   await eventually(
     async () => (await jobs.logs('enc-running')).map((l) => l.text).join(''),
@@ -103,13 +105,13 @@ test('a secret in container env and pod logs is in no history, description or SQ
     await otherKey.close();
   }
 
-  // The scan reads every run of the namespace (5 Jobs, their runs) and finds the control's plain value where it
+  // The scan reads every run of the namespace (6 Jobs, their runs) and finds the control's plain value where it
   // was stored unencrypted: in its histories and in the SQLite files.
-  expect(await countRuns(target.client)).toBeGreaterThanOrEqual(5);
+  expect(await countRuns(target.client)).toBeGreaterThanOrEqual(6);
   const control = await scanHistories(target, CONTROL);
   expect(control.some((hit) => hit.where.includes('(temporal workflow show)'))).toBe(true);
   expect(control.some((hit) => hit.where.includes('(fetchHistory)'))).toBe(true);
-  expect(control.every((hit) => hit.where.includes('kjob/default/enc-control/'))).toBe(true);
+  expect(control.every((hit) => /kjob\/default\/enc-control(-fails)?\//.test(hit.where))).toBe(true);
   const dbFiles = sqliteFiles(join(dev.dir, 'temporal.db'));
   expect(scanFiles(dbFiles, CONTROL).length).toBeGreaterThan(0);
 
@@ -122,12 +124,22 @@ test('a secret in container env and pod logs is in no history, description or SQ
   expect(scanFiles(dbFiles, MARKER)).toEqual([]);
 
   // What kjob writes for the UI is encrypted too (user metadata): the workflow summary, the pods' activity
-  // summaries. The control Job's, unencrypted, are found, so the needles are right.
-  for (const needle of ['Job default/enc-', ' · attempt 0']) {
+  // summaries; and failure messages (the failure converter moves them into an encrypted payload): the pod's
+  // error, the Job workflow's failure. The control Jobs' are found in plain text, so the needles are right.
+  const isControl = (hit: { where: string }) => /kjob\/default\/enc-control(-fails)?\//.test(hit.where);
+  for (const needle of ['Job default/enc-', ' · attempt 0', 'failing with', 'Job has reached the specified backoff limit']) {
     const hits = await scanHistories(target, needle);
-    expect(hits.some((hit) => hit.where.includes('kjob/default/enc-control/'))).toBe(true);
-    expect(hits.filter((hit) => !hit.where.includes('kjob/default/enc-control/'))).toEqual([]);
+    expect(hits.some(isControl), needle).toBe(true);
+    expect(hits.filter((hit) => !isControl(hit)), needle).toEqual([]);
   }
-  // Failure messages too (the failure converter moves them into an encrypted payload).
-  expect(await scanHistories(target, 'failing with')).toEqual([]);
+  // The failed Job's workflow failure, as stored: the SDK's placeholder message, the real one in an encrypted
+  // payload; the control's in plain text.
+  const storedFailure = async (client: JobClient, name: string) => {
+    const events = (await (await client.client()).workflow.getHandle(`kjob/default/${name}`).fetchHistory()).events ?? [];
+    return events.find((e) => e.workflowExecutionFailedEventAttributes)?.workflowExecutionFailedEventAttributes?.failure;
+  };
+  const encrypted = await storedFailure(jobs, 'enc-fails');
+  expect(encrypted?.message).toBe('Encoded failure');
+  expect(new TextDecoder().decode(encrypted?.encodedAttributes?.metadata?.encoding ?? undefined)).toBe('binary/encrypted');
+  expect((await storedFailure(plain!.jobs, 'enc-control-fails'))?.message).toMatch(/backoff limit/);
 });
