@@ -1,8 +1,8 @@
 /**
  * The payload encryption keys (kjob's own, no Kubernetes counterpart): a ring of AES-256 keys by id, the first
  * encrypting, all decrypting, so a key can be rotated. Read from KJOB_ENCRYPTION_KEY (`id:base64`, comma-separated),
- * else KJOB_ENCRYPTION_KEY_FILE (one `id:base64` a line, `#` comments), else `<stateDir>/encryption-keys` if it
- * exists. Errors name the key's id and place, never the key.
+ * else KJOB_ENCRYPTION_KEY_FILE (one `id:base64` a line, `#` comments), else `<stateDir>/encryption-keys`, else
+ * `.kjob/encryption-keys` in the working directory, if they exist. Errors name the key's id and place, never the key.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
@@ -93,7 +93,7 @@ export function readKeyFile(path: string): EncryptionKey[] {
 
 export interface KeySources {
   env?: NodeJS.ProcessEnv;
-  /** The state folder whose `encryption-keys` file is the last resort (default `.kjob` in the working directory). */
+  /** The state folder whose `encryption-keys` file is looked for before `./.kjob/encryption-keys` (default `.kjob`). */
   stateDir?: string;
 }
 
@@ -106,8 +106,13 @@ export function encryptionKeySource({ env = process.env, stateDir = join(process
   if (value) return { kind: 'env', value };
   const file = env[KEY_FILE_ENV]?.trim();
   if (file) return { kind: 'file', path: file };
-  const stateFile = join(stateDir, STATE_KEY_FILE);
-  return existsSync(stateFile) ? { kind: 'file', path: stateFile } : undefined;
+  // The state folder's, then the working directory's `.kjob` (where clients look), so a worker given another state
+  // folder and a client started in the same directory find the same key.
+  for (const dir of new Set([stateDir, join(process.cwd(), '.kjob')])) {
+    const stateFile = join(dir, STATE_KEY_FILE);
+    if (existsSync(stateFile)) return { kind: 'file', path: stateFile };
+  }
+  return undefined;
 }
 
 /** The configured keys (first encrypts), or `[]` when none is: then kjob sends payloads plain, as before. */

@@ -115,7 +115,7 @@ export interface JobWorkerOptions {
   timeSkippingTestServer?: boolean;
   /**
    * Payload encryption keys, the first encrypting (default: KJOB_ENCRYPTION_KEY, then KJOB_ENCRYPTION_KEY_FILE,
-   * then `<stateDir>/encryption-keys`; `[]` for none). Clients need the same keys (README "Encryption").
+   * then `<stateDir>/encryption-keys`, then `./.kjob/encryption-keys`; `[]` for none). Clients need the same keys (README "Encryption").
    */
   encryptionKeys?: readonly EncryptionKey[];
   /**

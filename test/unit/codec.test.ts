@@ -166,6 +166,18 @@ describe('encryption keys', () => {
     expect(encryptionKeysFromEnv({ env: { KJOB_ENCRYPTION_KEY_FILE: file }, stateDir }).map((k) => k.id)).toEqual(['prod-2025']);
     expect(encryptionKeysFromEnv({ env: { KJOB_ENCRYPTION_KEY: formatKeyLine(good), KJOB_ENCRYPTION_KEY_FILE: file }, stateDir }).map((k) => k.id)).toEqual(['prod-2026']);
   });
+  test('a worker with a state folder of its own also finds the working directory\'s .kjob/encryption-keys, where clients look', () => {
+    const project = mkdtempSync(join(tmpdir(), 'kjob-project-'));
+    const made = devEncryptionKeys(join(project, '.kjob'), {});
+    const cwd = process.cwd();
+    process.chdir(project);
+    try {
+      expect(encryptionKeysFromEnv({ env: {} }).map((k) => k.id)).toEqual([made.keys[0]!.id]);
+      expect(encryptionKeysFromEnv({ env: {}, stateDir: mkdtempSync(join(tmpdir(), 'kjob-state-')) }).map((k) => k.id)).toEqual([made.keys[0]!.id]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
 });
 
 describe('the codec endpoint', () => {
