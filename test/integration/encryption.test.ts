@@ -5,7 +5,7 @@
  * in any workflow history (the Temporal CLI's JSON and the SDK's), any workflow's description, or the server's
  * SQLite files. The client and the CLI with the key still read the Jobs, pods and logs; a client without it or
  * with another key cannot. A control Job of an unencrypted worker on the same server proves the scan sees
- * plain text where there is some.
+ * plain text where there is some. kjob/testing encrypts with the keys it is given, its worker and client alike.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client/job-client.js';
 import { generateEncryptionKey } from '../../src/codec/encryption-keys.js';
 import { provisionTemporalCli } from '../../src/provision/index.js';
+import { createJobTestEnvironment } from '../../src/testing/index.js';
 import { createJobWorker } from '../../src/worker/create-worker.js';
 import type { PodHandlers } from '../../src/worker/handlers.js';
 import { runKjob, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
@@ -142,4 +143,20 @@ test('a secret in container env and pod logs is in no history, description or SQ
   expect(encrypted?.message).toBe('Encoded failure');
   expect(new TextDecoder().decode(encrypted?.encodedAttributes?.metadata?.encoding ?? undefined)).toBe('binary/encrypted');
   expect((await storedFailure(plain!.jobs, 'enc-control-fails'))?.message).toMatch(/backoff limit/);
+});
+
+test('kjob/testing with encryptionKeys: its worker and its time-skipping client share the key; the history is encrypted', async () => {
+  const key = generateEncryptionKey('kit');
+  const t = await createJobTestEnvironment({ handlers, encryptionKeys: [key] });
+  try {
+    await t.jobs.create(jobManifest('kit-print', {}, handlerContainer('print', { env: env(MARKER) })));
+    expect((await t.jobs.wait('kit-print')).status?.conditions?.at(-1)?.type).toBe('Complete');
+    expect((await t.jobs.logs('kit-print')).map((l) => l.text).join('')).toContain(`the marker is ${MARKER}`);
+    const history = await t.env.client.workflow.getHandle('kjob/default/kit-print').fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    expect(new TextDecoder().decode(input?.metadata?.encoding ?? undefined)).toBe('binary/encrypted');
+    expect(new TextDecoder().decode(input?.metadata?.['encryption-key-id'] ?? undefined)).toBe('kit');
+  } finally {
+    await t.teardown();
+  }
 });
