@@ -132,6 +132,8 @@ async function createWorker(config: ChildConfig, connection: NativeConnection): 
     stateDir: `${config.stateDir}/state`,
     scratchRoot: `${config.stateDir}/pods`,
     handlers: { noop: noopHandler },
+    // Plain payloads, as the bench's client (bench/run.ts) reads them, whatever keys the environment holds.
+    encryptionKeys: [],
     // Every kjob variant gets the same worker (command pods are off unless asked for) but for its images mode:
     // the handler and command variants' run commands on the host (`images: 'host'`; `busybox` is not pulled),
     // the image variant's run them in their image, from the store it was pulled into before the run.

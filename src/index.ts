@@ -52,6 +52,7 @@ export type {
   CompletionMode,
 } from './shared/kubernetes-types.js';
 export * from './shared/cronjob/index.js';
+export * from './codec/index.js';
 
 /** A worker for Jobs and their pods; the same as `kjob/worker`'s, loaded on first call. */
 export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {

@@ -32,7 +32,7 @@ export class InMemoryConfigObjects implements ConfigObjectSource {
   }
 
   remove(kind: 'ConfigMap' | 'Secret', name: string, namespace = 'default'): void {
-    (kind === 'ConfigMap' ? this.clients.configMaps : this.clients.secrets).delete(`${namespace}/${name}`);
+    (kind === 'ConfigMap' ? this.configMaps : this.secrets).delete(`${namespace}/${name}`);
   }
 
   async configMap(namespace: string, name: string): Promise<ConfigMapObject | undefined> {

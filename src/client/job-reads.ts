@@ -4,6 +4,7 @@
  * reads that take a finished Job from its result and query a running one (src/client/running-job-read.ts).
  */
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { decodePayloads } from '../codec/data-converter.js';
 import type { LazyTemporalClient } from './temporal-client.js';
 import { readRunningJob } from './running-job-read.js';
 import { finishedJobResult } from './job-result.js';
@@ -155,12 +156,13 @@ export class JobReads {
     const client = await this.temporal.get();
     const handle = await this.handle(name, namespace);
     const pending = (await this.describe(handle, name, namespace)).raw.pendingActivities ?? [];
-    const converter = client.options.loadedDataConverter.payloadConverter;
+    const converter = client.options.loadedDataConverter;
     const live: LiveLog[] = [];
     for (const activity of pending) {
-      const payload = activity.heartbeatDetails?.payloads?.[0];
+      // Raw from the server: encrypted when the worker encrypts.
+      const [payload] = await decodePayloads(converter, activity.heartbeatDetails?.payloads?.slice(0, 1) ?? []);
       if (!payload) continue;
-      const details = converter.fromPayload<PodHeartbeatDetails | undefined>(payload);
+      const details = converter.payloadConverter.fromPayload<PodHeartbeatDetails | undefined>(payload);
       if (!details || !Array.isArray(details.logs)) continue;
       for (const log of details.logs) live.push({ pod: details.pod, ...log });
     }

@@ -3,10 +3,14 @@
  * minutes pass in seconds, because `jobs.wait(name)` awaits the workflow's result, which lets time skip.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker } from '@temporalio/worker';
 import { JobClient } from '../client/job-client.js';
 import { ConfigMapClient, SecretClient } from '../client/config-object-client.js';
+import { encryptingDataConverter } from '../codec/data-converter.js';
+import { encryptionKeysFromEnv } from '../codec/encryption-keys.js';
 import { ProvisioningError } from '../shared/errors.js';
 import type { PodHandlers } from '../worker/handlers.js';
 import { provisionTestServer } from '../provision/test-server.js';
@@ -39,13 +43,16 @@ export interface JobTestEnvironment {
   teardown(): Promise<void>;
 }
 
-/** Starts the time-skipping test server (provisioned offline when possible) for the test suite. */
-export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment> {
+/**
+ * Starts the time-skipping test server (provisioned offline when possible) for the test suite; its client uses
+ * `dataConverter` (the worker's, so both read each other's payloads).
+ */
+export async function startTimeSkippingServer(dataConverter?: DataConverter): Promise<TestWorkflowEnvironment> {
   quietTemporalRuntime();
   const server = await provisionTestServer();
   const executable = server.type === 'existing-path' ? { type: 'existing-path' as const, path: server.path } : { type: 'cached-download' as const };
   try {
-    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable } });
+    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable }, ...(dataConverter ? { client: { dataConverter } } : {}) });
   } catch (error) {
     if (server.type === 'existing-path') throw error;
     throw new ProvisioningError(
@@ -58,13 +65,23 @@ export async function startTimeSkippingServer(): Promise<TestWorkflowEnvironment
 }
 
 export async function createJobTestEnvironment({ stallTimeoutMs = STALL_TIMEOUT_MS, ...options }: JobTestEnvironmentOptions = {}): Promise<JobTestEnvironment> {
-  const env = await startTimeSkippingServer();
+  // One converter for the worker and the test client: the worker's keys (encryptionKeys, or as the worker finds them).
+  const dataConverter = options.dataConverter ?? encryptingDataConverter(options.encryptionKeys ?? encryptionKeysFromEnv({ stateDir: options.stateDir ?? join(process.cwd(), '.kjob') }));
+  const env = await startTimeSkippingServer(dataConverter);
   const taskQueue = `kjob-test-${randomUUID()}`;
   let worker: Worker;
   try {
     // Tests run the author's own Jobs on their own machine: command pods are on unless turned off.
     // Jobs work around the test server's faults (worker option timeSkippingTestServer).
-    worker = await createJobWorker({ commandPods: true, images: 'pull-or-host', ...options, timeSkippingTestServer: true, connection: env.nativeConnection, taskQueue });
+    worker = await createJobWorker({
+      commandPods: true,
+      images: 'pull-or-host',
+      ...options,
+      ...(dataConverter ? { dataConverter } : { encryptionKeys: [] }),
+      timeSkippingTestServer: true,
+      connection: env.nativeConnection,
+      taskQueue,
+    });
   } catch (error) {
     await env.teardown();
     throw error;

@@ -7,6 +7,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import { PodRunStops } from '../../activities/pod-run-stops.js';
@@ -20,6 +21,8 @@ import { detectSandbox, type SandboxSettings } from '../../activities/runtimes/p
 import { sweepStalePodDirectories } from '../../activities/scratch-sweep.js';
 import { TemporalConfigObjectSource } from '../client/config-object-source.js';
 import { temporalTargetFromEnv } from '../client/connection.js';
+import { encryptingDataConverter } from '../codec/data-converter.js';
+import { encryptionKeysFromEnv, type EncryptionKey } from '../codec/encryption-keys.js';
 import type { ImageStoreOptions } from '../images/index.js';
 import type { ConfigObjectSource } from '../shared/config-objects/types.js';
 import { KUBELET_CONFIG_RETRY_MS } from '../../activities/pod-config/config-retry.js';
@@ -122,8 +125,18 @@ export interface JobWorkerOptions {
    * activity) rather than by cancelling their activities, so they must run in this process.
    */
   timeSkippingTestServer?: boolean;
+  /**
+   * Payload encryption keys, the first encrypting (default: KJOB_ENCRYPTION_KEY, then KJOB_ENCRYPTION_KEY_FILE,
+   * then `<stateDir>/encryption-keys`, then `./.kjob/encryption-keys`; `[]` for none). Clients need the same keys (README "Encryption").
+   */
+  encryptionKeys?: readonly EncryptionKey[];
+  /**
+   * A data converter of your own instead of kjob's (then `encryptionKeys` is not used). Its failure converter, by
+   * path, is bundled into the workflows too.
+   */
+  dataConverter?: DataConverter;
   /** Passed to the Temporal Worker as is. */
-  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath'>>;
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities' | 'workflowBundle' | 'workflowsPath' | 'dataConverter'>>;
 }
 
 function workflowsEntry(): string {
@@ -132,10 +145,17 @@ function workflowsEntry(): string {
   return existsSync(js) ? js : fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 }
 
-let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
-/** The workflow bundle, built once per process (webpack takes seconds). */
-export function jobWorkflowBundle(): ReturnType<typeof bundleWorkflowCode> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger });
+const bundles = new Map<string, ReturnType<typeof bundleWorkflowCode>>();
+/**
+ * The workflow bundle, built once per process for each failure converter (webpack takes seconds): an encrypting
+ * worker's workflows put failure messages in encrypted payloads too.
+ */
+export function jobWorkflowBundle(failureConverterPath?: string): ReturnType<typeof bundleWorkflowCode> {
+  let bundle = bundles.get(failureConverterPath ?? '');
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger, ...(failureConverterPath ? { failureConverterPath } : {}) });
+    bundles.set(failureConverterPath ?? '', bundle);
+  }
   return bundle;
 }
 
@@ -167,6 +187,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     ...(options.timeSkippingTestServer ? { timeSkippingTestServer: true } : {}),
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');
+  const dataConverter = options.dataConverter ?? encryptingDataConverter(options.encryptionKeys ?? encryptionKeysFromEnv({ stateDir }));
   const processes = new ProcessRegistry(join(stateDir, 'processes'));
   const reaped = await processes.reapOrphans();
   if (reaped > 0) console.warn(`kjob: killed ${reaped} command pod process group(s) left by a worker that is gone`);
@@ -218,7 +239,9 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       scratchRoot,
       logTailBytes: options.logTailBytes ?? 16 * 1024,
       nodeName,
-      configObjects: (options.configObjects ?? ((client) => new TemporalConfigObjectSource(client)))(new Client({ connection, namespace: target.namespace })),
+      configObjects: (options.configObjects ?? ((client) => new TemporalConfigObjectSource(client)))(
+        new Client({ connection, namespace: target.namespace, ...(dataConverter ? { dataConverter } : {}) }),
+      ),
       configRetryMs: (options.podConfigRetrySeconds ?? KUBELET_CONFIG_RETRY_MS / 1000) * 1000,
       secretVolumeRoot,
       ...(settings.timeSkippingTestServer ? { stops: new PodRunStops() } : {}),
@@ -242,7 +265,8 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     connection,
     namespace: target.namespace,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    workflowBundle: await jobWorkflowBundle(),
+    workflowBundle: await jobWorkflowBundle(dataConverter?.failureConverterPath),
+    ...(dataConverter ? { dataConverter } : {}),
     activities,
   });
 }

@@ -22,7 +22,7 @@ let jobs: JobClient;
 beforeAll(async () => {
   env = await startDevEnvironment('cron', { worker: { handlers: { hold, quick: () => 0, fail: () => 1 } } });
   dir = env.dir;
-  cronJobs = new CronJobClient({ address: env.server.address, taskQueue: env.taskQueue });
+  cronJobs = new CronJobClient({ address: env.server.address, taskQueue: env.taskQueue, encryptionKeys: env.keys });
   jobs = await cronJobs.jobs();
 });
 afterAll(async () => {
@@ -154,7 +154,7 @@ describe('the kjob CLI with CronJobs', () => {
     const { execFile } = await import('node:child_process');
     const bin = join(import.meta.dirname, '..', '..', 'bin', 'kjob.js');
     return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(process.execPath, [bin, '--task-queue', env.taskQueue, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: env.server.address } }, (error, stdout, stderr) =>
+      execFile(process.execPath, [bin, '--task-queue', env.taskQueue, ...args], { env: { ...process.env, TEMPORAL_ADDRESS: env.server.address }, cwd: env.dir }, (error, stdout, stderr) =>
         resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
       ),
     );

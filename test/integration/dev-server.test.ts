@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { JobClient } from '../../src/client/job-client.js';
 import { NotFoundError, UnsupportedChangeError } from '../../src/shared/errors.js';
+import { decodePayloads } from '../../src/codec/data-converter.js';
 import { holdingHandler, runKjob, startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { conditions, handlerContainer, jobManifest } from '../helpers.js';
 
@@ -172,7 +173,11 @@ describe('what the Temporal Web UI reads', () => {
     const summaries = await Promise.all(
       (history.events ?? [])
         .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runPod' || e.timerStartedEventAttributes)
-        .map(async (e) => (e.userMetadata?.summary ? String(await client.options.loadedDataConverter.payloadConverter.fromPayload(e.userMetadata.summary)) : '')),
+        .map(async (e) => {
+          // Raw from the history: encrypted, so through the client's codec first.
+          const [summary] = await decodePayloads(client.options.loadedDataConverter, e.userMetadata?.summary ? [e.userMetadata.summary] : []);
+          return summary ? String(client.options.loadedDataConverter.payloadConverter.fromPayload(summary)) : '';
+        }),
     );
     expect(summaries).toContainEqual(expect.stringMatching(/^pod ui-fails-0-[a-z0-9]{5} · index 0 · attempt 0$/));
     expect(summaries).toContainEqual(expect.stringMatching(/^backoff: next pod start at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/));
@@ -245,6 +250,8 @@ describe('the kjob CLI', () => {
     // get -w: the table, then a row per change, until interrupted.
     const watch = spawn(process.execPath, [join(root, 'bin', 'kjob.js'), '--task-queue', env.taskQueue, 'get', 'jobs', 'ticker', '-w'], {
       env: { ...process.env, TEMPORAL_ADDRESS: env.server.address },
+      // The environment's folder, where the CLI finds the payload key.
+      cwd: env.dir,
     });
     let watched = '';
     watch.stdout.on('data', (d: Buffer) => (watched += d.toString()));

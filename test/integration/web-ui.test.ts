@@ -3,7 +3,9 @@
  * dev server: a person types a kjob search-attribute query into the workflow list's query box and sees exactly
  * the failed Jobs of one Kubernetes namespace, opens one, and reads what kjob wrote for the UI: the workflow's
  * summary and details, its current details (the live Job status), the one-line summary of every pod activity
- * and backoff timer, and the search attributes. Screenshots are kept in test-results/web-ui/.
+ * and backoff timer, and the search attributes. Payloads are encrypted, as `kjob dev` encrypts them, and the UI
+ * reads them through kjob's codec endpoint (`--ui-codec-endpoint`); once the endpoint is gone, the page holds no
+ * plain value. Screenshots are kept in test-results/web-ui/.
  *
  * Written against the UI that Temporal CLI v1.5.1 embeds (UI 2.42.1). Chromium must be installed
  * (`apt-get install chromium`); without it this test fails, it does not skip.
@@ -31,6 +33,8 @@ const root = join(import.meta.dirname, '..', '..');
 const artifacts = join(root, 'test-results', 'web-ui');
 const QUERY = 'KjobPhase="Failed" AND KjobNamespace="team-a"';
 const FAILED_ID = 'kjob/team-a/ui-fails';
+/** A value in the completing Job's container env: in its input and details, encrypted on the server. */
+const MARKER = `ui-marker-${Date.now().toString(36)}`;
 
 let env: DevEnvironment | undefined;
 let jobs: JobClient | undefined;
@@ -48,12 +52,13 @@ beforeAll(async () => {
   // A backoff base of 1 s (Kubernetes: 10 s) so the failing Job's second pod starts soon.
   env = await startDevEnvironment('web-ui', { withUi: true, worker: { podBackoffBaseSeconds: 1 } });
   if (!env.server.uiUrl) throw new Error('the dev server was started without its Web UI');
+  if (!env.codec) throw new Error('the dev server was started without a codec endpoint for its UI');
   jobs = env.jobs;
 
   // Two Jobs named alike in two namespaces, both failing; a third in team-a that completes. Only the first
   // matches "failed Jobs of team-a". A Failed Job's workflow fails, so the UI's own status tells them apart too.
   await jobs.create(inNamespace('team-a', jobManifest('ui-fails', { backoffLimit: 1, completions: 2, completionMode: 'Indexed' }, { image: 'busybox', command: ['false'] })));
-  await jobs.create(inNamespace('team-a', jobManifest('ui-ok', {}, { image: 'busybox', command: ['true'] })));
+  await jobs.create(inNamespace('team-a', jobManifest('ui-ok', {}, { image: 'busybox', command: ['true'], env: [{ name: 'MARKER', value: MARKER }] })));
   await jobs.create(inNamespace('default', jobManifest('ui-fails', { backoffLimit: 0 }, { image: 'busybox', command: ['false'] })));
   const outcome = async (namespace: string, name: string) => (await jobs!.wait(name, { namespace, timeoutMs: 60_000 })).status?.conditions?.at(-1)?.type;
   expect(await outcome('team-a', 'ui-fails')).toBe('Failed');
@@ -80,7 +85,8 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1400, height: 1200 } });
   // Only the dev server's UI: anything else (the UI links to docs and GitHub) is refused, never fetched.
   const ui = new URL(env.server.uiUrl).origin;
-  await context.route((url) => url.origin !== ui, (route) => route.abort());
+  const codec = new URL(env.codec.url).origin;
+  await context.route((url) => url.origin !== ui && url.origin !== codec, (route) => route.abort());
   context.setDefaultTimeout(15_000);
   page = await context.newPage();
 });
@@ -189,5 +195,41 @@ describe('the Temporal Web UI', () => {
     expect(text).toContain('"KjobNamespace": "team-a"');
     expect(text).toContain('"KjobName": "ui-fails"');
     expect(text).toContain('"KjobCompletionMode": "Indexed"');
+  });
+
+  test('through the codec endpoint the UI shows the decrypted input; without it the page holds no plain value', async () => {
+    const okPage = `${env!.server.uiUrl}/namespaces/default/workflows/${encodeURIComponent('kjob/team-a/ui-ok')}`;
+    // The text of the page and of its frames (the Markdown details render in iframes).
+    const pageText = async () => (await Promise.all(page.frames().map((frame) => frame.content().catch(() => '')))).join('\n');
+    const waitForText = async (ok: (text: string) => boolean) => {
+      let text = '';
+      for (let i = 0; i < 60 && !ok((text = await pageText())); i++) await page.waitForTimeout(250);
+      return text;
+    };
+    const decodes: string[] = [];
+    page.on('request', (request) => request.url().startsWith(env!.codec!.url) && decodes.push(`${request.method()} ${new URL(request.url()).pathname}`));
+
+    await page.goto(okPage);
+    await page.getByRole('heading', { name: 'kjob/team-a/ui-ok', exact: true }).waitFor();
+    // The Job's input (its manifest) and its details, decrypted by the endpoint, hold the container's env.
+    expect(await waitForText((text) => text.includes(MARKER))).toContain(MARKER);
+    expect(decodes).toContain('POST /decode');
+    await page.screenshot({ path: join(artifacts, 'decoded.png') });
+
+    // The endpoint gone (as for a person without the key), the same page shows encrypted payloads only.
+    await env!.codec!.close();
+    await page.goto(okPage);
+    await page.getByRole('heading', { name: 'kjob/team-a/ui-ok', exact: true }).waitFor();
+    await page.getByRole('heading', { name: 'Event History' }).waitFor();
+    // The UI says it cannot reach the endpoint, and shows the payloads as stored: `binary/encrypted`, in base64.
+    await page.getByTestId('data-encoder-status-error').first().waitFor();
+    const encryptedEncoding = Buffer.from('binary/encrypted').toString('base64');
+    const text = await waitForText((t) => t.includes(encryptedEncoding));
+    expect(text).toContain(encryptedEncoding);
+    expect(text).not.toContain(MARKER);
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    await page.getByRole('heading', { name: 'Summary', exact: true }).waitFor();
+    expect(await pageText()).not.toContain(MARKER);
+    await page.screenshot({ path: join(artifacts, 'encrypted.png') });
   });
 });

@@ -26,7 +26,9 @@ describe.runIf(recording)('record replay fixtures', () => {
     // KJOB_REPLAY_TIME_SKIPPING=1 records the paths a worker for the time-skipping test server takes (kjob/testing:
     // pods stopped through the worker, TTL started by a local activity), on the dev server with one worker.
     const timeSkipping = process.env.KJOB_REPLAY_TIME_SKIPPING === '1' ? { timeSkippingTestServer: true } : {};
+    // Unencrypted: the fixtures are read by the replayer with no keys, and by people.
     env = await startDevEnvironment('replay', {
+      encryption: false,
       worker: { handlers: replayHandlers, images: 'pull', imagePullBackoffSeconds: { initial: 1, cap: 2 }, podBackoffBaseSeconds: 1, continueAsNewAfterEvents: 150, maxPodRunsPerWorkflow: 4, maxRunsPerShard: 6, ...timeSkipping },
     });
     mkdirSync(out, { recursive: true });

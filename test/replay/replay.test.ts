@@ -8,6 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, test } from 'vitest';
+import { encryptingDataConverter } from '../../src/codec/data-converter.js';
+import { generateEncryptionKey } from '../../src/codec/encryption-keys.js';
 import { quietTemporalRuntime } from '../../src/worker/runtime-logging.js';
 import { jobWorkflowBundle } from '../../src/worker/create-worker.js';
 
@@ -36,5 +38,16 @@ describe('replaying recorded Job histories against the current workflow code', (
     const history: unknown = JSON.parse(readFileSync(fixture.path, 'utf8'));
     // Throws DeterminismViolationError (or another replay failure) when the code no longer fits the history.
     await Worker.runReplayHistory({ workflowBundle: await jobWorkflowBundle() }, history, fixture.workflowId);
+  });
+});
+
+describe('a worker that encrypts carries on the unencrypted histories too', () => {
+  // The newest fixture of each version: its payloads are plain, and the codec lets plain payloads through.
+  const newest = [...new Map(fixtures.map((f) => [f.version, f])).values()];
+  test.each(newest.map((f) => [`${f.version}/${f.file}`, f] as const))('%s', async (_label, fixture) => {
+    quietTemporalRuntime();
+    const dataConverter = encryptingDataConverter([generateEncryptionKey('replay')])!;
+    const history: unknown = JSON.parse(readFileSync(fixture.path, 'utf8'));
+    await Worker.runReplayHistory({ workflowBundle: await jobWorkflowBundle(dataConverter.failureConverterPath), dataConverter }, history, fixture.workflowId);
   });
 });

@@ -128,20 +128,27 @@ export function registerServerCommands(program: Command): void {
       .description('start the embedded Temporal dev server (SQLite, Web UI) and a kjob worker; Ctrl-C stops both')
       .option('--db-file <path>', 'SQLite file for the server state', '.kjob/dev.db')
       .option('--port <port>', 'Temporal gRPC port', '7233')
-      .option('--ui-port <port>', 'Web UI port', '8233'),
+      .option('--ui-port <port>', 'Web UI port', '8233')
+      .option('--codec-port <port>', "port of the codec endpoint the Web UI decrypts payloads through (default: a free one)"),
     true,
   ).action(
-    plainAction(async (opts: WorkerFlags & { dbFile: string; port: string; uiPort: string }) => {
+    plainAction(async (opts: WorkerFlags & { dbFile: string; port: string; uiPort: string; codecPort?: string }) => {
       await installRuntime(opts);
       const { runDev } = await import('../serve.js');
-      await runDev({ dbFile: opts.dbFile, port: Number(opts.port), uiPort: Number(opts.uiPort), worker: await toWorkerOptions(program, opts) });
+      await runDev({
+        dbFile: opts.dbFile,
+        port: Number(opts.port),
+        uiPort: Number(opts.uiPort),
+        ...(opts.codecPort ? { codecPort: Number(opts.codecPort) } : {}),
+        worker: await toWorkerOptions(program, opts),
+      });
     }),
   );
 
   workerOptions(program.command('worker').description('run a kjob worker against TEMPORAL_ADDRESS (a real cluster)'), false).action(
     plainAction(async (opts: WorkerFlags) => {
       const { createJobWorker } = await import('../../worker/create-worker.js');
-      const { onShutdownSignal } = await import('../serve.js');
+      const { onShutdownSignal } = await import('../shutdown-signal.js');
       await installRuntime(opts);
       const global = program.opts<GlobalOptions>();
       const worker = await createJobWorker({
@@ -158,6 +165,20 @@ export function registerServerCommands(program: Command): void {
       await running;
     }),
   );
+
+  program
+    .command('codec-server')
+    .description("serve the payload codec (this host's encryption keys) to the Temporal Web UI and CLI: POST /encode, /decode")
+    .option('--port <port>', 'port to listen on', '8081')
+    .option('--host <address>', 'address to listen on (anyone who reaches it reads every payload)', '127.0.0.1')
+    .option('--ui-origin <origin...>', 'origins of the Web UI pages allowed to call it', ['http://localhost:8233', 'http://127.0.0.1:8233'])
+    .option('--state-dir <path>', 'the state folder whose encryption-keys file is used when no key is set in the environment', '.kjob')
+    .action(
+      plainAction(async (opts: { port: string; host: string; uiOrigin: string[]; stateDir: string }) => {
+        const { runCodecServer } = await import('../codec-server.js');
+        await runCodecServer({ port: Number(opts.port), host: opts.host, uiOrigins: opts.uiOrigin, stateDir: opts.stateDir });
+      }),
+    );
 
   program
     .command('demo')

@@ -15,7 +15,8 @@ import { NotFoundError } from '../../shared/errors.js';
 import type { Job } from '../../shared/kubernetes-types.js';
 import { jobWorkflowId } from '../../shared/protocol/names.js';
 import { jobRows, podRows } from '../format.js';
-import { onShutdownSignal, startDevStack } from '../serve.js';
+import { startDevStack } from '../serve.js';
+import { onShutdownSignal } from '../shutdown-signal.js';
 import { DemoImageError, hostPerlImage } from './host-perl-image.js';
 
 const DOCS_IMAGE = 'perl:5.34.0';
@@ -28,15 +29,12 @@ export async function runDemo(options: { keep: boolean; dbFile: string }): Promi
   const say = (text: string) => process.stdout.write(`${text}\n`);
   const manifest = await readFile(join(packageRoot(), 'examples', 'job-pi.yaml'), 'utf8');
   const submitted = await demoManifest(manifest, new ImageStore({ root: join(stateDir, 'images') }), say);
-  const { server, worker, running } = await startDevStack({ dbFile: options.dbFile, worker: { commandPods: true, images: 'pull', stateDir } });
-  const stop = async () => {
-    worker.shutdown();
-    await running;
-    await server.stop();
-  };
+  const stack = await startDevStack({ dbFile: options.dbFile, worker: { commandPods: true, images: 'pull', stateDir } });
+  const { server, running } = stack;
+  const stop = () => stack.stop();
   let job: Job;
   try {
-    const jobs = new JobClient({ address: server.address });
+    const jobs = new JobClient({ address: server.address, encryptionKeys: stack.keys.keys });
     await jobs.delete('pi').catch((error: unknown) => {
       if (!(error instanceof NotFoundError)) throw error;
     });
