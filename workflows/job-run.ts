@@ -11,6 +11,7 @@ import { condition, metricMeter, ParentClosePolicy, patched, setCurrentDetails, 
 import { carryOver, restoreControllerState } from '../src/shared/controller/carry-over.js';
 import { deadlineAt } from '../src/shared/controller/finish-criteria.js';
 import { jobStatusColumn } from '../src/shared/controller/job-phase.js';
+import { forgetFinishedOnceRecords } from '../src/shared/controller/once-records.js';
 import { onPodExited, onPodStarted, onPodStatus, type PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
 import { podAnnotations, podHostname, podKeys, podLabels } from '../src/shared/controller/pod-identity.js';
 import { reconcile } from '../src/shared/controller/reconcile.js';
@@ -110,6 +111,7 @@ export class JobRun {
       else if (event.kind === 'status') onPodStatus(this.state, event.report);
       else if (event.kind === 'exited') onPodExited(this.state, event.podName, event.outcome, Date.now());
     }
+    forgetFinishedOnceRecords(this.state);
     const draining = !this.state.finished && this.historyFull() && patched('kjob-continue-as-new');
     const actions = reconcile(this.state, Date.now(), this.ids, { holdNewRuns: draining });
     inPodRunScope(this.sharedPodScope, () => {

@@ -36,3 +36,6 @@ export const SIGNAL_POD_RUN_ENDED = 'podRunEnded';
 export const SIGNAL_SHARD_ALIVE = 'shardAlive';
 /** To a shard of an earlier Job of the same name (deleted, then created again): its Job is gone, stop its pods. */
 export const SIGNAL_SHARD_JOB_GONE = 'jobGone';
+/** `ctx.once` through the Job's workflow (src/shared/protocol/once.ts): claim a key, then commit its value. */
+export const UPDATE_ONCE_CLAIM = 'onceClaim';
+export const UPDATE_ONCE_COMMIT = 'onceCommit';

@@ -1,0 +1,73 @@
+/**
+ * `ctx.once` committed through the Job's own workflow (the default once-store): the pod run claims the key with
+ * an update, runs the function, and commits its value with another; a replacement pod on any worker host of the
+ * cluster, with no shared disk, gets the committed value without running the function. The workflow decides
+ * (src/shared/controller/once-records.ts): a claim held by a pod run that has ended is free again; a run the
+ * Job does not consider running (a zombie pod of a lost worker) is refused. A claim held by another running pod
+ * run is asked again after a short wait, as FileOnceStore waits on its lock.
+ *
+ * Guarantee: once `fn` has returned and its result is committed, it never runs again for that key. A crash
+ * inside `fn`, before the commit, runs it again: make `fn` itself idempotent (pass it the key) when that matters.
+ */
+import { Context } from '@temporalio/activity';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { UPDATE_ONCE_CLAIM, UPDATE_ONCE_COMMIT } from '../shared/protocol/names.js';
+import { ONCE_REFUSED, type OnceClaimRequest, type OnceClaimResult, type OnceCommitRequest, type OnceCommitResult } from '../shared/protocol/once.js';
+import type { OncePodRun, OnceStore } from './once-store.js';
+
+export interface TemporalOnceStoreOptions {
+  /** The client to reach the Job's workflow with (default: the running activity's, `Context.current().client`). */
+  client?: () => Client;
+  /** How long a waiter waits before claiming again (default 200 ms). */
+  pollMs?: number;
+  /**
+   * How long an update that failed for a passing reason (the Job continuing as new, its new run not yet
+   * answering, the server unavailable) is tried again (default 60 s).
+   */
+  retryForMs?: number;
+}
+
+export class TemporalOnceStore implements OnceStore {
+  constructor(private readonly options: TemporalOnceStoreOptions = {}) {}
+
+  async once<T>(key: string, fn: () => Promise<T> | T, signal?: AbortSignal, pod?: OncePodRun): Promise<T> {
+    if (!pod) throw new Error('TemporalOnceStore: once needs the pod run (its workflowId, attemptKey and jobUid)');
+    const client = this.options.client?.() ?? Context.current().client;
+    const handle = client.workflow.getHandle(pod.workflowId);
+    const request: OnceClaimRequest = { key, attemptKey: pod.attemptKey, jobUid: pod.jobUid };
+    for (;;) {
+      const claim = await this.update<OnceClaimResult>(handle, UPDATE_ONCE_CLAIM, request, signal);
+      if ('done' in claim) return claim.done as T;
+      if ('claimed' in claim) break;
+      await sleep(this.options.pollMs ?? 200, undefined, signal ? { signal } : {});
+    }
+    const value = await fn();
+    const commit: OnceCommitRequest = { ...request, value: value ?? null };
+    await this.update<OnceCommitResult>(handle, UPDATE_ONCE_COMMIT, commit, signal);
+    return value;
+  }
+
+  /** One update, tried again while it fails for a passing reason; a refusal fails the pod's once at once. */
+  private async update<R>(handle: WorkflowHandle, name: string, request: OnceClaimRequest, signal?: AbortSignal): Promise<R> {
+    const giveUpAt = Date.now() + (this.options.retryForMs ?? 60_000);
+    for (let attempt = 0; ; attempt++) {
+      signal?.throwIfAborted();
+      try {
+        return await handle.executeUpdate<R, [OnceClaimRequest]>(name, { args: [request] });
+      } catch (error) {
+        if (refusal(error)) throw new Error(`ctx.once ${JSON.stringify(request.key)}: ${refusal(error)}`, { cause: error });
+        if (Date.now() >= giveUpAt) throw new Error(`ctx.once ${JSON.stringify(request.key)}: the Job's workflow did not answer: ${(error as Error).message}`, { cause: error });
+        await sleep(Math.min(100 * 2 ** attempt, 2_000), undefined, signal ? { signal } : {});
+      }
+    }
+  }
+}
+
+/** The Job's refusal (asking again cannot change it), or undefined for a failure that may pass. */
+function refusal(error: unknown): string | undefined {
+  if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
+  const cause = error.cause;
+  return cause instanceof ApplicationFailure && cause.type === ONCE_REFUSED ? cause.message : undefined;
+}
