@@ -30,10 +30,28 @@ export interface TemporalOnceStoreOptions {
 }
 
 export class TemporalOnceStore implements OnceStore {
+  /**
+   * The calls of this process in flight, by Job and key: the Job sees one pod run holding a claim, so two calls
+   * of one key in one run (Promise.all) take turns here.
+   */
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+
   constructor(private readonly options: TemporalOnceStoreOptions = {}) {}
 
   async once<T>(key: string, fn: () => Promise<T> | T, signal?: AbortSignal, pod?: OncePodRun): Promise<T> {
     if (!pod) throw new Error('TemporalOnceStore: once needs the pod run (its workflowId, attemptKey and jobUid)');
+    const turn = `${pod.workflowId}\n${key}`;
+    for (let other = this.inFlight.get(turn); other; other = this.inFlight.get(turn)) await other.catch(() => undefined);
+    const call = this.claimRunCommit(key, fn, signal, pod);
+    this.inFlight.set(turn, call);
+    try {
+      return await call;
+    } finally {
+      if (this.inFlight.get(turn) === call) this.inFlight.delete(turn);
+    }
+  }
+
+  private async claimRunCommit<T>(key: string, fn: () => Promise<T> | T, signal: AbortSignal | undefined, pod: OncePodRun): Promise<T> {
     const client = this.options.client?.() ?? Context.current().client;
     const handle = client.workflow.getHandle(pod.workflowId);
     const request: OnceClaimRequest = { key, attemptKey: pod.attemptKey, jobUid: pod.jobUid };
@@ -44,8 +62,10 @@ export class TemporalOnceStore implements OnceStore {
       await sleep(this.options.pollMs ?? 200, undefined, signal ? { signal } : {});
     }
     const value = await fn();
+    // Not given the signal: an effect that happened is committed even by a pod being terminated (its run is
+    // alive until it ends), or its replacement would do it again.
     const commit: OnceCommitRequest = { ...request, value: value ?? null };
-    await this.update<OnceCommitResult>(handle, UPDATE_ONCE_COMMIT, commit, signal);
+    await this.update<OnceCommitResult>(handle, UPDATE_ONCE_COMMIT, commit);
     return value;
   }
 
