@@ -14,7 +14,7 @@ import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@te
 import { ApplicationFailure } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UPDATE_ONCE_CLAIM, UPDATE_ONCE_COMMIT } from '../shared/protocol/names.js';
-import { ONCE_REFUSED, type OnceClaimRequest, type OnceClaimResult, type OnceCommitRequest, type OnceCommitResult } from '../shared/protocol/once.js';
+import { ONCE_HELD, ONCE_REFUSED, type OnceClaimRequest, type OnceClaimResult, type OnceCommitRequest, type OnceCommitResult } from '../shared/protocol/once.js';
 import type { OncePodRun, OnceStore } from './once-store.js';
 
 export interface TemporalOnceStoreOptions {
@@ -56,7 +56,7 @@ export class TemporalOnceStore implements OnceStore {
     const handle = client.workflow.getHandle(pod.workflowId);
     const request: OnceClaimRequest = { key, attemptKey: pod.attemptKey, jobUid: pod.jobUid };
     for (;;) {
-      const claim = await this.update<OnceClaimResult>(handle, UPDATE_ONCE_CLAIM, request, signal);
+      const claim = await this.update<OnceClaimResult>(handle, UPDATE_ONCE_CLAIM, request, signal).catch(heldBy);
       if ('done' in claim) return claim.done as T;
       if ('claimed' in claim) break;
       await sleep(this.options.pollMs ?? 200, undefined, signal ? { signal } : {});
@@ -77,6 +77,7 @@ export class TemporalOnceStore implements OnceStore {
       try {
         return await handle.executeUpdate<R, [OnceClaimRequest]>(name, { args: [request] });
       } catch (error) {
+        if (rejection(error, ONCE_HELD) !== undefined) throw error;
         if (refusal(error)) throw new Error(`ctx.once ${JSON.stringify(request.key)}: ${refusal(error)}`, { cause: error });
         if (Date.now() >= giveUpAt) throw new Error(`ctx.once ${JSON.stringify(request.key)}: the Job's workflow did not answer: ${(error as Error).message}`, { cause: error });
         await sleep(Math.min(100 * 2 ** attempt, 2_000), undefined, signal ? { signal } : {});
@@ -85,9 +86,18 @@ export class TemporalOnceStore implements OnceStore {
   }
 }
 
+/** The Job's answer as a rejection of type `type` (a refusal, or the claim's holder), else undefined. */
+function rejection(error: unknown, type: string): string | undefined {
+  const cause = error instanceof WorkflowUpdateFailedError ? error.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === type ? cause.message : undefined;
+}
+
 /** The Job's refusal (asking again cannot change it), or undefined for a failure that may pass. */
-function refusal(error: unknown): string | undefined {
-  if (!(error instanceof WorkflowUpdateFailedError)) return undefined;
-  const cause = error.cause;
-  return cause instanceof ApplicationFailure && cause.type === ONCE_REFUSED ? cause.message : undefined;
+const refusal = (error: unknown) => rejection(error, ONCE_REFUSED);
+
+/** A claim rejected because another running pod run holds it: wait and ask again. */
+function heldBy(error: unknown): OnceClaimResult {
+  const holder = rejection(error, ONCE_HELD);
+  if (holder === undefined) throw error;
+  return { heldBy: holder };
 }

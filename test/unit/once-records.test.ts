@@ -10,6 +10,7 @@ import {
   MAX_ONCE_VALUE_BYTES,
   onceClaimRefusal,
   onceCommitRefusal,
+  onceHeldBy,
 } from '../../src/shared/controller/once-records.js';
 import { onPodExited } from '../../src/shared/controller/pod-lifecycle.js';
 import { podKeys } from '../../src/shared/controller/pod-identity.js';
@@ -111,10 +112,14 @@ describe('claim and commit', () => {
     const second = { ...first!, name: `${first!.name}-b`, uid: 'other' };
     s.pods.push(second);
     expect(claim(s, ask(s, first!))).toEqual({ claimed: true });
+    // The validator rejects the waiter's claim (nothing in the history); the decision says the same.
+    expect(onceHeldBy(s, ask(s, second))).toBe(podKeys(s.job, first!).attemptKey);
+    expect(onceHeldBy(s, ask(s, first!))).toBeNull();
     const held = claim(s, ask(s, second));
     expect(held).toEqual({ heldBy: podKeys(s.job, first!).attemptKey });
     expect(commit(s, ask(s, second), 'mine')).toEqual({ refused: expect.stringMatching(/claimed by pod run/) });
     commit(s, ask(s, first!), 'first');
+    expect(onceHeldBy(s, ask(s, second))).toBeNull();
     expect(claim(s, ask(s, second))).toEqual({ done: 'first' });
   });
 });

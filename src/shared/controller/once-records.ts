@@ -19,6 +19,12 @@ export const MAX_ONCE_VALUE_BYTES = 16 * 1024;
 export const MAX_ONCE_RECORDS = 1_000;
 export const MAX_ONCE_TOTAL_BYTES = 256 * 1024;
 export const MAX_ONCE_KEY_LENGTH = 1_024;
+/**
+ * Once updates one run of the Job's workflow takes before it continues as new. The server accepts 2,000 updates
+ * per run (history.maxTotalUpdates) and suggests continue-as-new at 90%; the pods running when the hand-over
+ * begins must still commit through this run, so it begins at half the server's cap.
+ */
+export const ONCE_UPDATES_PER_RUN = 1_000;
 
 /** Temporal counts payloads in UTF-8 bytes (TextEncoder is one of the workflow sandbox's globals). */
 export const onceValueBytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value ?? null)).length;
@@ -65,11 +71,19 @@ function committedBytes(state: JobControllerState): number {
   return bytes;
 }
 
+/** The attempt key of another running pod run that holds the key's claim (the caller waits), or null. */
+export function onceHeldBy(state: JobControllerState, request: OnceClaimRequest): string | null {
+  const record = state.onceRecords.get(request.key);
+  if (!record || record.committed || !record.holder || record.holder === request.attemptKey) return null;
+  return runningPod(state, record.holder) ? record.holder : null;
+}
+
 /** A claim that onceClaimRefusal let through: the committed value, the claim, or who holds it. */
 export function claimOnce(state: JobControllerState, request: OnceClaimRequest): OnceClaimResult {
   const record = state.onceRecords.get(request.key);
   if (record?.committed) return { done: record.value ?? null };
-  if (record?.holder && record.holder !== request.attemptKey && runningPod(state, record.holder)) return { heldBy: record.holder };
+  const holder = onceHeldBy(state, request);
+  if (holder) return { heldBy: holder };
   const pod = runningPod(state, request.attemptKey) as PodRecord;
   state.onceRecords.set(request.key, { slot: pod.slot, holder: request.attemptKey, committed: false });
   return { claimed: true };

@@ -33,3 +33,9 @@ export interface OnceCommitResult {
 
 /** The ApplicationFailure type of a refused claim or commit: asking again cannot change the answer. */
 export const ONCE_REFUSED = 'KjobOnceRefused';
+/**
+ * The ApplicationFailure type of a claim held by another running pod run (its message is the holder's attempt
+ * key): the claim's validator rejects it, so a waiter's polls leave nothing in the history and do not count
+ * against the server's updates per run.
+ */
+export const ONCE_HELD = 'KjobOnceHeld';
