@@ -23,6 +23,12 @@ export interface TemporalOnceStoreOptions {
   /** How long a waiter waits before claiming again (default 200 ms). */
   pollMs?: number;
   /**
+   * Once updates this process has in flight to one Job at most (default 8): the server admits 10 per workflow
+   * (history.maxInFlightUpdates) and refuses more with ResourceExhausted, which the client retries after a
+   * back-off of a second or more; waiting here for a turn is quicker.
+   */
+  maxInFlightPerJob?: number;
+  /**
    * How long an update that failed for a passing reason (the Job continuing as new, its new run not yet
    * answering, the server unavailable) is tried again (default 60 s).
    */
@@ -35,6 +41,8 @@ export class TemporalOnceStore implements OnceStore {
    * of one key in one run (Promise.all) take turns here.
    */
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Updates in flight to each Job, and the calls waiting for a turn. */
+  private readonly updating = new Map<string, { active: number; waiting: (() => void)[] }>();
 
   constructor(private readonly options: TemporalOnceStoreOptions = {}) {}
 
@@ -75,13 +83,30 @@ export class TemporalOnceStore implements OnceStore {
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        return await handle.executeUpdate<R, [OnceClaimRequest]>(name, { args: [request] });
+        return await this.inTurn(handle.workflowId, () => handle.executeUpdate<R, [OnceClaimRequest]>(name, { args: [request] }));
       } catch (error) {
         if (rejection(error, ONCE_HELD) !== undefined) throw error;
         if (refusal(error)) throw new Error(`ctx.once ${JSON.stringify(request.key)}: ${refusal(error)}`, { cause: error });
         if (Date.now() >= giveUpAt) throw new Error(`ctx.once ${JSON.stringify(request.key)}: the Job's workflow did not answer: ${(error as Error).message}`, { cause: error });
         await sleep(Math.min(100 * 2 ** attempt, 2_000), undefined, signal ? { signal } : {});
       }
+    }
+  }
+
+  /** Runs `send` once fewer than maxInFlightPerJob updates to the Job are in flight from this process. */
+  private async inTurn<R>(workflowId: string, send: () => Promise<R>): Promise<R> {
+    let turns = this.updating.get(workflowId);
+    if (!turns) this.updating.set(workflowId, (turns = { active: 0, waiting: [] }));
+    const ready = turns;
+    if (ready.active >= (this.options.maxInFlightPerJob ?? 8)) await new Promise<void>((resolve) => ready.waiting.push(resolve));
+    else ready.active++;
+    try {
+      return await send();
+    } finally {
+      // The turn passes to the next waiter as it is (active unchanged), or is given back.
+      const next = ready.waiting.shift();
+      if (next) next();
+      else if (--ready.active === 0) this.updating.delete(workflowId);
     }
   }
 }

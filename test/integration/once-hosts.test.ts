@@ -12,7 +12,8 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client/job-client.js';
 import type { PodHandler } from '../../src/worker/handlers.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
-import { conditions, eventually, handlerContainer, jobManifest, startFixtureWorker } from '../helpers.js';
+import { ONCE_UPDATES_PER_RUN } from '../../src/shared/controller/once-records.js';
+import { conditions, eventually, handlerContainer, jobManifest, runChain, startFixtureWorker } from '../helpers.js';
 
 /** The in-process worker's `turns` handler: its once function runs until the test releases it. */
 const turns = {
@@ -49,11 +50,18 @@ const twiceHandler: PodHandler = async (ctx) => {
   return 0;
 };
 
+/** One once call per pod, counted by the test, for the hand-over after ONCE_UPDATES_PER_RUN updates. */
+const perIndex = new Map<number, number>();
+const countedHandler: PodHandler = async (ctx) => {
+  await ctx.once('effect', () => perIndex.set(ctx.index!, (perIndex.get(ctx.index!) ?? 0) + 1).size);
+  return 0;
+};
+
 let env: DevEnvironment;
 const workers: ChildProcess[] = [];
 
 beforeAll(async () => {
-  env = await startDevEnvironment('once-hosts', { worker: { handlers: { turns: turnsHandler, twice: twiceHandler } } });
+  env = await startDevEnvironment('once-hosts', { worker: { handlers: { turns: turnsHandler, twice: twiceHandler, counted: countedHandler } } });
 });
 afterAll(async () => {
   for (const worker of workers) worker.kill('SIGKILL');
@@ -137,3 +145,17 @@ test('two calls of one key at once in one pod run: fn runs once, both get its va
   const logs = await eventually(() => jobs.logs('twice'), (l) => l.length > 0);
   expect(logs.map((l) => l.text).join('')).toContain('values=run 1,run 1');
 });
+
+test('a Job whose pods make more once updates than one run takes continues as new, and every effect happens once', async () => {
+  const { jobs } = env;
+  // Two updates per pod: past ONCE_UPDATES_PER_RUN well before the history's own threshold (10,240 events).
+  const pods = ONCE_UPDATES_PER_RUN / 2 + 100;
+  await jobs.create(jobManifest('many-once', { completions: pods, parallelism: 20, completionMode: 'Indexed' }, handlerContainer('counted')));
+  const job = await jobs.wait('many-once', { timeoutMs: 300_000 });
+  expect(conditions(job)).toEqual(['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached']);
+  expect(job.status).toMatchObject({ succeeded: pods });
+  expect(perIndex.size).toBe(pods);
+  expect([...perIndex.values()].every((n) => n === 1)).toBe(true);
+  const runs = await runChain(await jobs.client(), 'kjob/default/many-once');
+  expect(runs.length).toBeGreaterThanOrEqual(2);
+}, 360_000);
