@@ -37,7 +37,7 @@ export interface TemporalOnceStoreOptions {
 
 export class TemporalOnceStore implements OnceStore {
   /**
-   * The calls of this process in flight, by Job and key: the Job sees one pod run holding a claim, so two calls
+   * The calls of this process in flight, by pod run and key: the Job sees one pod run holding a claim, so two calls
    * of one key in one run (Promise.all) take turns here.
    */
   private readonly inFlight = new Map<string, Promise<unknown>>();
@@ -48,7 +48,7 @@ export class TemporalOnceStore implements OnceStore {
 
   async once<T>(key: string, fn: () => Promise<T> | T, signal?: AbortSignal, pod?: OncePodRun): Promise<T> {
     if (!pod) throw new Error('TemporalOnceStore: once needs the pod run (its workflowId, attemptKey and jobUid)');
-    const turn = `${pod.workflowId}\n${key}`;
+    const turn = `${pod.workflowId}\n${pod.attemptKey}\n${key}`;
     for (let other = this.inFlight.get(turn); other; other = this.inFlight.get(turn)) await other.catch(() => undefined);
     const call = this.claimRunCommit(key, fn, signal, pod);
     this.inFlight.set(turn, call);
