@@ -90,6 +90,40 @@ export function latencyTable(results: VariantResult[]): string {
   return t.toString();
 }
 
+/**
+ * The cost of one ctx.once call (through the Job's workflow): the once variant's figures per pod minus the
+ * handler variant's of the same round, and the call's own time as the handler saw it.
+ */
+export function onceTable(results: VariantResult[]): string | null {
+  const rows = results.filter((r) => r.variant === 'once' && r.ok);
+  if (rows.length === 0) return null;
+  const t = new Table({
+    head: ['round', 'once call ms p50 / p95 / mean', 'pod activity ms (once − handler)', 'wall ms/pod × P (once − handler)', 'events per call', 'history B per call'],
+    style: { head: [], border: [] },
+  });
+  for (const r of rows) {
+    const handler = results.find((o) => o.round === r.round && o.variant === 'handler' && o.ok);
+    const perPod = (v: VariantResult | undefined, value: (v: VariantResult) => number | null | undefined) => {
+      const x = v ? value(v) : null;
+      return x == null || !v ? null : x / v.pods;
+    };
+    const diff = (value: (v: VariantResult) => number | null | undefined) => {
+      const a = perPod(r, value);
+      const b = perPod(handler, value);
+      return a == null || b == null ? null : a - b;
+    };
+    t.push([
+      r.round,
+      r.onceMs ? `${r.onceMs.p50.toFixed(1)} / ${r.onceMs.p95.toFixed(1)} / ${r.onceMs.mean.toFixed(1)}` : '–',
+      fixed(diff((v) => v.busyMs), 1),
+      fixed(diff((v) => v.wallMs * v.parallelism), 1),
+      fixed(diff((v) => v.history?.events), 2),
+      fixed(diff((v) => v.history?.bytes), 0),
+    ]);
+  }
+  return t.toString();
+}
+
 export function printResults(opts: Options, results: VariantResult[], pulls: PullPass[]): void {
   if (results.length > 0) {
     console.log(`kjob benchmark: ${opts.pods} no-op pods, parallelism ${opts.parallelism}, ${opts.rounds} round(s); node ${process.version}, ${cpus().length} CPUs; maxConcurrentActivityTaskExecutions ${opts.settings.maxConcurrentActivityTaskExecutions}`);
@@ -98,6 +132,8 @@ export function printResults(opts: Options, results: VariantResult[], pulls: Pul
       'Start latency, ms: dispatch = scheduled → activity start; in worker = activity start → the pod\'s work begins (the baseline\'s activity, the handler\'s call, the container reading the clock); start = the two together:',
     );
     console.log(latencyTable(results));
+    const once = onceTable(results);
+    if (once) console.log(`ctx.once through the Job's workflow, per call (the once variant against the handler variant of its round):\n${once}`);
     console.log('History events per pod, by type:');
     for (const r of results) console.log(`  ${historyBreakdown(r)}`);
     for (const r of results) {
@@ -113,7 +149,7 @@ export function printResults(opts: Options, results: VariantResult[], pulls: Pul
 export function writeJson(opts: Options, results: VariantResult[], pulls: PullPass[]): void {
   const ratios = (variant: Variant) => results.filter((r) => r.variant === variant && r.ratio !== null).map((r) => r.ratio as number);
   const summary = Object.fromEntries(
-    (['handler', 'command', 'image'] as const).map((v) => {
+    (['handler', 'once', 'command', 'image'] as const).map((v) => {
       const rs = ratios(v);
       const cpu = results.filter((r) => r.variant === v && r.cpuRatio !== null).map((r) => r.cpuRatio as number);
       return [v, rs.length ? { ratios: rs, min: Math.min(...rs), max: Math.max(...rs), cpuRatios: cpu } : null];

@@ -5,13 +5,14 @@
 import type { HistoryFigures } from './history.js';
 import type { CpuTimes } from './proc.js';
 import type { ProfileSummary } from './profile-summary.js';
-import type { StartLatencySummary } from './start-latency.js';
+import type { LatencySummary, StartLatencySummary } from './start-latency.js';
 import type { Variant } from './worker-child.js';
 
-export const VARIANTS: Variant[] = ['baseline', 'handler', 'command', 'image'];
+export const VARIANTS: Variant[] = ['baseline', 'handler', 'once', 'command', 'image'];
 export const LABEL: Record<Variant, string> = {
   baseline: 'baseline (Temporal fan-out)',
   handler: 'kjob handler pods',
+  once: 'kjob handler pods, one ctx.once each',
   command: 'kjob command pods (host)',
   image: 'kjob image pods (cached)',
 };
@@ -51,6 +52,10 @@ export interface VariantResult {
   serverCpuMs: number | null;
   /** Scheduled → activity start, and scheduled → the pod's work begins (start-latency.ts); null if not read. */
   startLatency: StartLatencySummary | null;
+  /** The once variant: each ctx.once call's time in the handler (claim, the no-op, commit). */
+  onceMs?: LatencySummary | null;
+  /** Sum of the pods' activity durations, ms. */
+  busyMs?: number;
   history: HistoryFigures | null;
   profile?: ProfileSummary;
 }

@@ -10,14 +10,15 @@
  * Two ratios to the baseline: pods/s (wall time, noisy on a shared machine) and the baseline's CPU per pod over
  * the variant's (worker + pod processes + server); image pods are also compared with host command pods.
  *
- * Variants: `baseline`; `handler` (kjob handler pods); `command` (command pods run on the host, worker option
+ * Variants: `baseline`; `handler` (kjob handler pods); `once` (handler pods that each call ctx.once once: its
+ * cost is the difference to `handler`); `command` (command pods run on the host, worker option
  * `images: 'host'`); `image` (the same pods in a busybox image, cached beforehand: bench-image.ts); and `pull`,
  * no pods: cold and warm pulls of a ~100 MB image through the image store (image-pull.ts), after the rounds.
  *
  *   --pods N            no-op pods per variant (default 200)
  *   --parallelism P     pods in flight (default 20)
  *   --rounds R          run every variant R times, rotating their order (default 1); pull passes likewise
- *   --variants LIST     comma-separated: baseline,handler,command,image,pull (default all)
+ *   --variants LIST     comma-separated: baseline,handler,once,command,image,pull (default all)
  *   --json FILE         where the figures go (default bench-results.json)
  *   --profile DIR       run the workers with --cpu-prof into DIR/<variant>-<round>/ and summarise the profiles
  *   --stall S           give up on a variant when no pod ended for S seconds (default 60)
@@ -39,7 +40,7 @@ import { cpuDelta, cpuTimes, peakRssBytes, resetPeakRss, rssBytes, sampleRss, ty
 import { summariseProfiles } from './profile-summary.js';
 import { printResults, writeJson } from './report.js';
 import { LABEL, totalCpuPerPod, VARIANTS, type VariantResult } from './results.js';
-import { CLOCK_COMMAND, type StartLatencySummary } from './start-latency.js';
+import { CLOCK_COMMAND, type LatencySummary, type StartLatencySummary } from './start-latency.js';
 import type { ActivityStats, ChildConfig, Variant } from './worker-child.js';
 import { killChildren, startWorker, stopWorker } from './worker-process.js';
 
@@ -48,8 +49,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The Job of no-op pods: the handler's, or the no-op command that reads the clock on the host or in the image. */
 function manifest(name: string, variant: Exclude<Variant, 'baseline'>, pods: number, parallelism: number, image: BenchImage | undefined): object {
   const container =
-    variant === 'handler'
-      ? { name: 'main', image: 'kjob.dev/handler/noop' }
+    variant === 'handler' || variant === 'once'
+      ? { name: 'main', image: `kjob.dev/handler/${variant === 'once' ? 'once' : 'noop'}` }
       : { name: 'main', image: variant === 'image' ? requireImage(image).reference : 'busybox', command: CLOCK_COMMAND };
   return {
     apiVersion: 'batch/v1',
@@ -103,6 +104,7 @@ async function runVariant(
   let error: string | undefined;
   let stats: ActivityStats | undefined;
   let startLatency: StartLatencySummary | null = null;
+  let onceMs: LatencySummary | null | undefined;
   let endMonoUs = Number.MAX_SAFE_INTEGER;
   let cpuAfter: CpuTimes | undefined;
   let serverAfter: CpuTimes | undefined;
@@ -170,6 +172,7 @@ async function runVariant(
       stats = reply.stats;
       endMonoUs = reply.monoUs;
       startLatency = reply.latencies ?? null;
+      onceMs = reply.onceMs;
     }
   } catch (e) {
     error ??= String(e);
@@ -222,6 +225,8 @@ async function runVariant(
     },
     serverCpuMs: serverCpu ? serverCpu.selfMs : null,
     startLatency,
+    ...(variant === 'once' ? { onceMs: onceMs ?? null } : {}),
+    ...(stats ? { busyMs: stats.busyMs } : {}),
     history,
     ...(profileDir ? { profile: await summariseProfiles(profileDir, { fromUs: readyMonoUs, toUs: endMonoUs }) } : {}),
   };

@@ -10,9 +10,10 @@ import { bundleWorkflowCode, NativeConnection, Worker, type ActivityInterceptors
 import { quietTemporalRuntime } from '../src/worker/runtime-logging.js';
 import { createJobWorker } from '../src/worker/create-worker.js';
 import * as baselineActivities from './baseline-activities.js';
-import { containerClockMs, firstContainerLog, StartLatencies, type ActivityTimes, type StartLatencySummary } from './start-latency.js';
+import type { PodContext } from '../src/worker/handlers.js';
+import { containerClockMs, firstContainerLog, StartLatencies, summarise, type ActivityTimes, type LatencySummary, type StartLatencySummary } from './start-latency.js';
 
-export type Variant = 'baseline' | 'handler' | 'command' | 'image';
+export type Variant = 'baseline' | 'handler' | 'once' | 'command' | 'image';
 
 /** The worker settings every variant gets, so they differ only in what runs on them. */
 export interface SharedWorkerSettings {
@@ -49,7 +50,7 @@ export interface ActivityStats {
 /** `monoUs`: CLOCK_MONOTONIC in µs, the clock of V8's CPU profiles, so the parent can cut a profile to the run. */
 export type ChildMessage =
   | { type: 'ready'; monoUs: number }
-  | { type: 'stats'; stats: ActivityStats; monoUs: number; memory: NodeJS.MemoryUsage; latencies?: StartLatencySummary }
+  | { type: 'stats'; stats: ActivityStats; monoUs: number; memory: NodeJS.MemoryUsage; latencies?: StartLatencySummary; onceMs?: LatencySummary | null }
   | { type: 'error'; message: string };
 /** `latencies`: summarise the start latencies too (sorting them all: only once the run is over). */
 export type ParentMessage = { type: 'stats'; latencies?: boolean } | { type: 'stop' };
@@ -107,6 +108,18 @@ function noopHandler(): number {
   return 0;
 }
 
+/** How long each `ctx.once` call of the once variant took (claim, the no-op function, commit), ms. */
+const onceDurations: number[] = [];
+
+/** The once variant's pod: the no-op's start, then one ctx.once call, timed. */
+async function onceHandler(ctx: PodContext): Promise<number> {
+  noopHandler();
+  const t0 = performance.now();
+  await ctx.once('effect', () => ctx.index);
+  onceDurations.push(performance.now() - t0);
+  return 0;
+}
+
 const noop = () => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (message: string) => console.error(message), log: noop };
 
@@ -131,7 +144,7 @@ async function createWorker(config: ChildConfig, connection: NativeConnection): 
     taskQueue: config.taskQueue,
     stateDir: `${config.stateDir}/state`,
     scratchRoot: `${config.stateDir}/pods`,
-    handlers: { noop: noopHandler },
+    handlers: { noop: noopHandler, once: onceHandler },
     // Plain payloads, as the bench's client (bench/run.ts) reads them, whatever keys the environment holds.
     encryptionKeys: [],
     // Every kjob variant gets the same worker (command pods are off unless asked for) but for its images mode:
@@ -158,7 +171,7 @@ async function main(): Promise<void> {
   const running = worker.run();
   process.on('message', (message: ParentMessage) => {
     if (message.type === 'stats') {
-      send({ type: 'stats', stats: { ...stats }, monoUs: monoUs(), memory: process.memoryUsage(), ...(message.latencies ? { latencies: latencies.summary() } : {}) });
+      send({ type: 'stats', stats: { ...stats }, monoUs: monoUs(), memory: process.memoryUsage(), ...(message.latencies ? { latencies: latencies.summary(), onceMs: summarise(onceDurations) } : {}) });
     }
     else if (message.type === 'stop' && worker.getState() === 'RUNNING') worker.shutdown();
   });

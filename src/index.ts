@@ -25,7 +25,7 @@ export { temporalTargetFromEnv, type TemporalTarget } from './client/connection.
 export { DEFAULT_TASK_QUEUE, jobWorkflowId } from './shared/protocol/names.js';
 export type { JobWorkerOptions } from './worker/create-worker.js';
 export type { PodContext, PodHandler, PodHandlers, PodLogger } from './worker/handlers.js';
-export type { OnceStore } from './worker/once-store.js';
+export type { OncePodRun, OnceStore } from './worker/once-store.js';
 export { parseJobManifests } from './shared/manifest/parse.js';
 export type { ManifestInput } from './shared/manifest/documents.js';
 export type { Validated } from './shared/manifest/validated.js';

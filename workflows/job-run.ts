@@ -11,6 +11,7 @@ import { condition, metricMeter, ParentClosePolicy, patched, setCurrentDetails, 
 import { carryOver, restoreControllerState } from '../src/shared/controller/carry-over.js';
 import { deadlineAt } from '../src/shared/controller/finish-criteria.js';
 import { jobStatusColumn } from '../src/shared/controller/job-phase.js';
+import { forgetFinishedOnceRecords, ONCE_UPDATES_PER_RUN } from '../src/shared/controller/once-records.js';
 import { onPodExited, onPodStarted, onPodStatus, type PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
 import { podAnnotations, podHostname, podKeys, podLabels } from '../src/shared/controller/pod-identity.js';
 import { reconcile } from '../src/shared/controller/reconcile.js';
@@ -46,6 +47,8 @@ export class JobRun {
   private readonly runs = new Map<string, () => void>();
   /** A durable timer fired since the last reconcile. */
   woken = false;
+  /** Once updates this run accepted (workflows/job.ts answerOnce): the server caps a run's updates. */
+  onceUpdates = 0;
   /** There is something to reconcile: a pod event, or a timer that fired. */
   readonly hasWork = () => this.events.length > 0 || this.woken;
 
@@ -110,7 +113,8 @@ export class JobRun {
       else if (event.kind === 'status') onPodStatus(this.state, event.report);
       else if (event.kind === 'exited') onPodExited(this.state, event.podName, event.outcome, Date.now());
     }
-    const draining = !this.state.finished && this.historyFull() && patched('kjob-continue-as-new');
+    forgetFinishedOnceRecords(this.state);
+    const draining = !this.state.finished && ((this.historyFull() && patched('kjob-continue-as-new')) || this.onceUpdatesFull());
     const actions = reconcile(this.state, Date.now(), this.ids, { holdNewRuns: draining });
     inPodRunScope(this.sharedPodScope, () => {
       for (const pod of actions.start) this.startRun(pod);
@@ -184,6 +188,11 @@ export class JobRun {
   result(): JobWorkflowResult {
     forgetOldFinishedPods(this.state, FINISHED_PODS_KEPT, 0);
     return { job: renderJob(this.state), pods: renderPods(this.state), logs: Object.fromEntries(this.state.logs), events: this.state.events };
+  }
+
+  /** Enough once updates for this run: the pods still running must commit through it under the server's cap. */
+  private onceUpdatesFull(): boolean {
+    return this.onceUpdates >= ONCE_UPDATES_PER_RUN && patched('kjob-once-records');
   }
 
   private historyFull(): boolean {

@@ -25,7 +25,9 @@ import { renderJob, renderPods } from '../src/shared/controller/render.js';
 import { applySpecPatch, type JobSpecPatch } from '../src/shared/controller/spec-patch.js';
 import { failedJobFailure, type JobWorkflowInput, type JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
 import type { PodStartedSignal, PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
-import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, SIGNAL_POD_STATUS, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
+import { QUERY_EVENTS, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, SIGNAL_POD_STATUS, UPDATE_ONCE_CLAIM, UPDATE_ONCE_COMMIT, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
+import { ONCE_HELD, ONCE_REFUSED, type OnceClaimRequest, type OnceClaimResult, type OnceCommitRequest, type OnceCommitResult } from '../src/shared/protocol/once.js';
+import { claimOnce, commitOnce, onceClaimRefusal, onceCommitRefusal, onceHeldBy } from '../src/shared/controller/once-records.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/shared/kubernetes-types.js';
 import { JobRun } from './job-run.js';
 import { podRunEndedSignal, shardAliveSignal, shardJobGoneSignal } from './shard.js';
@@ -43,6 +45,10 @@ export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STAR
 export const podStatusSignal = defineSignal<[PodStatusSignal]>(SIGNAL_POD_STATUS);
 /** Changes the mutable fields of a running Job (suspend, parallelism, elastic completions, deadline, …). */
 export const patchJobUpdate = defineUpdate<Job, [JobSpecPatch]>(UPDATE_PATCH_JOB);
+
+/** `ctx.once` across hosts (src/shared/controller/once-records.ts): a pod run claims a key, then commits its value. */
+export const onceClaimUpdate = defineUpdate<OnceClaimResult, [OnceClaimRequest]>(UPDATE_ONCE_CLAIM);
+export const onceCommitUpdate = defineUpdate<OnceCommitResult, [OnceCommitRequest]>(UPDATE_ONCE_COMMIT);
 
 const { controllerSettings } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
 
@@ -122,5 +128,42 @@ function answerQueriesSignalsAndUpdates(run: JobRun, job: Job): void {
         if (state.finished) throw new Error('the Job has finished');
       },
     },
+  );
+  answerOnce(run);
+}
+
+/**
+ * The once updates. A refusal, and a claim held by another running pod run, are the validator's: a rejected
+ * update leaves nothing in the history and does not count against the server's updates per run. The handler
+ * checks again, as the state it decides over is the same. Accepted updates are counted: the run hands over
+ * before the server's cap (ONCE_UPDATES_PER_RUN).
+ */
+function answerOnce(run: JobRun): void {
+  const { state } = run;
+  const refuse = (reason: string | null, type = ONCE_REFUSED) => {
+    if (reason) throw ApplicationFailure.create({ type, message: reason, nonRetryable: true });
+  };
+  setHandler(
+    onceClaimUpdate,
+    (request) => {
+      refuse(onceClaimRefusal(state, request));
+      run.onceUpdates++;
+      return claimOnce(state, request);
+    },
+    {
+      validator: (request) => {
+        refuse(onceClaimRefusal(state, request));
+        refuse(onceHeldBy(state, request), ONCE_HELD);
+      },
+    },
+  );
+  setHandler(
+    onceCommitUpdate,
+    (request) => {
+      refuse(onceCommitRefusal(state, request));
+      run.onceUpdates++;
+      return commitOnce(state, request);
+    },
+    { validator: (request) => refuse(onceCommitRefusal(state, request)) },
   );
 }

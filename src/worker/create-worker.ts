@@ -29,7 +29,8 @@ import { KUBELET_CONFIG_RETRY_MS } from '../../activities/pod-config/config-retr
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings } from '../shared/protocol/pod-runs.js';
 import { DEFAULT_TASK_QUEUE } from '../shared/protocol/names.js';
 import type { PodHandlers } from './handlers.js';
-import { FileOnceStore, type OnceStore } from './once-store.js';
+import type { OnceStore } from './once-store.js';
+import { TemporalOnceStore } from './temporal-once-store.js';
 
 
 export interface JobWorkerOptions {
@@ -80,12 +81,14 @@ export interface JobWorkerOptions {
    */
   maxPodsInFlight?: number;
   /**
-   * This worker's state on its host (default `.kjob` in the working directory): `ctx.once` commits (unless
-   * `onceStore` is given) and the process groups of running command pods, which the next worker started on the
-   * host kills if this one dies.
+   * This worker's state on its host (default `.kjob` in the working directory): the image cache and the process
+   * groups of running command pods, which the next worker started on the host kills if this one dies.
    */
   stateDir?: string;
-  /** Where `ctx.once` results are committed (default `<stateDir>/once`). */
+  /**
+   * Where `ctx.once` results are committed: by default through the Job's workflow (TemporalOnceStore), seen by
+   * every worker of the cluster; `new FileOnceStore(dir)` commits to a folder on this host instead.
+   */
   onceStore?: OnceStore;
   /**
    * The command pods' sandbox (bubblewrap): `auto` (default) uses it where the host allows and says at start
@@ -249,7 +252,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       runtimes: {
         handler: new HandlerRuntime({
           handlers: options.handlers ?? {},
-          onceStore: options.onceStore ?? new FileOnceStore(join(stateDir, 'once')),
+          onceStore: options.onceStore ?? new TemporalOnceStore(),
           nodeName,
         }),
         image: imageRuntime,

@@ -1,12 +1,14 @@
 /**
- * `ctx.once(name, fn)`: a side effect done once per (pod key, name). The result is committed atomically
+ * The once-store interface, and the file store: `ctx.once(name, fn)` is a side effect done once per (pod key,
+ * name). The default store commits through the Job's workflow (temporal-once-store.ts), shared by every worker
+ * host; this file store, the option, commits to a folder. The result is committed atomically
  * (write to a temporary file, then rename) after `fn` returns; a replacement pod or a re-run after a crash
  * finds the commit and returns the stored result without running `fn`. A lock file keeps two runs of the same
  * index from running `fn` at the same time; a lock left by a dead process on this host is taken over.
  *
  * Guarantee: once `fn` has returned and its result is committed, it never runs again for that key. A crash
  * inside `fn`, before the commit, runs it again: make `fn` itself idempotent (pass it the key) when that matters.
- * For several hosts, put the directory on storage they share, or give the worker your own OnceStore.
+ * For several hosts, put the directory on storage they share, or use the default TemporalOnceStore.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -15,8 +17,16 @@ import { join } from 'node:path';
 import { processAlive } from '../host/process-alive.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** The pod run that calls once: its Job's workflow, its attempt key, and the uid of the Job it was started for. */
+export interface OncePodRun {
+  workflowId: string;
+  attemptKey: string;
+  jobUid: string;
+}
+
 export interface OnceStore {
-  once<T>(key: string, fn: () => Promise<T> | T, signal?: AbortSignal): Promise<T>;
+  /** `pod` is the calling pod run (kjob always passes it; a store of its own may ignore it). */
+  once<T>(key: string, fn: () => Promise<T> | T, signal?: AbortSignal, pod?: OncePodRun): Promise<T>;
 }
 
 interface LockOwner {

@@ -1,8 +1,8 @@
 /**
  * Duplicate starts are safe: the worker process is killed (SIGKILL) after a handler's side effect (committed by
  * `ctx.once`) but before its activity completes. The pod is noticed lost through its heartbeat, a replacement runs on a new worker
- * with the same idempotency key, the effect is not repeated, and the Job completes. Real dev server, real
- * processes.
+ * with the same idempotency key, the effect is not repeated (the default once-store commits through the Job's
+ * workflow), and the Job completes. Real dev server, real processes.
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -25,7 +25,6 @@ function startWorker(hang: boolean, sandbox: 'auto' | 'required' | 'off' = 'off'
     {
       TEMPORAL_ADDRESS: server.address,
       KJOB_TASK_QUEUE: taskQueue,
-      KJOB_ONCE_DIR: join(dir, 'once'),
       KJOB_STATE_DIR: join(dir, 'state'),
       KJOB_EFFECTS_FILE: effectsFile,
       KJOB_HANG_AFTER_EFFECT: hang ? '1' : '0',

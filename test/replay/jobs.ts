@@ -1,7 +1,8 @@
 /**
  * The representative Jobs whose histories are kept as replay fixtures: each completion mode, retries with
  * backoff, OnFailure restarts, the deadline, suspend and resume, elastic scaling, pod failure and success
- * policies, per-index backoff, TTL, and a Job wider than its workflow holds (pod runner shards).
+ * policies, per-index backoff, TTL, a Job wider than its workflow holds (pod runner shards), and pods that
+ * commit ctx.once effects through the Job's workflow (its onceClaim and onceCommit updates).
  * `record.test.ts` runs them; `replay.test.ts` replays what was recorded.
  */
 import type { JobClient } from '../../src/client/job-client.js';
@@ -25,6 +26,12 @@ export const replayHandlers: PodHandlers = {
   exit42: () => 42,
   /** Index 2 succeeds, the others fail. */
   onlyTwo: (ctx) => (ctx.index === 2 ? 0 : 1),
+  /** Commits an effect with ctx.once, then as `flaky`: index 1's replacement gets the committed value. */
+  onceFlaky: async (ctx) => {
+    const value = await ctx.once('effect', () => ({ index: ctx.index, by: ctx.podName }));
+    ctx.log.info(`once=${JSON.stringify(value)}`);
+    return replayHandlers.flaky!(ctx);
+  },
   /** Runs until terminated. */
   hold: (ctx) =>
     new Promise<number>((resolve) => {
@@ -153,6 +160,30 @@ export const replayJobs: ReplayJob[] = [
       await jobs.create(jobManifest('wide-sharded', { completions: 12, parallelism: 8, completionMode: 'Indexed' }, handlerContainer('slow')));
       await until(async () => (await jobs.pods('wide-sharded')).length >= 8);
       await jobs.patch('wide-sharded', { parallelism: 5 });
+    },
+  },
+  {
+    // Pods that commit once-effects through the Job's workflow; index 1 fails after its commit.
+    name: 'once-effects',
+    shards: 0,
+    run: async (jobs) => {
+      await jobs.create(jobManifest('once-effects', { completions: 4, parallelism: 4, completionMode: 'Indexed', backoffLimit: 2 }, handlerContainer('onceFlaky')));
+    },
+  },
+  {
+    // Once-effects while the Job continues as new (the records go to the next run).
+    name: 'once-continue-as-new',
+    shards: 0,
+    run: async (jobs) => {
+      await jobs.create(jobManifest('once-continue-as-new', { completions: 24, parallelism: 4, completionMode: 'Indexed', backoffLimit: 2 }, handlerContainer('onceFlaky')));
+    },
+  },
+  {
+    // Once-effects of pods run by a pod runner shard: they commit through the Job's workflow too.
+    name: 'once-sharded',
+    shards: 1,
+    run: async (jobs) => {
+      await jobs.create(jobManifest('once-sharded', { completions: 8, parallelism: 8, completionMode: 'Indexed', backoffLimit: 2 }, handlerContainer('onceFlaky')));
     },
   },
 ];

@@ -51,7 +51,8 @@ export class HandlerRuntime implements ContainerRuntime {
         },
         log: podLogger(log),
         keys: { pod: input.podKey, attempt: input.attemptKey },
-        once: (name, fn) => onceStore.once(`${input.podKey}/${name}`, fn, signal),
+        once: (name, fn) =>
+          onceStore.once(`${input.podKey}/${name}`, fn, signal, { workflowId: input.workflowId, attemptKey: input.attemptKey, jobUid: input.job.metadata.uid }),
       },
       log,
       pod.gracePeriodMs,

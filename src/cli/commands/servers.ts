@@ -34,7 +34,12 @@ const workerOptions = (cmd: Command, commandPodsByDefault: boolean) =>
     .option('--insecure-registry <registry...>', 'registries reached over plain HTTP (localhost and 127.0.0.0/8 always are)')
     .option('--registry-auth-file <path>', "registry credentials (containers' auth.json or Docker's config.json; default: the standard places)")
     .option('--image-cache-size <bytes>', "disk budget of the worker's image cache (default 20Gi)")
-    .option('--state-dir <path>', "the worker's state on this host: image cache, ctx.once commits, pod process groups", '.kjob')
+    .option('--state-dir <path>', "the worker's state on this host: image cache, pod process groups (and ctx.once commits with --once-store=file)", '.kjob')
+    .addOption(
+      new Option('--once-store <store>', "where ctx.once commits: through the Job's workflow, seen by every worker (temporal), or in <state-dir>/once on this host (file)")
+        .choices(['temporal', 'file'])
+        .default('temporal'),
+    )
     .option('--metrics-address <host:port>', "serve Prometheus metrics (the SDK's and kjob's) at this address, under /metrics")
     .addOption(new Option('--log-format <format>', 'worker log lines').choices(['text', 'json']).default('text'))
     .addOption(new Option('--log-level <level>', 'worker log level').choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'));
@@ -53,6 +58,7 @@ interface WorkerFlags {
   registryAuthFile?: string;
   imageCacheSize?: string;
   stateDir: string;
+  onceStore: 'temporal' | 'file';
   metricsAddress?: string;
   logFormat: 'text' | 'json';
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -66,7 +72,9 @@ async function installRuntime(opts: WorkerFlags): Promise<void> {
 
 async function toWorkerOptions(program: Command, opts: WorkerFlags): Promise<JobWorkerOptions> {
   const { loadHandlers } = await import('../load-handlers.js');
+  const onceStore = opts.onceStore === 'file' ? { onceStore: await fileOnceStore(opts.stateDir) } : {};
   return {
+    ...onceStore,
     handlers: await loadHandlers(opts.handlers),
     commandPods: opts.commandPods ?? false,
     podSandbox: opts.podSandbox,
@@ -84,6 +92,12 @@ async function toWorkerOptions(program: Command, opts: WorkerFlags): Promise<Job
     podHeartbeatTimeoutSeconds: Number(opts.heartbeatTimeout),
     taskQueue: program.opts<GlobalOptions>().taskQueue,
   };
+}
+
+async function fileOnceStore(stateDir: string) {
+  const { FileOnceStore } = await import('../../worker/once-store.js');
+  const { join } = await import('node:path');
+  return new FileOnceStore(join(stateDir, 'once'));
 }
 
 /** `--registry-mirror docker.io=127.0.0.1:5000`, repeatable: mirrors per registry, tried in the order given. */

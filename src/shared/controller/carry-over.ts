@@ -9,7 +9,8 @@ import type { ContainerLog, JobCondition, JobEvent } from '../kubernetes-types.j
 import type { BackoffRecord } from './backoff.js';
 import { formatIndexIntervals, parseIndexIntervals } from './intervals.js';
 import { FINISHED_PODS_KEPT, forgetOldFinishedPods, logSize } from './retention.js';
-import type { JobControllerState, PodRecord } from './state.js';
+import { forgetFinishedOnceRecords } from './once-records.js';
+import type { JobControllerState, OnceRecord, PodRecord } from './state.js';
 import type { ControllerSettings } from '../protocol/pod-runs.js';
 import { utf8Length } from '../utf8.js';
 
@@ -29,6 +30,8 @@ export interface CarriedControllerState {
   logs: [string, ContainerLog[]][];
   /** How many runs this Job's workflow has had (1 for the first). */
   generation: number;
+  /** `ctx.once` records (absent when there are none, as in hand-overs before once went through the Job). */
+  once?: [string, OnceRecord][];
 }
 
 /**
@@ -39,8 +42,9 @@ export function carryOver(state: JobControllerState, generation: number, runsEls
   const lost = state.pods.filter((pod) => pod.runInFlight && !runsElsewhere(pod.name)).map((pod) => pod.name);
   if (lost.length > 0) throw new Error(`continue-as-new with pod runs in flight would lose them: ${lost.join(', ')}`);
   // On a copy: handing the state over must not change it.
-  const compact = { ...state, logs: new Map(state.logs) };
+  const compact = { ...state, logs: new Map(state.logs), onceRecords: new Map(state.onceRecords) };
   forgetOldFinishedPods(compact, FINISHED_PODS_KEPT, 0);
+  forgetFinishedOnceRecords(compact);
   const kept = [...compact.pods].sort((a, b) => a.createdAt - b.createdAt);
   const keptNames = new Set(kept.map((pod) => pod.name));
   const carried: CarriedControllerState = {
@@ -58,6 +62,7 @@ export function carryOver(state: JobControllerState, generation: number, runsEls
     events: state.events,
     logs: [...state.logs].filter(([pod]) => keptNames.has(pod)),
     generation,
+    ...(compact.onceRecords.size > 0 ? { once: [...compact.onceRecords] } : {}),
   };
   return withinBudget(carried, utf8Length(JSON.stringify(state.job)));
 }
@@ -114,5 +119,6 @@ export function restoreControllerState(
     events: carried.events,
     logs,
     logBytes,
+    onceRecords: new Map(carried.once ?? []),
   };
 }

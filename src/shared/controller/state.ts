@@ -45,6 +45,17 @@ export interface PodRecord {
   disruption?: { reason: string; message: string; at: number };
 }
 
+/** A `ctx.once` key's record (once-records.ts decides over them). */
+export interface OnceRecord {
+  /** The index (or NonIndexed slot) whose pods asked for the key: its records go when it is finished. */
+  slot: number;
+  /** The attempt key of the pod run that claimed the key and has not committed. */
+  holder: string | null;
+  committed: boolean;
+  /** The committed value (committed only). */
+  value?: unknown;
+}
+
 export interface JobControllerState {
   job: Job;
   settings: ControllerSettings;
@@ -66,6 +77,8 @@ export interface JobControllerState {
   events: JobEvent[];
   logs: Map<string, ContainerLog[]>;
   logBytes: number;
+  /** `ctx.once` records by key (once-records.ts). */
+  onceRecords: Map<string, OnceRecord>;
 }
 
 /** Where the controller's randomness comes from (the workflow's deterministic sources). */
@@ -93,6 +106,7 @@ export function newControllerState(job: Job, settings: ControllerSettings): JobC
     events: [],
     logs: new Map(),
     logBytes: 0,
+    onceRecords: new Map(),
   };
 }
 

@@ -56,3 +56,6 @@ export const UPDATE_REPLACE_CONFIG_OBJECT = 'replaceObject';
 /** The failure types of a refused `replaceObject`, which the client turns into its typed errors. */
 export const CONFIG_OBJECT_INVALID = 'Invalid';
 export const CONFIG_OBJECT_CONFLICT = 'Conflict';
+/** `ctx.once` through the Job's workflow (src/shared/protocol/once.ts): claim a key, then commit its value. */
+export const UPDATE_ONCE_CLAIM = 'onceClaim';
+export const UPDATE_ONCE_COMMIT = 'onceCommit';
