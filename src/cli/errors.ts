@@ -9,7 +9,7 @@ export function printError(error: unknown): number {
       const head = `The ${error.objectKind} ${JSON.stringify(job.jobName)} is invalid: `;
       process.stderr.write(lines.length === 1 ? `${head}${lines[0]}\n` : `${head}\n${lines.map((l) => `* ${l}`).join('\n')}\n`);
     }
-  } else if (isKjobError(error) && (error.reason === 'NotFound' || error.reason === 'AlreadyExists' || error.reason === 'Conflict' || error.reason === 'RequestEntityTooLarge')) {
+  } else if (isKjobError(error) && (error.reason === 'NotFound' || error.reason === 'AlreadyExists' || error.reason === 'Forbidden' || error.reason === 'Conflict' || error.reason === 'RequestEntityTooLarge')) {
     process.stderr.write(`Error from server (${error.reason}): ${error.message}\n`);
   } else if (isKjobError(error) && error.reason === 'Timeout') {
     process.stderr.write(`error: ${error.message}\n`);

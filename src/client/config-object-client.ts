@@ -27,7 +27,8 @@ import { CONFIGMAP_VALIDATION, SECRET_VALIDATION } from '../shared/config-object
 import { materializeConfigMap, materializeSecret, type Identity } from '../shared/config-objects/materialize.js';
 import type { ConfigMapManifest, SecretManifest } from '../shared/config-objects/schema.js';
 import type { ConfigMapObject, ConfigObject, SecretObject } from '../shared/config-objects/types.js';
-import { UnsupportedChangeError } from '../shared/errors.js';
+import { EncryptionRequiredError, UnsupportedChangeError } from '../shared/errors.js';
+import { encryptionKeysFromEnv } from '../codec/encryption-keys.js';
 import type { FieldError } from '../shared/manifest/field-errors.js';
 import { DEFAULT_NAMESPACE } from '../shared/manifest/defaults.js';
 import type { ManifestInput } from '../shared/manifest/documents.js';
@@ -53,6 +54,8 @@ export interface ConfigObjectKindSpec<K extends string, M, O extends ConfigObjec
   idPrefix: string;
   workflowId(namespace: string, name: string): string;
   materialize(manifest: M, identity: Identity): O;
+  /** Its values are secret: written only by a client that encrypts payloads. */
+  secret?: boolean;
 }
 
 export interface ConfigObjectRef {
@@ -96,6 +99,15 @@ export class ConfigObjectClient<K extends string, M, O extends ConfigObject> {
     return new ConfigObjectNotFoundError(this.spec.resource, namespace, name);
   }
 
+  /**
+   * A Secret goes to Temporal only encrypted: a client given its own Temporal client or data converter is trusted
+   * to encrypt; otherwise it needs encryption keys (its own, or from the environment as the client loads them).
+   */
+  private refuseUnencrypted(namespace: string, name: string): void {
+    if (!this.spec.secret || this.options.client || this.options.dataConverter) return;
+    if ((this.options.encryptionKeys ?? encryptionKeysFromEnv()).length === 0) throw new EncryptionRequiredError(namespace, name);
+  }
+
   /** Creates one object from a manifest (YAML, JSON, object, or validated). */
   async create(input: ManifestInput | Validated<K, M>): Promise<O> {
     const manifests = manifestsOf(input, this.spec.validation);
@@ -117,6 +129,7 @@ export class ConfigObjectClient<K extends string, M, O extends ConfigObject> {
     const client = await this.client();
     const object = this.spec.materialize(manifest, this.identity(this.namespace));
     const { namespace, name } = object.metadata;
+    this.refuseUnencrypted(namespace, name);
     this.searchAttributes ??= searchAttributesRegistered(client);
     try {
       await client.workflow.start(CONFIG_OBJECT_WORKFLOW_TYPE, {
@@ -176,6 +189,7 @@ export class ConfigObjectClient<K extends string, M, O extends ConfigObject> {
   }
 
   private async send(current: O, next: O): Promise<O> {
+    this.refuseUnencrypted(next.metadata.namespace, next.metadata.name);
     const { namespace, name } = current.metadata;
     const handle = (await this.client()).workflow.getHandle(this.spec.workflowId(namespace, name));
     try {
@@ -249,6 +263,7 @@ const SECRETS: ConfigObjectKindSpec<'Secret', SecretManifest, SecretObject> = {
   idPrefix: SECRET_WORKFLOW_ID_PREFIX,
   workflowId: secretWorkflowId,
   materialize: materializeSecret,
+  secret: true,
 };
 
 export class ConfigMapClient extends ConfigObjectClient<'ConfigMap', ConfigMapManifest, ConfigMapObject> {

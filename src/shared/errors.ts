@@ -6,7 +6,7 @@ import { formatFieldError, type FieldError } from './manifest/field-errors.js';
 
 const KJOB_ERROR = Symbol.for('kjob.error');
 
-export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'Conflict' | 'BadRequest' | 'RequestEntityTooLarge' | 'Timeout' | 'ServiceUnavailable';
+export type KjobErrorReason = 'Invalid' | 'AlreadyExists' | 'NotFound' | 'Conflict' | 'BadRequest' | 'Forbidden' | 'RequestEntityTooLarge' | 'Timeout' | 'ServiceUnavailable';
 
 export class KjobError extends Error {
   override name = 'KjobError';
@@ -111,6 +111,22 @@ export class WaitTimeoutError extends KjobError {
   override name = 'WaitTimeoutError';
   constructor(jobName: string, condition: string) {
     super(`timed out waiting for the condition on jobs/${jobName} (${condition})`, 'Timeout');
+  }
+}
+
+/**
+ * A Secret written by a client without payload encryption: its values would be stored in Temporal in plain text,
+ * so the write is refused before anything is sent (kubectl's `secrets "x" is forbidden: …`).
+ */
+export class EncryptionRequiredError extends KjobError {
+  override name = 'EncryptionRequiredError';
+  constructor(namespace: string, name: string) {
+    super(
+      `secrets ${JSON.stringify(name)} is forbidden: kjob stores Secrets only with payload encryption on, and this client has no ` +
+        `encryption key (set KJOB_ENCRYPTION_KEY or KJOB_ENCRYPTION_KEY_FILE, or run where \`kjob dev\` made .kjob/encryption-keys; ` +
+        `namespace ${JSON.stringify(namespace)})`,
+      'Forbidden',
+    );
   }
 }
 

@@ -25,8 +25,8 @@ const decoded = (secret: SecretObject, key: string) => Buffer.from(secret.data?.
 
 beforeAll(async () => {
   env = await startDevEnvironment('config-objects', { worker: { handlers: { hello: (ctx) => ctx.log.info('hello') } } });
-  configMaps = new ConfigMapClient({ address: env.server.address, taskQueue: env.taskQueue });
-  secrets = new SecretClient({ address: env.server.address, taskQueue: env.taskQueue });
+  configMaps = new ConfigMapClient({ address: env.server.address, taskQueue: env.taskQueue, encryptionKeys: env.keys });
+  secrets = new SecretClient({ address: env.server.address, taskQueue: env.taskQueue, encryptionKeys: env.keys });
   source = new TemporalConfigObjectSource(await configMaps.client());
 });
 afterAll(async () => {
@@ -300,7 +300,7 @@ describe('the clients: AlreadyExists, NotFound, update rules, list, the reader',
   });
 
   test('list by namespace and across namespaces (-A)', async () => {
-    const other = new ConfigMapClient({ address: env.server.address, taskQueue: env.taskQueue, namespace: 'team-b' });
+    const other = new ConfigMapClient({ address: env.server.address, taskQueue: env.taskQueue, namespace: 'team-b', encryptionKeys: env.keys });
     try {
       await other.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'elsewhere' }, data: { x: 'y' } });
       expect(await kjob('create', 'cm', 'via-cli', '--from-literal=a=b', '-n', 'team-b')).toMatchObject({ code: 0, stdout: 'configmap/via-cli created\n' });

@@ -35,7 +35,7 @@ beforeAll(async () => {
   env = await startDevEnvironment('podconfig-images', {
     worker: { images: 'pull', imageStore: { authFile }, imagePullBackoffSeconds: { initial: 1, cap: 2 }, podConfigRetrySeconds: 1 },
   });
-  objects = StoredConfigObjects.connect({ address: env.server.address, taskQueue: env.taskQueue });
+  objects = StoredConfigObjects.connect({ address: env.server.address, taskQueue: env.taskQueue, encryptionKeys: env.keys });
   await objects.putConfigMap('image-config', { GREETING: 'hello', 'settings.ini': '[main]\nlevel=3\n' });
   await objects.putSecret('image-secret', { token: 'tok-123' });
   await objects.putSecret('regcred', dockerconfigjson(secured.address), 'kubernetes.io/dockerconfigjson');

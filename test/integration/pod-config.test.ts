@@ -46,7 +46,7 @@ beforeAll(async () => {
       },
     },
   });
-  objects = StoredConfigObjects.connect({ address: env.server.address, taskQueue: env.taskQueue });
+  objects = StoredConfigObjects.connect({ address: env.server.address, taskQueue: env.taskQueue, encryptionKeys: env.keys });
   await objects.putConfigMap('app-config', { MODE: 'fast', LEVEL: 'info', 'app.yaml': 'replicas: 3\n' }, { 'logo.bin': Buffer.from([1, 2, 3]).toString('base64') });
   await objects.putSecret('db-creds', { USER: 'admin', PASSWORD: 's3cr3t-value' });
 }, 120_000);
