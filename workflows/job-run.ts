@@ -191,6 +191,12 @@ export class JobRun {
   }
 
   /** Enough once updates for this run: the pods still running must commit through it under the server's cap. */
+  /** One once update answered; the one that fills the run wakes the loop, which then starts the hand-over. */
+  countOnceUpdate(): void {
+    this.onceUpdates++;
+    if (this.onceUpdates === ONCE_UPDATES_PER_RUN) this.woken = true;
+  }
+
   private onceUpdatesFull(): boolean {
     return this.onceUpdates >= ONCE_UPDATES_PER_RUN && patched('kjob-once-records');
   }

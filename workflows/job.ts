@@ -147,7 +147,7 @@ function answerOnce(run: JobRun): void {
     onceClaimUpdate,
     (request) => {
       refuse(onceClaimRefusal(state, request));
-      run.onceUpdates++;
+      run.countOnceUpdate();
       return claimOnce(state, request);
     },
     {
@@ -161,7 +161,7 @@ function answerOnce(run: JobRun): void {
     onceCommitUpdate,
     (request) => {
       refuse(onceCommitRefusal(state, request));
-      run.onceUpdates++;
+      run.countOnceUpdate();
       return commitOnce(state, request);
     },
     { validator: (request) => refuse(onceCommitRefusal(state, request)) },

@@ -2,9 +2,9 @@
  * `createJobWorker`: a Temporal worker that runs Job workflows (the controller) and their pods (activities).
  * Many workers may share a task queue; each runs pods on its own host.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -167,12 +167,16 @@ const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, e
 
 /**
  * The kubelet backs secret volumes with tmpfs: /dev/shm where the host has it (one folder per user, private),
- * else a folder beside the scratch root.
+ * else a folder beside the scratch root. /dev/shm is writable by all and the name predictable, so a folder there
+ * that is not this user's own and private (made first by someone else, or a link) is passed over for a fresh one.
  */
 function secretVolumeRootFor(scratchRoot: string): string {
-  const root = existsSync('/dev/shm') ? join('/dev/shm', `kjob-secrets-${process.getuid?.() ?? 'user'}`) : `${scratchRoot}-secrets`;
+  const onTmpfs = existsSync('/dev/shm');
+  const root = onTmpfs ? join('/dev/shm', `kjob-secrets-${process.getuid?.() ?? 'user'}`) : `${scratchRoot}-secrets`;
   mkdirSync(root, { recursive: true, mode: 0o700 });
-  return root;
+  const info = lstatSync(root);
+  const own = info.isDirectory() && (process.getuid === undefined || info.uid === process.getuid()) && (info.mode & 0o077) === 0;
+  return own ? root : mkdtempSync(join(onTmpfs ? '/dev/shm' : dirname(root), 'kjob-secrets-'));
 }
 
 export async function createJobWorker(options: JobWorkerOptions = {}): Promise<Worker> {
