@@ -83,7 +83,10 @@ export class TemporalOnceStore implements OnceStore {
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       try {
-        return await this.inTurn(handle.workflowId, () => handle.executeUpdate<R, [OnceClaimRequest]>(name, { args: [request] }));
+        // Bounded by the retry window, and by the pod's termination where given: a Job whose workflow tasks keep
+        // failing never answers, and the call must not wait for it without end.
+        const send = () => handle.client.withDeadline(giveUpAt, () => handle.executeUpdate<R, [OnceClaimRequest]>(name, { args: [request] }));
+        return await this.inTurn(handle.workflowId, signal ? () => handle.client.withAbortSignal(signal, send) : send);
       } catch (error) {
         if (rejection(error, ONCE_HELD) !== undefined) throw error;
         if (refusal(error)) throw new Error(`ctx.once ${JSON.stringify(request.key)}: ${refusal(error)}`, { cause: error });

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client/job-client.js';
+import { TemporalOnceStore } from '../../src/worker/temporal-once-store.js';
 import type { PodHandler } from '../../src/worker/handlers.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
 import { ONCE_UPDATES_PER_RUN } from '../../src/shared/controller/once-records.js';
@@ -159,3 +160,19 @@ test('a Job whose pods make more once updates than one run takes continues as ne
   const runs = await runChain(await jobs.client(), 'kjob/default/many-once');
   expect(runs.length).toBeGreaterThanOrEqual(2);
 }, 360_000);
+
+test('a Job whose workflow never answers (no worker takes its tasks) fails the once call after the retry window, and fn never runs', async () => {
+  const client = await env.jobs.client();
+  // A workflow of kjob's Job type on a task queue no worker polls: updates to it are admitted and never answered.
+  const workflowId = `kjob/default/unanswered-${Date.now()}`;
+  await client.workflow.start('kjobJob', { workflowId, taskQueue: `no-worker-${Date.now()}`, args: [{}] });
+  try {
+    const store = new TemporalOnceStore({ client: () => client, retryForMs: 3_000 });
+    let ran = false;
+    const call = store.once('kjob:uid:0/effect', () => (ran = true), undefined, { workflowId, attemptKey: 'attempt-0', jobUid: 'uid' });
+    await expect(call).rejects.toThrow(/ctx\.once "kjob:uid:0\/effect": the Job's workflow did not answer/);
+    expect(ran).toBe(false);
+  } finally {
+    await client.workflow.getHandle(workflowId).terminate('test over');
+  }
+}, 60_000);
