@@ -7,7 +7,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { configMapKeyErrors } from '../shared/config-objects/key-rules.js';
+import { configMapKeyErrors } from '../shared/manifest/name-rules.js';
 
 export type SourceKind = 'ConfigMap' | 'Secret';
 

@@ -8,7 +8,7 @@ import { base64Decode, base64Encode, base64ErrorOffset } from '../../src/shared/
 import { utf8Decode, utf8Encode } from '../../src/shared/utf8.js';
 import { ConfigObjectValidationError } from '../../src/shared/config-objects/errors.js';
 import { CONFIGMAP_VALIDATION, SECRET_VALIDATION } from '../../src/shared/config-objects/kind-validation.js';
-import { configMapKeyErrors } from '../../src/shared/config-objects/key-rules.js';
+import { configMapKeyErrors } from '../../src/shared/manifest/name-rules.js';
 import { materializeConfigMap, materializeSecret, type Identity } from '../../src/shared/config-objects/materialize.js';
 import type { ConfigMapObject, SecretObject } from '../../src/shared/config-objects/types.js';
 import { validateConfigMapUpdate, validateSecretUpdate } from '../../src/shared/config-objects/validate.js';

@@ -9,7 +9,7 @@ import { validateObjectMeta } from '../manifest/validate.js';
 import { isObj, isStr, type Obj } from '../guards.js';
 import { base64Decode, base64DecodedLength, base64Error } from './base64.js';
 import { utf8Decode, utf8Encode, utf8Length } from '../utf8.js';
-import { configMapKeyErrors } from './key-rules.js';
+import { configMapKeyErrors } from '../manifest/name-rules.js';
 import type { ConfigMapObject, ConfigObject, SecretObject } from './types.js';
 
 /** core.MaxSecretSize: what a ConfigMap's or Secret's values may total. */
