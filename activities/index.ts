@@ -1,5 +1,6 @@
 /** The worker's activities: the pod runner and the controller settings a Job reads when it starts. */
-import type { ControllerSettings, PodRunInput } from '../src/shared/protocol/pod-runs.js';
+import type { ControllerSettings } from '../src/shared/protocol/pod-runs.js';
+import type { PodRunRequest } from '../src/shared/protocol/pod-runs.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { deleteExecution } from '../src/client/execution-deletion.js';
@@ -15,8 +16,8 @@ export function createActivities(deps: { settings: ControllerSettings; pods: Pod
     async controllerSettings(): Promise<ControllerSettings> {
       return deps.settings;
     },
-    async runPod(input: PodRunInput) {
-      return runPod(deps.pods, input);
+    async runPod(request: PodRunRequest) {
+      return runPod(deps.pods, request);
     },
     /**
      * Stops pod runs of this worker's process (a local activity of the Job's workflow, on a worker with

@@ -7,6 +7,7 @@ import type { ContainerRuntimes, PodRunContext } from './container-runtime.js';
 import type { PodHeartbeat } from './pod-heartbeat.js';
 import type { PodRunStops } from './pod-run-stops.js';
 import type { PodStatus } from './pod-status.js';
+import type { PodOwners } from './pod-owners.js';
 
 export interface PodRunner {
   /** Where each pod run gets its scratch directory. */
@@ -23,6 +24,8 @@ export interface PodRunner {
   configRetryMs: number;
   /** Memory-backed folder for the pods' secret volumes (the kubelet's tmpfs), removed with each pod run. */
   secretVolumeRoot: string;
+  /** The pod owners pod runs name by hash, as this worker has read them from their Jobs' workflows. */
+  owners: PodOwners;
   /** Runs stopped through this worker rather than by cancellation (worker option `timeSkippingTestServer`). */
   stops?: PodRunStops;
 }

@@ -7,7 +7,8 @@ import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
 import type { FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import { SIGNAL_POD_STATUS } from '../src/shared/protocol/names.js';
-import type { PodRunInput, PodRunResult } from '../src/shared/protocol/pod-runs.js';
+import type { PodRunInput, PodRunRequest, PodRunResult, PodRunResultWire } from '../src/shared/protocol/pod-runs.js';
+import { compactPodRunResult, expandPodRunRequest, isOwnerRef } from '../src/shared/protocol/pod-run-wire.js';
 import { startError } from './container-exit.js';
 import { eitherAborts } from './either-aborts.js';
 import { LogTail } from './log-tail.js';
@@ -22,8 +23,15 @@ import { PodObjects } from './pod-config/object-reads.js';
 import { preparePodVolumes, VolumeSetupError, type PodVolume, type PodVolumeDirs } from './pod-volumes.js';
 import { MAX_TIMER_MS } from './timer-limit.js';
 
-export async function runPod(runner: PodRunner, input: PodRunInput): Promise<PodRunResult> {
+export async function runPod(runner: PodRunner, request: PodRunRequest): Promise<PodRunResultWire> {
   const ctx = Context.current();
+  const workflowId = request.workflowId ?? ctx.info.workflowExecution?.workflowId ?? '';
+  const owner = isOwnerRef(request.job) ? await runner.owners.get(ctx.client, workflowId, request.job.ownerRef, ctx.cancellationSignal) : request.job;
+  const input = expandPodRunRequest(request, { workflowId, owner });
+  return compactPodRunResult(owner.spec.template.spec, await runExpanded(runner, input, ctx));
+}
+
+async function runExpanded(runner: PodRunner, input: PodRunInput, ctx: Context): Promise<PodRunResult> {
   const heartbeat = new PodHeartbeat(ctx, input);
   const status = new PodStatus({ podName: input.podName, restartCount: input.restartCount, nodeName: runner.nodeName }, async (signal) => {
     try {

@@ -20,7 +20,8 @@ import { FINISHED_PODS_KEPT, forgetOldFinishedPods } from '../src/shared/control
 import { newControllerState, type IdSource, type JobControllerState, type PodRecord } from '../src/shared/controller/state.js';
 import { readsPodMetadata } from '../src/shared/manifest/field-refs.js';
 import type { JobTtlInput, JobWorkflowInput, JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
-import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodRunInput, type PodRunResult, type PodStartedSignal, type PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
+import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodOwner, type PodRunRequest, type PodStartedSignal, type PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
+import { ownerHash } from '../src/shared/protocol/pod-run-wire.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/shared/protocol/search-attributes.js';
 import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
 import type { Job } from '../src/shared/kubernetes-types.js';
@@ -54,7 +55,7 @@ export class JobRun {
 
   /** The Job as the workflow started (its mutable fields may change since: the current one is state.job). */
   private readonly job: Job;
-  private readonly runPodActivity: (input: PodRunInput, summary: string) => Promise<PodRunResult>;
+  private readonly runPodActivity: ReturnType<typeof podActivity>;
   private readonly localRunLimit: number;
   private readonly generation: number;
   private readonly continueAfter: number;
@@ -68,6 +69,9 @@ export class JobRun {
   /** The pod template is immutable: whether pods read their own labels is decided once. */
   private readonly podsReadMetadata: boolean;
   private readonly ids: IdSource = { random: Math.random, uuid: uuid4 };
+  /** The pod owners this run's pod runs name by hash (a patch may change the pod template). */
+  private readonly owners = new Map<string, PodOwner>();
+  private ownerHashed: { spec: PodOwner['spec']['template']['spec']; hash: string } | undefined;
   /**
    * Durable timers for backoffs, restarts and the deadline. A timer is never cancelled: one that fires when it
    * is no longer needed only causes an idle reconcile, and a cancelled timer racing its own firing is what the
@@ -201,15 +205,39 @@ export class JobRun {
     return this.onceUpdates >= ONCE_UPDATES_PER_RUN && patched('kjob-once-records');
   }
 
+  /**
+   * The hash that pod runs name their owner by (the Job's identity and pod template: the worker asks for it
+   * once, ownerFor); undefined for runs that carry it themselves, as runs before this change did.
+   */
+  private ownerByReference(): string | undefined {
+    if (!patched('kjob-pod-owner-by-reference')) return undefined;
+    const spec = this.state.job.spec.template.spec;
+    if (this.ownerHashed?.spec !== spec) {
+      const owner = podOwner(this.state.job);
+      const hash = ownerHash(owner);
+      this.ownerHashed = { spec, hash };
+      this.owners.set(hash, owner);
+    }
+    return this.ownerHashed.hash;
+  }
+
+  /** The pod owner this run's pod runs named by `hash` (QUERY_POD_TEMPLATE); null when it does not know the hash. */
+  ownerFor(hash: string): PodOwner | null {
+    const current = podOwner(this.state.job);
+    return this.owners.get(hash) ?? (ownerHash(current) === hash ? current : null);
+  }
+
   private historyFull(): boolean {
     return workflowInfo().historyLength >= this.continueAfter || workflowInfo().continueAsNewSuggested;
   }
 
   private startRun(pod: PodRecord): void {
     // The current Job (patches may have changed its mutable fields since the workflow started).
-    const input = podRunInput(this.state.job, pod, this.podsReadMetadata);
+    const input = podRunRequest(this.state.job, pod, this.podsReadMetadata, this.ownerByReference());
     if (this.runs.size >= this.localRunLimit && patched('kjob-pod-shards')) {
-      this.shardRouter.start(input, podRunSummary(pod));
+      // The shard's activities are the shard's: they name the Job's workflow.
+      // The shard's activities are the shard's: they name the Job's workflow; the keys stop the run in-process.
+      this.shardRouter.start({ workflowId: workflowInfo().workflowId, ...podKeys(this.state.job, pod), ...input }, podRunSummary(pod), this.state.job);
       return;
     }
     // One continuation per run: every promise in workflow code costs the SDK a captured stack trace.
@@ -219,7 +247,7 @@ export class JobRun {
     };
     const { running, cancel } = startCancellable(this.sharedPodScope, () => this.runPodActivity(input, podRunSummary(pod)));
     const stopInProcess = this.stopInProcess;
-    this.runs.set(pod.name, stopInProcess ? () => stopInProcess(input.attemptKey) : cancel);
+    this.runs.set(pod.name, stopInProcess ? () => stopInProcess(podKeys(this.state.job, pod).attemptKey) : cancel);
     running.then(
       (result) => ended({ kind: 'exited', result }),
       (error: unknown) => ended(outcomeOfFailure(error)),
@@ -248,25 +276,27 @@ function waitingPods(state: JobControllerState): { pod: string; reason: string; 
 }
 
 /**
- * One pod run's activity input: of its Job only its identity and the pod template's spec (not the whole Job,
- * which every run's history would carry), and the pod's labels only when its spec reads them.
+ * One pod run's activity input: of its Job only its identity and the pod template (by reference when
+ * `ownerRef` is given: the worker asks for it once, QUERY_POD_TEMPLATE), not the whole Job, which every
+ * run's history would carry; the pod's labels only when its spec reads them; nothing the worker derives.
  */
-function podRunInput(job: Job, pod: PodRecord, withMetadata: boolean): PodRunInput {
-  return {
-    workflowId: workflowInfo().workflowId,
-    job: {
-      metadata: { name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid },
-      spec: { template: { spec: job.spec.template.spec } },
-    },
+function podRunRequest(job: Job, pod: PodRecord, withMetadata: boolean, ownerRef: string | undefined): PodRunRequest {
+  const common = {
     podName: pod.name,
     podUid: pod.uid,
     index: pod.index,
     restartCount: pod.restartCount,
     ...podDeadlineFor(job, pod, Date.now()),
     ...(withMetadata ? { labels: podLabels(job, pod.index), annotations: podAnnotations(job, pod) } : {}),
-    hostname: podHostname(job, pod),
-    ...podKeys(job, pod),
   };
+  if (ownerRef !== undefined) return { job: { ownerRef }, ...common, ...(pod.index === pod.slot ? {} : { slot: pod.slot }) };
+  return { workflowId: workflowInfo().workflowId, job: podOwner(job), ...common, hostname: podHostname(job, pod), ...podKeys(job, pod) };
+}
+
+/** What a pod run needs of its Job: its identity and the pod template's spec. */
+function podOwner(job: Job): PodOwner {
+  const { name, namespace, uid } = job.metadata;
+  return { metadata: { name, namespace, uid }, spec: { template: { spec: job.spec.template.spec } } };
 }
 
 /** The pod-level deadline left for a run: counted from the pod's first start, as the kubelet counts it. */

@@ -6,7 +6,8 @@
 import { ActivityCancellationType, ActivityFailure, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
-import type { ControllerSettings, PodRunInput, PodRunOutcome, PodRunResult } from '../src/shared/protocol/pod-runs.js';
+import type { ControllerSettings, PodRunOutcome, PodRunResult } from '../src/shared/protocol/pod-runs.js';
+import type { PodRunRequest, PodRunResultWire } from '../src/shared/protocol/pod-runs.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -30,7 +31,7 @@ export function outcomeOfFailure(error: unknown): PodRunOutcome {
  * `outcomeOfFailure`. Unmapped, so a caller spends one continuation per run (each workflow promise costs the SDK
  * a captured stack trace).
  */
-export function podActivity(settings: ControllerSettings): (input: PodRunInput, summary: string) => Promise<PodRunResult> {
+export function podActivity(settings: ControllerSettings): (input: PodRunRequest, summary: string) => Promise<PodRunResult | PodRunResultWire> {
   const options = {
     startToCloseTimeout: POD_RUN_TIMEOUT,
     heartbeatTimeout: `${settings.podHeartbeatTimeoutSeconds} seconds`,

@@ -4,7 +4,8 @@
  * runs where and how loaded each shard is; that bookkeeping is carried across continue-as-new.
  */
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
-import type { PodRunInput, PodShardInput } from '../src/shared/protocol/pod-runs.js';
+import type { PodShardInput } from '../src/shared/protocol/pod-runs.js';
+import type { PodRunRequest } from '../src/shared/protocol/pod-runs.js';
 import { kjobPodShard, shardCloseSignal, shardRunPodSignal, shardTerminatePodSignal } from './shard.js';
 
 export interface ShardRouterState {
@@ -58,10 +59,10 @@ export class ShardRouter {
     this.started.set(shardId, sent.catch(() => undefined));
   }
 
-  start(input: PodRunInput, summary: string): void {
+  start(input: PodRunRequest, summary: string, job: { metadata: { name: string; namespace: string; uid: string } }): void {
     let shardId = [...this.shards].find(([, s]) => !s.closed && s.active < this.limits.podRunsPerShard)?.[0];
     if (shardId === undefined) {
-      shardId = `${shardIdPrefix(input.job.metadata)}${this.nextShard++}`;
+      shardId = `${shardIdPrefix(job.metadata)}${this.nextShard++}`;
       this.shards.set(shardId, { active: 0, served: 0, closed: false });
       this.started.set(
         shardId,
@@ -70,7 +71,7 @@ export class ShardRouter {
           args: [this.shardInput],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           taskQueue: workflowInfo().taskQueue,
-          staticSummary: `pod runner ${shardId.split('/').pop()} of Job ${input.job.metadata.namespace}/${input.job.metadata.name}`,
+          staticSummary: `pod runner ${shardId.split('/').pop()} of Job ${job.metadata.namespace}/${job.metadata.name}`,
         }),
       );
     }

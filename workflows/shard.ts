@@ -5,12 +5,13 @@
  * (abandoned child) and ends when told to close, or when its Job is gone.
  */
 import { CancellationScope, condition, defineSignal, getExternalWorkflowHandle, isCancellation, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import { type PodRunEndedSignal, type PodRunInput, type PodRunOutcome, type PodShardInput } from '../src/shared/protocol/pod-runs.js';
+import { type PodRunEndedSignal, type PodRunOutcome, type PodShardInput } from '../src/shared/protocol/pod-runs.js';
+import type { PodRunRequest } from '../src/shared/protocol/pod-runs.js';
 import { SIGNAL_POD_RUN_ENDED, SIGNAL_SHARD_ALIVE, SIGNAL_SHARD_CLOSE, SIGNAL_SHARD_JOB_GONE, SIGNAL_SHARD_RUN_POD, SIGNAL_SHARD_TERMINATE_POD } from '../src/shared/protocol/names.js';
 import { outcomeOfFailure, podActivity } from './pod-activity.js';
 import { inPodRunScope, inProcessPodStopper, sharedPodRunScope, startCancellable } from './pod-cancel.js';
 
-export const shardRunPodSignal = defineSignal<[{ input: PodRunInput; summary: string }]>(SIGNAL_SHARD_RUN_POD);
+export const shardRunPodSignal = defineSignal<[{ input: PodRunRequest; summary: string }]>(SIGNAL_SHARD_RUN_POD);
 export const shardTerminatePodSignal = defineSignal<[string]>(SIGNAL_SHARD_TERMINATE_POD);
 export const shardCloseSignal = defineSignal(SIGNAL_SHARD_CLOSE);
 export const podRunEndedSignal = defineSignal<[PodRunEndedSignal]>(SIGNAL_POD_RUN_ENDED);
@@ -36,7 +37,7 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
   const runs = new Map<string, () => void>();
   const sharedPodScope = sharedPodRunScope();
   const stopInProcess = inProcessPodStopper(settings);
-  const queued: { input: PodRunInput; summary: string }[] = [];
+  const queued: { input: PodRunRequest; summary: string }[] = [];
   const terminations: string[] = [];
   let closing = false;
   let jobGone = false;
@@ -83,9 +84,9 @@ export async function kjobPodShard({ jobWorkflowId, settings }: PodShardInput): 
         await condition(() => runs.size === 0);
         return;
       }
-      const start = ({ input, summary }: { input: PodRunInput; summary: string }) => {
+      const start = ({ input, summary }: { input: PodRunRequest; summary: string }) => {
         const { running, cancel: cancelActivity } = startCancellable(sharedPodScope, () => run(input, summary));
-        const cancel = stopInProcess ? () => stopInProcess(input.attemptKey) : cancelActivity;
+        const cancel = stopInProcess ? () => stopInProcess(input.attemptKey ?? '') : cancelActivity;
         runs.set(input.podName, cancel);
         const ended = (outcome: PodRunOutcome) => {
           // An OnFailure restart of the same pod may already hold the name: only this run's entry goes.

@@ -4,8 +4,11 @@
  * hostname, and kjob's idempotency keys for its runs.
  */
 import { JOB_COMPLETION_INDEX, JOB_INDEX_FAILURE_COUNT, JOB_INDEX_IGNORED_FAILURE_COUNT, randomNameSuffix } from '../manifest/defaults.js';
-import type { Job } from '../kubernetes-types.js';
+import type { Job, ObjectMeta } from '../kubernetes-types.js';
 import type { PodRecord } from './state.js';
+
+/** What a pod's hostname and keys are made of: the Job's name and uid. */
+type JobIdentity = { metadata: Pick<ObjectMeta, 'name' | 'uid'> };
 
 /** Kubernetes truncates generated pod-name prefixes to 58 characters (names.MaxGeneratedNameLength). */
 const MAX_GENERATED_NAME_PREFIX = 58;
@@ -44,12 +47,12 @@ export function podAnnotations(job: Job, pod: Pick<PodRecord, 'index' | 'indexFa
 }
 
 /** Kubernetes gives Indexed pods the hostname `$(job-name)-$(index)`, other pods their own name. */
-export function podHostname(job: Job, pod: Pick<PodRecord, 'name' | 'index'>): string {
+export function podHostname(job: JobIdentity, pod: Pick<PodRecord, 'name' | 'index'>): string {
   return pod.index === null ? pod.name : `${job.metadata.name}-${pod.index}`;
 }
 
 /** Idempotency keys: one per (job uid, slot), stable across replacements; one per pod run. */
-export function podKeys(job: Job, pod: Pick<PodRecord, 'slot' | 'name' | 'restartCount'>): { podKey: string; attemptKey: string } {
+export function podKeys(job: JobIdentity, pod: Pick<PodRecord, 'slot' | 'name' | 'restartCount'>): { podKey: string; attemptKey: string } {
   const podKey = `kjob:${job.metadata.uid}:${pod.slot}`;
   return { podKey, attemptKey: `${podKey}:${pod.name}:${pod.restartCount}` };
 }

@@ -8,13 +8,15 @@ import { matchPodFailurePolicy } from './pod-failure-policy.js';
 import { addPodEvents } from './conditions-and-events.js';
 import { storeLogs } from './retention.js';
 import { isTerminal, type JobControllerState, type PodRecord } from './state.js';
-import { podSucceeded, type PodRunOutcome, type PodStartedSignal, type PodStatusSignal } from '../protocol/pod-runs.js';
+import { expandPodRunResult } from '../protocol/pod-run-wire.js';
+import { podSucceeded, type PodRunOutcome, type PodRunResult, type PodStartedSignal, type PodStatusSignal } from '../protocol/pod-runs.js';
 
 /**
  * How a pod run ended: its result; `lost` when the worker stopped heartbeating (the pod is gone with it);
  * `aborted` when it ended without a result (cancelled before it reported, or failed inside kjob itself).
  */
 export type PodOutcome = PodRunOutcome;
+type ExpandedOutcome = Exclude<PodOutcome, { kind: 'exited' }> | { kind: 'exited'; result: PodRunResult };
 
 /**
  * The worker reported a run's state before its containers start: the kubelet's events, and the containers still
@@ -45,7 +47,9 @@ export function onPodStarted(state: JobControllerState, report: PodStartedSignal
 }
 
 /** A run of the pod's containers ended. */
-export function onPodExited(state: JobControllerState, podName: string, outcome: PodOutcome, now: number): void {
+export function onPodExited(state: JobControllerState, podName: string, reported: PodOutcome, now: number): void {
+  // The worker leaves out of a result what the spec says (protocol/pod-run-wire.ts).
+  const outcome: ExpandedOutcome = reported.kind === 'exited' ? { kind: 'exited', result: expandPodRunResult(state.job.spec.template.spec, reported.result) } : reported;
   const pod = state.pods.find((p) => p.name === podName);
   if (!pod || isTerminal(pod)) return;
   pod.runInFlight = false;

@@ -23,6 +23,8 @@ export const QUERY_LOGS = 'logs';
 export const QUERY_EVENTS = 'events';
 /** The ids of a wide Job's open pod runner shards (what a Background delete tells that the Job is gone). */
 export const QUERY_SHARDS = 'shards';
+/** A pod template the Job's pod runs name by its hash (protocol/pod-run-wire.ts): the worker asks once per Job. */
+export const QUERY_POD_TEMPLATE = 'podTemplate';
 export const SIGNAL_POD_STARTED = 'podStarted';
 /** A pod run's state before its containers start (an image pull failing or taking long). */
 export const SIGNAL_POD_STATUS = 'podStatus';

@@ -55,7 +55,7 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
 
 /** How a pod run ended, as the workflow running it saw it (reported by a shard to its Job). */
 export type PodRunOutcome =
-  | { kind: 'exited'; result: PodRunResult }
+  | { kind: 'exited'; result: PodRunResult | PodRunResultWire }
   | { kind: 'lost'; message: string }
   | { kind: 'aborted'; message: string };
 
@@ -99,6 +99,33 @@ export interface PodRunInput {
   /** Pod-level activeDeadlineSeconds left for this run, in ms (the pod's first start counts). */
   podDeadlineMs?: number;
 }
+
+/**
+ * A pod run and its result as they cross the history (pod-run-wire.ts expands them): what the worker can work
+ * out for itself is left out.
+ */
+/** A pod's owner (its Job's identity and pod template) by reference: a hash the Job's workflow answers QUERY_POD_TEMPLATE for. */
+export interface PodOwnerRef {
+  ownerRef: string;
+}
+
+/** A pod run as the workflow schedules it: a PodRunInput without what the worker derives. */
+export type PodRunRequest = Omit<PodRunInput, 'workflowId' | 'job' | 'hostname' | 'podKey' | 'attemptKey'> & {
+  /** The Job's workflow; absent: the activity's own (a shard's pod runs name their Job's). */
+  workflowId?: string;
+  job: PodOwner | PodOwnerRef;
+  /** NonIndexed pods' slot (Indexed pods: their index); it makes the pod's keys. */
+  slot?: number;
+} & Partial<Pick<PodRunInput, 'hostname' | 'podKey' | 'attemptKey'>>;
+
+/** A pod run's result as the worker returns it: what the pod's spec says is left out. */
+export type PodRunResultWire = Omit<PodRunResult, 'containers' | 'logs' | 'terminated'> & {
+  /** `reason` absent: the usual one for the exit code (Completed for 0, else Error). */
+  containers: (Omit<ContainerResult, 'image' | 'init' | 'reason'> & Partial<Pick<ContainerResult, 'image' | 'init' | 'reason'>>)[];
+  /** Absent, or without a container's entry: its log was empty. */
+  logs?: PodRunResult['logs'];
+  terminated?: boolean;
+};
 
 /**
  * What a running pod's heartbeat carries: the end of each running container's log, so `kjob logs -f` can show

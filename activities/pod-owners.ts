@@ -1,0 +1,56 @@
+/**
+ * The pod owners (a Job's identity and pod template) that pod runs name by hash (src/shared/protocol/
+ * pod-run-wire.ts), as this worker knows them:
+ * asked of the Job's workflow once (QUERY_POD_TEMPLATE) and kept, so a Job's pods do not each carry their
+ * template through the history. Concurrent pods of one Job share the one query.
+ */
+import type { Client } from '@temporalio/client';
+import { QUERY_POD_TEMPLATE } from '../src/shared/protocol/names.js';
+import type { PodOwner } from '../src/shared/protocol/pod-runs.js';
+import { waitUnlessStopped } from './abortable-wait.js';
+
+/** Owners kept (one per Job and template version that ran here lately). */
+const KEPT = 256;
+/** How long a pod waits for its Job's workflow to answer before it fails (a busy or replaying workflow is slow). */
+const ANSWER_WITHIN_MS = 60_000;
+
+export class PodOwners {
+  private readonly known = new Map<string, Promise<PodOwner>>();
+
+  /** The owner `hash` of a pod of the Job whose workflow is `workflowId`; fails if that workflow does not know it. */
+  get(client: Client, workflowId: string, hash: string, stop: AbortSignal): Promise<PodOwner> {
+    const key = `${workflowId}\n${hash}`;
+    const known = this.known.get(key);
+    if (known) {
+      // Most recently used last, so the oldest goes first.
+      this.known.delete(key);
+      this.known.set(key, known);
+      return known;
+    }
+    const asked = ask(client, workflowId, hash, stop);
+    this.known.set(key, asked);
+    asked.catch(() => this.known.get(key) === asked && this.known.delete(key));
+    if (this.known.size > KEPT) this.known.delete(this.known.keys().next().value as string);
+    return asked;
+  }
+}
+
+async function ask(client: Client, workflowId: string, hash: string, stop: AbortSignal): Promise<PodOwner> {
+  const giveUpAt = Date.now() + ANSWER_WITHIN_MS;
+  for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+    let failure: unknown;
+    try {
+      const spec = await client.workflow.getHandle(workflowId).query<PodOwner | null, [string]>(QUERY_POD_TEMPLATE, hash);
+      if (spec) return spec;
+      throw new UnknownTemplateError(`the Job's workflow ${workflowId} does not know pod owner ${hash}`);
+    } catch (error) {
+      if (error instanceof UnknownTemplateError) throw error;
+      failure = error;
+    }
+    if (Date.now() + delay > giveUpAt || !(await waitUnlessStopped(delay, stop))) {
+      throw new Error(`could not read the pod's owner from the Job's workflow ${workflowId}: ${String(failure)}`);
+    }
+  }
+}
+
+class UnknownTemplateError extends Error {}
