@@ -5,8 +5,8 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VARIANTS } from './results.js';
-import type { SharedWorkerSettings, Variant } from './worker-child.js';
+import { VARIANTS, type Variant } from './variants.js';
+import type { SharedWorkerSettings } from './worker-child.js';
 
 export interface Options {
   pods: number;

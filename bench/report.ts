@@ -1,6 +1,7 @@
 /**
  * What the benchmark prints and writes: the main table (throughput, CPU, memory, history per variant and round),
- * the start latencies with the ratios that compare image pods with host command pods and the baseline, where
+ * the start latencies with the ratios that compare image pods with host command pods, the baseline and the
+ * spawn floor, the command pods' fraction of the spawn floor, the worker's RSS at completion milestones, where
  * each variant's history goes, the image pulls; and the JSON file of all the figures.
  */
 import { writeFileSync } from 'node:fs';
@@ -8,9 +9,10 @@ import { cpus } from 'node:os';
 import Table from 'cli-table3';
 import { pullTable, type PullPass } from './image-pull.js';
 import type { Options } from './options.js';
-import { LABEL, type VariantResult } from './results.js';
+import type { VariantResult } from './results.js';
+import { formatMilestones } from './rss-milestones.js';
 import type { LatencySummary } from './start-latency.js';
-import type { Variant } from './worker-child.js';
+import { LABEL, onSpawnFloor, VARIANTS, type Variant } from './variants.js';
 
 const mb = (bytes: number | null | undefined) => (bytes == null ? '–' : (bytes / 2 ** 20).toFixed(0));
 const fixed = (n: number | null | undefined, digits: number) => (n == null ? '–' : n.toFixed(digits));
@@ -45,8 +47,8 @@ export function table(results: VariantResult[]): string {
 }
 
 /** Events per pod by type, the largest first: where a variant's history goes. */
-export function historyBreakdown(r: VariantResult): string {
-  if (!r.history) return '';
+export function historyBreakdown(r: VariantResult): string | null {
+  if (!r.history) return null;
   const parts = Object.entries(r.history.byType)
     .sort((a, b) => b[1] - a[1])
     .map(([type, n]) => `${type} ${(n / r.pods).toFixed(2)}`);
@@ -59,12 +61,13 @@ const percentiles = (s: LatencySummary | null | undefined) => (s ? `${s.p50.toFi
 const median = (r: VariantResult | undefined, part: 'startMs' | 'inWorkerMs') => (r?.ok ? r.startLatency?.[part]?.p50 : undefined);
 
 /**
- * Per round: pods/s and the start latency of each variant, as ratios to the baseline's and to the host command
- * pods' of the same round (what an image costs a pod once it is cached).
+ * Per round: pods/s and the start latency of each variant, as ratios to the baseline's, to the host command
+ * pods' of the same round (what an image costs a pod once it is cached) and, for command pods, to the spawn
+ * floor's (the same process spawned without Temporal).
  */
 export function latencyTable(results: VariantResult[]): string {
   const t = new Table({
-    head: ['round', 'variant', 'pods/s', '× baseline', '× host command', 'dispatch ms p50 / p95', 'in worker ms p50 / p95', 'start ms p50 / p95', 'start p50 × baseline', 'start p50 × host command', 'in worker p50 × host command'],
+    head: ['round', 'variant', 'pods/s', '× baseline', '× host command', '× spawn floor', 'dispatch ms p50 / p95', 'in worker ms p50 / p95', 'start ms p50 / p95', 'start p50 × baseline', 'start p50 × host command', 'in worker p50 × host command'],
     style: { head: [], border: [] },
   });
   for (const r of results) {
@@ -78,16 +81,29 @@ export function latencyTable(results: VariantResult[]): string {
       fixed(r.podsPerSecond, 1),
       fixed(ratio(r.podsPerSecond, base?.podsPerSecond), 2),
       fixed(ratio(r.podsPerSecond, command?.podsPerSecond), 2),
+      onSpawnFloor(r.variant) ? fixed(r.floorFraction, 2) : '–',
       percentiles(latency?.dispatchMs),
       percentiles(latency?.inWorkerMs),
       `${percentiles(latency?.startMs)}${latency?.unmeasured ? ` (${latency.unmeasured} unread)` : ''}`,
       fixed(ratio(median(r, 'startMs'), median(base, 'startMs')), 2),
       fixed(ratio(median(r, 'startMs'), median(command, 'startMs')), 2),
       // Only containers have a part in the worker worth comparing: the others' work begins as the activity does.
-      r.variant === 'command' || r.variant === 'image' ? fixed(ratio(median(r, 'inWorkerMs'), median(command, 'inWorkerMs')), 2) : '–',
+      r.variant === 'spawn' || onSpawnFloor(r.variant) || r.variant === 'image' ? fixed(ratio(median(r, 'inWorkerMs'), median(command, 'inWorkerMs')), 2) : '–',
     ]);
   }
   return t.toString();
+}
+
+/** `round 1: command pods at 0.42 of the spawn floor (35.4 of 84.2 pods/s); …`, one line per round with a floor. */
+export function floorLines(results: VariantResult[]): string[] {
+  const lines: string[] = [];
+  for (const floor of results.filter((r) => r.variant === 'spawn' && r.ok)) {
+    const parts = results
+      .filter((r) => r.round === floor.round && onSpawnFloor(r.variant) && r.floorFraction !== null)
+      .map((r) => `${LABEL[r.variant]} at ${fixed(r.floorFraction, 2)} of the spawn floor (${fixed(r.podsPerSecond, 1)} of ${fixed(floor.podsPerSecond, 1)} pods/s)`);
+    if (parts.length > 0) lines.push(`round ${floor.round}: ${parts.join('; ')}`);
+  }
+  return lines;
 }
 
 /**
@@ -132,10 +148,17 @@ export function printResults(opts: Options, results: VariantResult[], pulls: Pul
       'Start latency, ms: dispatch = scheduled → activity start; in worker = activity start → the pod\'s work begins (the baseline\'s activity, the handler\'s call, the container reading the clock); start = the two together:',
     );
     console.log(latencyTable(results));
+    const floor = floorLines(results);
+    if (floor.length > 0) console.log(`Command pods against the spawn floor (the same sandboxed process, no Temporal):\n${floor.map((l) => `  ${l}`).join('\n')}`);
+    console.log('Worker RSS at completion milestones (every 10% of the pods ended, from the 5 s stats poll and the final one):');
+    for (const r of results) console.log(`  ${LABEL[r.variant]} r${r.round}: ${formatMilestones(r.rssMilestones)}`);
     const once = onceTable(results);
     if (once) console.log(`ctx.once through the Job's workflow, per call (the once variant against the handler variant of its round):\n${once}`);
     console.log('History events per pod, by type:');
-    for (const r of results) console.log(`  ${historyBreakdown(r)}`);
+    for (const r of results) {
+      const breakdown = historyBreakdown(r);
+      if (breakdown) console.log(`  ${breakdown}`);
+    }
     for (const r of results) {
       if (r.profile) console.log(`CPU profile of the ${LABEL[r.variant]} worker (r${r.round}), self time:\n${r.profile.text}`);
     }
@@ -149,10 +172,11 @@ export function printResults(opts: Options, results: VariantResult[], pulls: Pul
 export function writeJson(opts: Options, results: VariantResult[], pulls: PullPass[]): void {
   const ratios = (variant: Variant) => results.filter((r) => r.variant === variant && r.ratio !== null).map((r) => r.ratio as number);
   const summary = Object.fromEntries(
-    (['handler', 'once', 'command', 'image'] as const).map((v) => {
+    VARIANTS.filter((v) => v !== 'baseline').map((v) => {
       const rs = ratios(v);
       const cpu = results.filter((r) => r.variant === v && r.cpuRatio !== null).map((r) => r.cpuRatio as number);
-      return [v, rs.length ? { ratios: rs, min: Math.min(...rs), max: Math.max(...rs), cpuRatios: cpu } : null];
+      const floor = results.filter((r) => r.variant === v && r.floorFraction !== null).map((r) => r.floorFraction as number);
+      return [v, rs.length ? { ratios: rs, min: Math.min(...rs), max: Math.max(...rs), cpuRatios: cpu, ...(onSpawnFloor(v) ? { spawnFloorFractions: floor } : {}) } : null];
     }),
   );
   const figures = {
@@ -163,7 +187,7 @@ export function writeJson(opts: Options, results: VariantResult[], pulls: PullPa
     parallelism: opts.parallelism,
     rounds: opts.rounds,
     workerSettings: opts.settings,
-    memory: 'peak RSS of each variant’s worker child process: /proc/PID/status VmHWM, reset (clear_refs 5) once the worker polls',
+    memory: 'peak RSS of each variant’s worker child process: /proc/PID/status VmHWM, reset (clear_refs 5) once the worker polls; rssMilestones: its RSS when every 10% of the pods had ended',
     summary,
     results,
     pulls,

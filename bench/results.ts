@@ -1,21 +1,12 @@
 /**
- * What one variant's run in one round measured (bench/run.ts makes them, bench/report.ts prints them), and the
- * variants' names.
+ * What one variant's run in one round measured (bench/run.ts makes them, bench/report.ts prints them).
  */
 import type { HistoryFigures } from './history.js';
 import type { CpuTimes } from './proc.js';
 import type { ProfileSummary } from './profile-summary.js';
 import type { LatencySummary, StartLatencySummary } from './start-latency.js';
-import type { Variant } from './worker-child.js';
-
-export const VARIANTS: Variant[] = ['baseline', 'handler', 'once', 'command', 'image'];
-export const LABEL: Record<Variant, string> = {
-  baseline: 'baseline (Temporal fan-out)',
-  handler: 'kjob handler pods',
-  once: 'kjob handler pods, one ctx.once each',
-  command: 'kjob command pods (host)',
-  image: 'kjob image pods (cached)',
-};
+import type { RssMilestone } from './rss-milestones.js';
+import type { Variant } from './variants.js';
 
 export interface VariantResult {
   round: number;
@@ -25,15 +16,17 @@ export interface VariantResult {
   workflowId: string;
   ok: boolean;
   error?: string;
-  /** Pods (activities) that ran to the end. */
+  /** Pods that ran to the end (a batch activity's pods one by one; the spawn floor's spawns). */
   podsFinished: number;
   firstPodStartMs: number | null;
   wallMs: number;
   podsPerSecond: number | null;
   /** Pods per second between the first pod's start and the last pod's end. */
   steadyPodsPerSecond: number | null;
-  /** kjob pods/s over baseline pods/s in the same round. */
+  /** This variant's pods/s over the baseline's in the same round. */
   ratio: number | null;
+  /** Command variants: pods/s over the spawn floor's in the same round (how close kjob is to the host's limit). */
+  floorFraction: number | null;
   /**
    * CPU per pod (worker, its pod processes and the server) of the baseline over this variant's, same round:
    * what the throughput ratio becomes when the machine is CPU-bound, and far less noisy than wall time.
@@ -50,12 +43,15 @@ export interface VariantResult {
     cpuMs: CpuTimes | null;
   };
   serverCpuMs: number | null;
+  /** The worker's RSS when every 10% of the pods had ended (the 5 s stats polls and the final one). */
+  rssMilestones: RssMilestone[];
   /** Scheduled → activity start, and scheduled → the pod's work begins (start-latency.ts); null if not read. */
   startLatency: StartLatencySummary | null;
   /** The once variant: each ctx.once call's time in the handler (claim, the no-op, commit). */
   onceMs?: LatencySummary | null;
   /** Sum of the pods' activity durations, ms. */
   busyMs?: number;
+  /** Every run on the variant's task queue; null for the spawn floor, which has none. */
   history: HistoryFigures | null;
   profile?: ProfileSummary;
 }

@@ -10,15 +10,21 @@
  * Two ratios to the baseline: pods/s (wall time, noisy on a shared machine) and the baseline's CPU per pod over
  * the variant's (worker + pod processes + server); image pods are also compared with host command pods.
  *
- * Variants: `baseline`; `handler` (kjob handler pods); `once` (handler pods that each call ctx.once once: its
- * cost is the difference to `handler`); `command` (command pods run on the host, worker option
- * `images: 'host'`); `image` (the same pods in a busybox image, cached beforehand: bench-image.ts); and `pull`,
- * no pods: cold and warm pulls of a ~100 MB image through the image store (image-pull.ts), after the rounds.
+ * Variants: `baseline`; `spawn`, the physical floor for command pods: the command pods' sandboxed process spawned
+ * N times at parallelism P through kjob's process runtime, without Temporal (spawn-floor.ts); `handler` (kjob
+ * handler pods); `handler-batched` (the same Job, annotated `kjob.dev/pod-batching: auto`; the per-pod variants'
+ * Jobs say `off`); `once` (handler pods that each call ctx.once once: its cost is the difference to `handler`);
+ * `command` (command pods run on the host, worker option `images: 'host'`); `command-batched` (those, batched);
+ * `image` (the same pods in a busybox image, cached beforehand: bench-image.ts); and `pull`, no pods: cold and
+ * warm pulls of a ~100 MB image through the image store (image-pull.ts), after the rounds. Command variants are
+ * also given as a fraction of the spawn floor's pods/s, and the worker's RSS is kept at every 10% of the pods
+ * ended (rss-milestones.ts), so a long run shows whether its memory stays flat.
  *
  *   --pods N            no-op pods per variant (default 200)
  *   --parallelism P     pods in flight (default 20)
  *   --rounds R          run every variant R times, rotating their order (default 1); pull passes likewise
- *   --variants LIST     comma-separated: baseline,handler,once,command,image,pull (default all)
+ *   --variants LIST     comma-separated: baseline,spawn,handler,handler-batched,once,command,command-batched,
+ *                       image,pull (default all)
  *   --json FILE         where the figures go (default bench-results.json)
  *   --profile DIR       run the workers with --cpu-prof into DIR/<variant>-<round>/ and summarise the profiles
  *   --stall S           give up on a variant when no pod ended for S seconds (default 60)
@@ -35,35 +41,20 @@ import { startDevServer, type DevServer } from '../src/provision/index.js';
 import { prepareBenchImage, type BenchImage } from './bench-image.js';
 import { historyFigures, type HistoryFigures } from './history.js';
 import { measurePulls, type PullPass } from './image-pull.js';
+import { benchJobManifest, requireImage } from './job-manifest.js';
 import { options, type Options } from './options.js';
 import { cpuDelta, cpuTimes, peakRssBytes, resetPeakRss, rssBytes, sampleRss, type CpuTimes } from './proc.js';
 import { summariseProfiles } from './profile-summary.js';
 import { printResults, writeJson } from './report.js';
-import { LABEL, totalCpuPerPod, VARIANTS, type VariantResult } from './results.js';
-import { CLOCK_COMMAND, type LatencySummary, type StartLatencySummary } from './start-latency.js';
-import type { ActivityStats, ChildConfig, Variant } from './worker-child.js';
+import type { PodStats } from './pod-timing.js';
+import { totalCpuPerPod, type VariantResult } from './results.js';
+import { RssMilestones } from './rss-milestones.js';
+import type { LatencySummary, StartLatencySummary } from './start-latency.js';
+import { LABEL, onSpawnFloor, VARIANTS, type Variant } from './variants.js';
+import type { ChildConfig } from './worker-child.js';
 import { killChildren, startWorker, stopWorker } from './worker-process.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The Job of no-op pods: the handler's, or the no-op command that reads the clock on the host or in the image. */
-function manifest(name: string, variant: Exclude<Variant, 'baseline'>, pods: number, parallelism: number, image: BenchImage | undefined): object {
-  const container =
-    variant === 'handler' || variant === 'once'
-      ? { name: 'main', image: `kjob.dev/handler/${variant === 'once' ? 'once' : 'noop'}` }
-      : { name: 'main', image: variant === 'image' ? requireImage(image).reference : 'busybox', command: CLOCK_COMMAND };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name },
-    spec: {
-      completions: pods,
-      parallelism,
-      completionMode: 'Indexed',
-      template: { spec: { restartPolicy: 'Never', containers: [container] } },
-    },
-  };
-}
 
 async function runVariant(
   opts: Options,
@@ -75,7 +66,7 @@ async function runVariant(
   const stamp = `${Date.now().toString(36)}`;
   const taskQueue = `bench-${variant}-${round}-${stamp}`;
   const name = `bench-${variant}-${round}-${stamp}`;
-  const workflowId = variant === 'baseline' ? `bench-fan-out/${name}` : `kjob/default/${name}`;
+  const workflowId = variant === 'baseline' ? `bench-fan-out/${name}` : variant === 'spawn' ? `spawn-floor/${name}` : `kjob/default/${name}`;
   const profileDir = opts.profileDir ? join(opts.profileDir, `${variant}-${round}`) : undefined;
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   const stateDir = mkdtempSync(join(ctx.dir, `${variant}-`));
@@ -92,7 +83,7 @@ async function runVariant(
   // A long-lived JobClient has looked this up already; do it before the clock starts.
   await jobs.searchAttributesRegistered();
   const spawnedAt = Date.now();
-  const { child, readyMonoUs, request } = await startWorker(config, profileDir);
+  const { child, readyMonoUs, request, runSpawnFloor } = await startWorker(config, profileDir);
   process.stderr.write(`  worker ready in ${Date.now() - spawnedAt} ms (pid ${child.pid})\n`);
   const pid = child.pid as number;
   const serverPid = ctx.server.process?.pid;
@@ -102,7 +93,8 @@ async function runVariant(
   const cpuBefore = cpuTimes(pid);
   const serverBefore = serverPid ? cpuTimes(serverPid) : undefined;
   let error: string | undefined;
-  let stats: ActivityStats | undefined;
+  let stats: PodStats | undefined;
+  const milestones = new RssMilestones(pods);
   let startLatency: StartLatencySummary | null = null;
   let onceMs: LatencySummary | null | undefined;
   let endMonoUs = Number.MAX_SAFE_INTEGER;
@@ -117,8 +109,12 @@ async function runVariant(
       result = handle.result().then((done) => {
         if (done !== pods) throw new Error(`the fan-out ran ${String(done)} activities, not ${pods}`);
       });
+    } else if (variant === 'spawn') {
+      result = runSpawnFloor({ jobName: name, pods, parallelism }).then((done) => {
+        if (done.error !== undefined) throw new Error(done.error);
+      });
     } else {
-      await jobs.create(manifest(name, variant, pods, parallelism, ctx.image));
+      await jobs.create(benchJobManifest(name, variant, pods, parallelism, ctx.image));
       result = jobs.wait(name).then((job) => {
         const complete = job.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True');
         if (!complete || job.status?.succeeded !== pods) {
@@ -137,6 +133,7 @@ async function runVariant(
         const reply = await request({ type: 'stats' });
         if (reply.type !== 'stats') continue;
         const finished = reply.stats.finished;
+        milestones.observe(finished, Date.now() - t0, reply.memory);
         const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
         const { rss, heapUsed, external } = reply.memory;
         // The main thread's heap and external memory; the rest of the RSS is the workflow threads and native code.
@@ -161,16 +158,19 @@ async function runVariant(
   } catch (e) {
     t1 = Date.now();
     error = e instanceof Error ? `${e.message}${e.cause instanceof Error ? `: ${e.cause.message}` : ''}` : String(e);
-    await ctx.client.workflow
-      .getHandle(workflowId)
-      .terminate('benchmark gave up on it')
-      .catch(() => undefined);
+    if (variant !== 'spawn') {
+      await ctx.client.workflow
+        .getHandle(workflowId)
+        .terminate('benchmark gave up on it')
+        .catch(() => undefined);
+    }
   }
   try {
     const reply = await request({ type: 'stats', latencies: true });
     if (reply.type === 'stats') {
       stats = reply.stats;
       endMonoUs = reply.monoUs;
+      milestones.observe(stats.finished, t1 - t0, reply.memory);
       startLatency = reply.latencies ?? null;
       onceMs = reply.onceMs;
     }
@@ -186,8 +186,9 @@ async function runVariant(
   process.stderr.write(`  worker stopped in ${Date.now() - stopAt} ms\n`);
   let history: HistoryFigures | null = null;
   try {
-    history = await historyFigures(ctx.client, taskQueue, workflowId);
-    if (error && history.endReason) error = `${error} — ${history.endReason}`;
+    // The spawn floor has no history: it never talks to the server.
+    if (variant !== 'spawn') history = await historyFigures(ctx.client, taskQueue, workflowId);
+    if (error && history?.endReason) error = `${error} — ${history.endReason}`;
   } catch (e) {
     error ??= `history: ${String(e)}`;
   }
@@ -213,6 +214,7 @@ async function runVariant(
         ? (pods * 1000) / (stats.lastEndMs - stats.firstStartMs)
         : null,
     ratio: null,
+    floorFraction: null,
     cpuRatio: null,
     maxInFlight: stats?.maxInFlight ?? 0,
     worker: {
@@ -224,6 +226,7 @@ async function runVariant(
       cpuMs: cpu,
     },
     serverCpuMs: serverCpu ? serverCpu.selfMs : null,
+    rssMilestones: milestones.milestones,
     startLatency,
     ...(variant === 'once' ? { onceMs: onceMs ?? null } : {}),
     ...(stats ? { busyMs: stats.busyMs } : {}),
@@ -232,7 +235,10 @@ async function runVariant(
   };
 }
 
-/** Every round's pod variants, in an order rotated each round, with their ratios to the round's baseline. */
+/**
+ * Every round's pod variants, in an order rotated each round, with their ratios to the round's baseline and, for
+ * command variants, their fraction of the round's spawn floor.
+ */
 async function runRounds(opts: Options, client: Client, ctx: { server: DevServer; dir: string; image?: BenchImage }): Promise<VariantResult[]> {
   const results: VariantResult[] = [];
   for (let round = 1; round <= opts.rounds; round++) {
@@ -246,8 +252,10 @@ async function runRounds(opts: Options, client: Client, ctx: { server: DevServer
       process.stderr.write(`  ${r.ok ? 'ok' : `FAILED: ${r.error}`} in ${(r.wallMs / 1000).toFixed(2)} s\n`);
     }
     const base = roundResults.find((r) => r.variant === 'baseline');
+    const floor = roundResults.find((r) => r.variant === 'spawn');
     for (const r of roundResults) {
       if (r.variant !== 'baseline' && base?.podsPerSecond && r.podsPerSecond) r.ratio = r.podsPerSecond / base.podsPerSecond;
+      if (onSpawnFloor(r.variant) && floor?.podsPerSecond && r.podsPerSecond) r.floorFraction = r.podsPerSecond / floor.podsPerSecond;
       const baseCpu = base && r.ok ? totalCpuPerPod(base) : null;
       const cpu = r.ok ? totalCpuPerPod(r) : null;
       if (r.variant !== 'baseline' && base?.ok && baseCpu && cpu) r.cpuRatio = baseCpu / cpu;
@@ -307,11 +315,6 @@ async function main(): Promise<void> {
     console.error(`${failed.length} variant run(s) failed`);
     process.exitCode = 1;
   }
-}
-
-function requireImage(image: BenchImage | undefined): BenchImage {
-  if (!image) throw new Error('the image variant runs only after its image was prepared');
-  return image;
 }
 
 main().catch((error: unknown) => {
