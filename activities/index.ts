@@ -1,5 +1,5 @@
 /** The worker's activities: the pod runner and the controller settings a Job reads when it starts. */
-import type { ControllerSettings } from '../src/shared/protocol/pod-runs.js';
+import type { ControllerSettings, PodBatchRequest } from '../src/shared/protocol/pod-runs.js';
 import type { PodRunRequest } from '../src/shared/protocol/pod-runs.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
@@ -9,6 +9,7 @@ import { JOB_TTL_WORKFLOW_TYPE } from '../src/shared/protocol/names.js';
 import type { JobTtlInput } from '../src/shared/protocol/job-workflow.js';
 import type { PodRunner } from './pod-run.js';
 import { runPod } from './run-pod.js';
+import { runPodBatch } from './run-pod-batch.js';
 
 export function createActivities(deps: { settings: ControllerSettings; pods: PodRunner }) {
   return {
@@ -18,6 +19,10 @@ export function createActivities(deps: { settings: ControllerSettings; pods: Pod
     },
     async runPod(request: PodRunRequest) {
       return runPod(deps.pods, request);
+    },
+    /** Many short pods in one activity (workflows/pod-batches.ts). */
+    async runPodBatch(request: PodBatchRequest) {
+      return runPodBatch(deps.pods, request);
     },
     /**
      * Stops pod runs of this worker's process (a local activity of the Job's workflow, on a worker with

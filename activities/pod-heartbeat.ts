@@ -2,7 +2,6 @@
  * A pod run's heartbeat: every interval, so a lost worker is noticed, it carries the end of each running
  * container's log (for `kjob logs -f`) and a handler's own progress, kept beside kjob's details.
  */
-import type { Context } from '@temporalio/activity';
 import type { PodHeartbeatDetails, PodRunInput } from '../src/shared/protocol/pod-runs.js';
 import type { LogTail } from './log-tail.js';
 
@@ -17,13 +16,14 @@ export class PodHeartbeat {
   readonly live = new Map<string, LogTail>();
   /** A handler's own progress (ctx.heartbeat). */
   private progress: unknown;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
 
+  /** `beat` sends the details every interval; without it (a pod of a batch) its batch sends them (details()). */
   constructor(
-    private readonly ctx: Context,
+    private readonly beat: ((details: PodHeartbeatDetails) => void) | undefined,
     private readonly input: PodRunInput,
   ) {
-    this.timer = setInterval(() => ctx.heartbeat(this.details()), HEARTBEAT_INTERVAL_MS);
+    if (beat) this.timer = setInterval(() => beat(this.details()), HEARTBEAT_INTERVAL_MS);
   }
 
   /**
@@ -40,14 +40,21 @@ export class PodHeartbeat {
     if (size > MAX_PROGRESS_BYTES) {
       log.write(`kjob: heartbeat details of ${Number.isFinite(size) ? `${size} bytes` : 'an unserializable value'} dropped (the limit is ${MAX_PROGRESS_BYTES})\n`);
     } else this.progress = details;
-    this.ctx.heartbeat(this.details());
+    this.beat?.(this.details());
   }
 
   stop(): void {
     clearInterval(this.timer);
   }
 
-  private details(): PodHeartbeatDetails {
+  /** Whether there is anything to show of the pod: a running container's output, or a handler's progress. */
+  get showsAnything(): boolean {
+    if (this.progress !== undefined) return true;
+    for (const log of this.live.values()) if (log.totalBytes > 0) return true;
+    return false;
+  }
+
+  details(): PodHeartbeatDetails {
     const { progress } = this;
     return {
       pod: this.input.podName,

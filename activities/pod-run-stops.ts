@@ -32,6 +32,11 @@ export class PodRunStops {
     });
   }
 
+  /** Stops the runs of these keys that run here now (a batch's stop list names pods of other workers too). */
+  stopRunning(attemptKeys: readonly string[]): void {
+    for (const key of attemptKeys) this.running.get(key)?.abort(STOPPED);
+  }
+
   stop(attemptKeys: readonly string[]): void {
     for (const key of attemptKeys) {
       const run = this.running.get(key);

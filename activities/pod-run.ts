@@ -8,6 +8,7 @@ import type { PodHeartbeat } from './pod-heartbeat.js';
 import type { PodRunStops } from './pod-run-stops.js';
 import type { PodStatus } from './pod-status.js';
 import type { PodOwners } from './pod-owners.js';
+import type { BatchStops } from './batch-stops.js';
 
 export interface PodRunner {
   /** Where each pod run gets its scratch directory. */
@@ -26,6 +27,8 @@ export interface PodRunner {
   secretVolumeRoot: string;
   /** The pod owners pod runs name by hash, as this worker has read them from their Jobs' workflows. */
   owners: PodOwners;
+  /** Batched pods stopped one by one, as their Jobs list them (batch-stops.ts). */
+  batchStops: BatchStops;
   /** Runs stopped through this worker rather than by cancellation (worker option `timeSkippingTestServer`). */
   stops?: PodRunStops;
 }

@@ -28,11 +28,19 @@ export async function runPod(runner: PodRunner, request: PodRunRequest): Promise
   const workflowId = request.workflowId ?? ctx.info.workflowExecution?.workflowId ?? '';
   const owner = isOwnerRef(request.job) ? await runner.owners.get(ctx.client, workflowId, request.job.ownerRef, ctx.cancellationSignal) : request.job;
   const input = expandPodRunRequest(request, { workflowId, owner });
-  return compactPodRunResult(owner.spec.template.spec, await runExpanded(runner, input, ctx));
+  const heartbeat = new PodHeartbeat((details) => ctx.heartbeat(details), input);
+  return compactPodRunResult(owner.spec.template.spec, await runPodInput(runner, input, { ctx, cancellation: ctx.cancellationSignal, heartbeat }));
 }
 
-async function runExpanded(runner: PodRunner, input: PodRunInput, ctx: Context): Promise<PodRunResult> {
-  const heartbeat = new PodHeartbeat(ctx, input);
+/** Where a pod runs: its activity (alone, or with a batch: run-pod-batch.ts), its termination, its heartbeat. */
+export interface PodScope {
+  ctx: Context;
+  /** Aborts when the pod is terminated: its activity is cancelled, or (a batch) this pod alone is stopped. */
+  cancellation: AbortSignal;
+  heartbeat: PodHeartbeat;
+}
+
+export async function runPodInput(runner: PodRunner, input: PodRunInput, { ctx, cancellation, heartbeat }: PodScope): Promise<PodRunResult> {
   const status = new PodStatus({ podName: input.podName, restartCount: input.restartCount, nodeName: runner.nodeName }, async (signal) => {
     try {
       await ctx.client.workflow.getHandle(input.workflowId).signal(SIGNAL_POD_STATUS, signal);
@@ -56,8 +64,8 @@ async function runExpanded(runner: PodRunner, input: PodRunInput, ctx: Context):
   const podDeadline =
     input.podDeadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(), Math.min(input.podDeadlineMs, MAX_TIMER_MS));
   // Terminated: the activity cancelled, or (kjob/testing) the run stopped through this worker.
-  const stoppedHere = runner.stops?.track(input.attemptKey, ctx.cancellationSignal);
-  const terminated = stoppedHere ?? ctx.cancellationSignal;
+  const stoppedHere = runner.stops?.track(input.attemptKey, cancellation);
+  const terminated = stoppedHere ?? cancellation;
   const stop = eitherAborts(terminated, deadline.signal);
   try {
     const podSpec = input.job.spec.template.spec;

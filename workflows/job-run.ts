@@ -23,9 +23,11 @@ import type { JobTtlInput, JobWorkflowInput, JobWorkflowResult } from '../src/sh
 import { DEFAULT_CONTROLLER_SETTINGS, type ControllerSettings, type PodOwner, type PodRunRequest, type PodStartedSignal, type PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
 import { ownerHash } from '../src/shared/protocol/pod-run-wire.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../src/shared/protocol/search-attributes.js';
-import { jobCurrentDetails, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
+import { jobCurrentDetails, podBatchSummary, podRunSummary, wakeSummary } from '../src/shared/protocol/web-ui-text.js';
 import type { Job } from '../src/shared/kubernetes-types.js';
-import { outcomeOfFailure, podActivity } from './pod-activity.js';
+import { outcomeOfFailure, podActivity, podBatchActivity } from './pod-activity.js';
+import { PodBatches } from './pod-batches.js';
+import { batchSizes, newPodPace, paceOf, podBatchingMode, recordRun, type PodBatchingMode } from '../src/shared/controller/pod-batching.js';
 import { inPodRunScope, inProcessPodStopper, startCancellable, sharedPodRunScope } from './pod-cancel.js';
 import { ShardRouter } from './shard-router.js';
 import { kjobJobTtl, startJobTtl } from './ttl.js';
@@ -46,6 +48,11 @@ export class JobRun {
   readonly events: PodEvent[] = [];
   /** Pod runs this workflow holds, and how to cancel each. */
   private readonly runs = new Map<string, () => void>();
+  /** Short pods' runs, many per activity. */
+  readonly batches: PodBatches;
+  /** How the Job's pods are grouped into activities, and how long its latest pods ran. */
+  private readonly batchingMode: PodBatchingMode;
+  private readonly pace = newPodPace();
   /** A durable timer fired since the last reconcile. */
   woken = false;
   /** Once updates this run accepted (workflows/job.ts answerOnce): the server caps a run's updates. */
@@ -102,6 +109,8 @@ export class JobRun {
     this.continueAfter = settings.continueAsNewAfterEvents ?? DEFAULT_CONTROLLER_SETTINGS.continueAsNewAfterEvents!;
     this.sharedPodScope = sharedPodRunScope();
     this.stopInProcess = inProcessPodStopper(settings);
+    this.batchingMode = podBatchingMode(job);
+    this.batches = new PodBatches(podBatchActivity(settings), `${this.generation}-`, (podName, outcome) => this.runEnded(podName, outcome), this.stopInProcess);
     this.podsReadMetadata = readsPodMetadata(this.state.job.spec.template.spec);
     this.searchable = workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.name) !== undefined;
     this.publishedPhase = this.searchable ? workflowInfo().typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.phase) : undefined;
@@ -120,9 +129,7 @@ export class JobRun {
     forgetFinishedOnceRecords(this.state);
     const draining = !this.state.finished && ((this.historyFull() && patched('kjob-continue-as-new')) || this.onceUpdatesFull());
     const actions = reconcile(this.state, Date.now(), this.ids, { holdNewRuns: draining });
-    inPodRunScope(this.sharedPodScope, () => {
-      for (const pod of actions.start) this.startRun(pod);
-    });
+    inPodRunScope(this.sharedPodScope, () => this.startRuns(actions.start));
     for (const pod of actions.terminate) this.terminateRun(pod.name);
     this.publishStatus(actions.wakeAt);
     return { draining, wakeAt: actions.wakeAt };
@@ -130,7 +137,7 @@ export class JobRun {
 
   /** Only this run's own pod runs must end before the hand-over: shards outlive it and report to the next. */
   readyToHandOver(): boolean {
-    return this.runs.size === 0 && this.events.length === 0;
+    return this.runs.size === 0 && this.batches.size === 0 && this.events.length === 0;
   }
 
   /** The next run's input: the compact controller state and the shards' bookkeeping. */
@@ -159,9 +166,10 @@ export class JobRun {
   /** The workflow was cancelled (the Job is being deleted): terminates the pods and waits for them to stop. */
   async stopAllPods(): Promise<void> {
     for (const cancel of this.runs.values()) cancel();
+    this.batches.terminateAll();
     this.shardRouter.terminateAll();
     // Bounded: a shard that is gone would otherwise keep the deletion waiting for ever.
-    const allStopped = () => this.runs.size === 0 && this.shardRouter.inFlight === 0;
+    const allStopped = () => this.runs.size === 0 && this.batches.size === 0 && this.shardRouter.inFlight === 0;
     if (patched('kjob-bounded-delete-wait')) await condition(allStopped, '10 minutes');
     else await condition(allStopped);
     this.shardRouter.closeAll();
@@ -231,10 +239,40 @@ export class JobRun {
     return workflowInfo().historyLength >= this.continueAfter || workflowInfo().continueAsNewSuggested;
   }
 
+  /**
+   * Starts the pods the controller created: short pods in batches (workflows/pod-batches.ts), the others one
+   * activity each (src/shared/controller/pod-batching.ts decides).
+   */
+  private startRuns(pods: PodRecord[]): void {
+    const sizes = batchSizes(pods.length, { mode: this.batchingMode, pace: paceOf(this.pace), parallelism: this.state.job.spec.parallelism });
+    let at = 0;
+    for (const size of sizes) {
+      const group = pods.slice(at, (at += size));
+      const ownerRef = size > 1 && this.runs.size + this.batches.size < this.localRunLimit && patched('kjob-pod-batches') ? this.ownerByReference() : undefined;
+      if (ownerRef === undefined) for (const pod of group) this.startRun(pod);
+      else this.startBatch(group, ownerRef);
+    }
+  }
+
+  private startBatch(pods: PodRecord[], ownerRef: string): void {
+    const job = this.state.job;
+    const batched = pods.map((pod) => {
+      const { job: _owner, ...request } = podRunRequest(job, pod, this.podsReadMetadata, ownerRef);
+      return { request, attemptKey: podKeys(job, pod).attemptKey };
+    });
+    this.batches.start(this.sharedPodScope, { ownerRef }, batched, podBatchSummary(pods));
+  }
+
+  /** A pod run ended (alone or in a batch): the controller hears of it at the next step, and learns its pace. */
+  private runEnded(podName: string, outcome: PodOutcome): void {
+    if (outcome.kind === 'exited' && outcome.result.containersStartedMsAgo !== undefined) recordRun(this.pace, outcome.result.containersStartedMsAgo);
+    this.events.push({ kind: 'exited', podName, outcome });
+  }
+
   private startRun(pod: PodRecord): void {
     // The current Job (patches may have changed its mutable fields since the workflow started).
     const input = podRunRequest(this.state.job, pod, this.podsReadMetadata, this.ownerByReference());
-    if (this.runs.size >= this.localRunLimit && patched('kjob-pod-shards')) {
+    if (this.runs.size + this.batches.size >= this.localRunLimit && patched('kjob-pod-shards')) {
       // The shard's activities are the shard's: they name the Job's workflow.
       // The shard's activities are the shard's: they name the Job's workflow; the keys stop the run in-process.
       this.shardRouter.start({ workflowId: workflowInfo().workflowId, ...podKeys(this.state.job, pod), ...input }, podRunSummary(pod), this.state.job);
@@ -243,7 +281,7 @@ export class JobRun {
     // One continuation per run: every promise in workflow code costs the SDK a captured stack trace.
     const ended = (outcome: PodOutcome) => {
       this.runs.delete(pod.name);
-      this.events.push({ kind: 'exited', podName: pod.name, outcome });
+      this.runEnded(pod.name, outcome);
     };
     const { running, cancel } = startCancellable(this.sharedPodScope, () => this.runPodActivity(input, podRunSummary(pod)));
     const stopInProcess = this.stopInProcess;
@@ -256,6 +294,7 @@ export class JobRun {
 
   private terminateRun(podName: string): void {
     this.runs.get(podName)?.();
+    this.batches.terminate(podName);
     this.shardRouter.terminate(podName);
   }
 

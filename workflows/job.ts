@@ -25,7 +25,7 @@ import { renderJob, renderPods } from '../src/shared/controller/render.js';
 import { applySpecPatch, type JobSpecPatch } from '../src/shared/controller/spec-patch.js';
 import { failedJobFailure, type JobWorkflowInput, type JobWorkflowResult } from '../src/shared/protocol/job-workflow.js';
 import type { PodOwner, PodStartedSignal, PodStatusSignal } from '../src/shared/protocol/pod-runs.js';
-import { QUERY_EVENTS, QUERY_POD_TEMPLATE, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, SIGNAL_POD_STATUS, UPDATE_ONCE_CLAIM, UPDATE_ONCE_COMMIT, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
+import { QUERY_EVENTS, QUERY_POD_RUN_STOPS, QUERY_POD_TEMPLATE, QUERY_SHARDS, QUERY_JOB, QUERY_LOGS, QUERY_PODS, SIGNAL_POD_STARTED, SIGNAL_POD_STATUS, UPDATE_ONCE_CLAIM, UPDATE_ONCE_COMMIT, UPDATE_PATCH_JOB } from '../src/shared/protocol/names.js';
 import { ONCE_HELD, ONCE_REFUSED, type OnceClaimRequest, type OnceClaimResult, type OnceCommitRequest, type OnceCommitResult } from '../src/shared/protocol/once.js';
 import { claimOnce, commitOnce, onceClaimRefusal, onceCommitRefusal, onceHeldBy } from '../src/shared/controller/once-records.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../src/shared/kubernetes-types.js';
@@ -42,6 +42,8 @@ export const eventsQuery = defineQuery<JobEvent[]>(QUERY_EVENTS);
 export const shardsQuery = defineQuery<string[]>(QUERY_SHARDS);
 /** The pod template that pod runs name by hash (src/shared/protocol/pod-run-wire.ts); null: not this Job's. */
 export const podTemplateQuery = defineQuery<PodOwner | null, [string]>(QUERY_POD_TEMPLATE);
+/** Batched pod runs to stop, by attempt key (workflows/pod-batches.ts): their batch's worker asks. */
+export const podRunStopsQuery = defineQuery<string[]>(QUERY_POD_RUN_STOPS);
 export const podStartedSignal = defineSignal<[PodStartedSignal]>(SIGNAL_POD_STARTED);
 /** A pod's state before its containers start (an image pull failing or taking long), from its worker. */
 export const podStatusSignal = defineSignal<[PodStatusSignal]>(SIGNAL_POD_STATUS);
@@ -100,6 +102,7 @@ function answerQueriesSignalsAndUpdates(run: JobRun, job: Job): void {
   setHandler(eventsQuery, () => state.events);
   setHandler(shardsQuery, () => shardRouter.openShardIds());
   setHandler(podTemplateQuery, (hash) => run.ownerFor(hash));
+  setHandler(podRunStopsQuery, () => run.batches.stops());
   setHandler(podStartedSignal, (report) => {
     events.push({ kind: 'started', report });
   });

@@ -7,7 +7,7 @@ import { ActivityCancellationType, ActivityFailure, proxyActivities, TimeoutFail
 import { TimeoutType } from '@temporalio/common';
 import type { createActivities } from '../activities/index.js';
 import type { ControllerSettings, PodRunOutcome, PodRunResult } from '../src/shared/protocol/pod-runs.js';
-import type { PodRunRequest, PodRunResultWire } from '../src/shared/protocol/pod-runs.js';
+import type { PodBatchRequest, PodBatchResult, PodRunRequest, PodRunResultWire } from '../src/shared/protocol/pod-runs.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -32,7 +32,13 @@ export function outcomeOfFailure(error: unknown): PodRunOutcome {
  * a captured stack trace).
  */
 export function podActivity(settings: ControllerSettings): (input: PodRunRequest, summary: string) => Promise<PodRunResult | PodRunResultWire> {
-  const options = {
+  const options = podRunOptions(settings);
+  const { runPod } = proxyActivities<Activities>(options);
+  return (input, summary) => runPod.executeWithOptions({ ...options, summary }, [input]);
+}
+
+function podRunOptions(settings: ControllerSettings) {
+  return {
     startToCloseTimeout: POD_RUN_TIMEOUT,
     heartbeatTimeout: `${settings.podHeartbeatTimeoutSeconds} seconds`,
     // A pod is never retried by Temporal: a failed pod is replaced (Never) or restarted (OnFailure) by the
@@ -40,6 +46,11 @@ export function podActivity(settings: ControllerSettings): (input: PodRunRequest
     retry: { maximumAttempts: 1 },
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   };
-  const { runPod } = proxyActivities<Activities>(options);
-  return (input, summary) => runPod.executeWithOptions({ ...options, summary }, [input]);
+}
+
+/** Starts a batch of pod runs (workflows/pod-batches.ts), with the options of a single pod's run. */
+export function podBatchActivity(settings: ControllerSettings): (request: PodBatchRequest, summary: string) => Promise<PodBatchResult> {
+  const options = podRunOptions(settings);
+  const { runPodBatch } = proxyActivities<Activities>(options);
+  return (request, summary) => runPodBatch.executeWithOptions({ ...options, summary }, [request]);
 }

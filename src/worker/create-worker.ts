@@ -10,6 +10,7 @@ import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { PodOwners } from '../../activities/pod-owners.js';
+import { BatchStops } from '../../activities/batch-stops.js';
 import { createActivities } from '../../activities/index.js';
 import { PodRunStops } from '../../activities/pod-run-stops.js';
 import { HandlerRuntime } from '../../activities/runtimes/handler/handler-runtime.js';
@@ -253,6 +254,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
       configRetryMs: (options.podConfigRetrySeconds ?? KUBELET_CONFIG_RETRY_MS / 1000) * 1000,
       secretVolumeRoot,
       owners: new PodOwners(),
+      batchStops: new BatchStops(),
       ...(settings.timeSkippingTestServer ? { stops: new PodRunStops() } : {}),
       // One runtime per name that containerRuntimeOf gives (src/shared/manifest/container-runtime.ts).
       runtimes: {

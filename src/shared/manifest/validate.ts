@@ -4,6 +4,7 @@
  * Each rule checks its value's type first and stays silent when the schema already reported it.
  */
 import type { z } from 'zod';
+import { podBatchingErrors } from '../controller/pod-batching.js';
 import { fieldError, NON_NEGATIVE, type FieldError } from './field-errors.js';
 import { JOB_CONTROLLER_NAME } from '../kubernetes-types.js';
 import { containerRuntimeOf } from './container-runtime.js';
@@ -91,6 +92,7 @@ export function validateJobRules(raw: unknown): FieldError[] {
   const metadata = isObj(raw.metadata) ? raw.metadata : {};
   const spec = isObj(raw.spec) ? raw.spec : {};
   errors.push(...validateObjectMeta(metadata));
+  errors.push(...podBatchingErrors(metadata.annotations));
   errors.push(...validateJobSpec(spec, metadata));
   return errors;
 }

@@ -25,6 +25,8 @@ export const QUERY_EVENTS = 'events';
 export const QUERY_SHARDS = 'shards';
 /** A pod template the Job's pod runs name by its hash (protocol/pod-run-wire.ts): the worker asks once per Job. */
 export const QUERY_POD_TEMPLATE = 'podTemplate';
+/** The attempt keys of batched pod runs the Job's workflow wants stopped (their batch's worker asks). */
+export const QUERY_POD_RUN_STOPS = 'podRunStops';
 export const SIGNAL_POD_STARTED = 'podStarted';
 /** A pod run's state before its containers start (an image pull failing or taking long). */
 export const SIGNAL_POD_STATUS = 'podStatus';

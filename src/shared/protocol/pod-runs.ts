@@ -128,6 +128,36 @@ export type PodRunResultWire = Omit<PodRunResult, 'containers' | 'logs' | 'termi
 };
 
 /**
+ * Many short pods in one activity (workflows/pod-batches.ts): one owner for all, one entry per pod, results in
+ * the same order. The pods keep everything a pod run has (their own keys, deadline, termination, result).
+ */
+export interface PodBatchRequest {
+  /** Unique in the Job: the batch's stops are asked for by it (QUERY_POD_RUN_STOPS). */
+  batchId: string;
+  /** The Job's workflow; absent: the activity's own. */
+  workflowId?: string;
+  job: PodOwner | PodOwnerRef;
+  pods: Omit<PodRunRequest, 'job' | 'workflowId'>[];
+}
+
+/** How one pod of a batch ended: its result, or kjob failed to run it (the pod counts as failed, Error). */
+export type PodBatchEntry = { result: PodRunResultWire } | { aborted: string };
+
+export interface PodBatchResult {
+  results: PodBatchEntry[];
+}
+
+/**
+ * A batch's heartbeat: the pods that ended so far (by position, without their logs), so a worker lost with the
+ * batch loses only the pods it still held; and the running pods' own details (logs for `kjob logs -f`).
+ */
+export interface PodBatchHeartbeat {
+  batchId: string;
+  ended: [number, PodBatchEntry][];
+  pods: PodHeartbeatDetails[];
+}
+
+/**
  * What a running pod's heartbeat carries: the end of each running container's log, so `kjob logs -f` can show
  * output as it is written (read from the pending activity, without adding to the workflow's history).
  */

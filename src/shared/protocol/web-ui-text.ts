@@ -20,6 +20,15 @@ export function podRunSummary(pod: { name: string; index: number | null; restart
   return `pod ${pod.name}${pod.index === null ? '' : ` · index ${pod.index}`} · attempt ${pod.restartCount}`;
 }
 
+/** A batch of pods' activity in the Web UI: how many, and the first and last of them. */
+export function podBatchSummary(pods: readonly { name: string; index: number | null }[]): string {
+  const first = pods[0];
+  const last = pods[pods.length - 1];
+  if (!first || !last) return 'no pods';
+  const indexes = first.index !== null && last.index !== null ? ` · indexes ${first.index}…${last.index}` : '';
+  return `${pods.length} pods · ${first.name} … ${last.name}${indexes}`;
+}
+
 /** The summary on a wake-up timer: the deadline, or the backoff that holds the next pod. */
 export function wakeSummary(at: number, deadline: number | null): string {
   return deadline !== null && at >= deadline ? `activeDeadlineSeconds: the Job's deadline at ${iso(at)}` : `backoff: next pod start at ${iso(at)}`;

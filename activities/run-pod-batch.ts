@@ -1,0 +1,84 @@
+/**
+ * A batch of pod runs in one activity (workflows/pod-batches.ts): every pod runs as runPod would run it (its own
+ * volumes, containers, deadline, termination and result), all at once, and the batch returns their results in
+ * order. Its heartbeat lists the pods that ended so far (a worker lost with the batch loses only the others)
+ * and the running pods' output for `kjob logs -f`. One pod stops alone when its Job lists it (batch-stops.ts);
+ * the activity's cancellation stops them all.
+ */
+import { Context } from '@temporalio/activity';
+import { setMaxListeners } from 'node:events';
+import type { PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult } from '../src/shared/protocol/pod-runs.js';
+import { compactPodRunResult, expandPodRunRequest, isOwnerRef } from '../src/shared/protocol/pod-run-wire.js';
+import { HEARTBEAT_INTERVAL_MS, PodHeartbeat } from './pod-heartbeat.js';
+import type { PodRunner } from './pod-run.js';
+import { runPodInput } from './run-pod.js';
+
+/** Log bytes a batch's result carries in all (its pods' tails are cut to share it): the payload stays small. */
+export const BATCH_LOG_BUDGET_BYTES = 256 * 1024;
+
+export async function runPodBatch(runner: PodRunner, request: PodBatchRequest): Promise<PodBatchResult> {
+  const ctx = Context.current();
+  // Every pod of the batch listens for the activity's cancellation.
+  setMaxListeners(request.pods.length + 10, ctx.cancellationSignal);
+  const workflowId = request.workflowId ?? ctx.info.workflowExecution?.workflowId ?? '';
+  const owner = isOwnerRef(request.job) ? await runner.owners.get(ctx.client, workflowId, request.job.ownerRef, ctx.cancellationSignal) : request.job;
+  const spec = owner.spec.template.spec;
+  const ended: (PodBatchEntry | undefined)[] = new Array<PodBatchEntry | undefined>(request.pods.length);
+  const running = new Map<number, PodHeartbeat>();
+  const beat = () => ctx.heartbeat(batchHeartbeat(request.batchId, ended, running));
+  const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
+  // In kjob/testing pods stop through runner.stops (runPodInput); elsewhere a batched pod stops when listed.
+  const unwatch = runner.stops ? undefined : runner.batchStops.watch(ctx.client, workflowId);
+  try {
+    await Promise.all(
+      request.pods.map(async (member, position) => {
+        const input = expandPodRunRequest({ ...member, job: request.job }, { workflowId, owner });
+        const heartbeat = new PodHeartbeat(undefined, input);
+        running.set(position, heartbeat);
+        const cancellation = runner.stops ? undefined : runner.batchStops.track(input.attemptKey, ctx.cancellationSignal);
+        try {
+          const result = await runPodInput(runner, input, { ctx, cancellation: cancellation ?? ctx.cancellationSignal, heartbeat });
+          ended[position] = { result: compactPodRunResult(spec, result) };
+        } catch (error) {
+          ended[position] = { aborted: error instanceof Error ? error.message : String(error) };
+        } finally {
+          running.delete(position);
+          cancellation?.release();
+        }
+      }),
+    );
+  } finally {
+    clearInterval(timer);
+    unwatch?.();
+  }
+  return { results: withinLogBudget(ended.map((entry) => entry ?? { aborted: 'the pod did not run' })) };
+}
+
+/** The ended pods without their logs (the result carries those), and the running pods that have output. */
+function batchHeartbeat(batchId: string, ended: (PodBatchEntry | undefined)[], running: Map<number, PodHeartbeat>): PodBatchHeartbeat {
+  const done: [number, PodBatchEntry][] = [];
+  ended.forEach((entry, position) => {
+    if (!entry) return;
+    if ('result' in entry) {
+      const { logs: _logs, ...result } = entry.result;
+      done.push([position, { result }]);
+    } else done.push([position, entry]);
+  });
+  const pods = [...running.values()].filter((pod) => pod.showsAnything).map((pod) => pod.details());
+  return { batchId, ended: done, pods };
+}
+
+/** Cuts the longest logs to their tails until the batch's logs fit BATCH_LOG_BUDGET_BYTES (most pods print little). */
+function withinLogBudget(entries: PodBatchEntry[]): PodBatchEntry[] {
+  const logs = entries.flatMap((entry) => ('result' in entry ? (entry.result.logs ?? []) : []));
+  if (logs.reduce((sum, log) => sum + log.text.length, 0) <= BATCH_LOG_BUDGET_BYTES) return entries;
+  // Each log keeps at most an equal share of the budget; shorter ones keep all they have.
+  const share = Math.floor(BATCH_LOG_BUDGET_BYTES / logs.length);
+  for (const log of logs) {
+    if (log.text.length <= share) continue;
+    const cut = log.text.length - share;
+    log.truncatedBytes += cut;
+    log.text = log.text.slice(cut);
+  }
+  return entries;
+}
