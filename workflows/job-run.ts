@@ -32,6 +32,9 @@ import { inPodRunScope, inProcessPodStopper, startCancellable, sharedPodRunScope
 import { ShardRouter } from './shard-router.js';
 import { kjobJobTtl, startJobTtl } from './ttl.js';
 
+/** History bytes at which a run hands over (Temporal suggests it at 4 MiB, warns at 10 MiB, stops at 50 MiB). */
+const HAND_OVER_AT_BYTES = 8 * 1024 * 1024;
+
 /** What reaches the workflow between two reconciles. */
 export type PodEvent =
   | { kind: 'started'; report: PodStartedSignal }
@@ -199,7 +202,8 @@ export class JobRun {
   /** The result stays well under Temporal's 2 MB payload limit: the latest finished pods, the bounded logs and events. */
   result(): JobWorkflowResult {
     forgetOldFinishedPods(this.state, FINISHED_PODS_KEPT, 0);
-    return { job: renderJob(this.state), pods: renderPods(this.state), logs: Object.fromEntries(this.state.logs), events: this.state.events };
+    const pods = patched('kjob-result-pod-records') ? { podRecords: this.state.pods } : { pods: renderPods(this.state) };
+    return { job: renderJob(this.state), ...pods, logs: Object.fromEntries(this.state.logs), events: this.state.events };
   }
 
   /** Enough once updates for this run: the pods still running must commit through it under the server's cap. */
@@ -235,8 +239,17 @@ export class JobRun {
     return this.owners.get(hash) ?? (ownerHash(current) === hash ? current : null);
   }
 
+  /**
+   * The server suggests continuing as new at 4 Ki events, which for a Job is early: every hand-over writes the
+   * state twice (the next run's input, and the continued-as-new event), so a Job hands over at its own event
+   * limit (settings.continueAsNewAfterEvents: 10,000 by default, under the server's 10 Ki warning) or past
+   * HAND_OVER_AT_BYTES of history; runs before this change followed the suggestion.
+   */
   private historyFull(): boolean {
-    return workflowInfo().historyLength >= this.continueAfter || workflowInfo().continueAsNewSuggested;
+    const { historyLength, historySize, continueAsNewSuggested } = workflowInfo();
+    if (historyLength >= this.continueAfter) return true;
+    if (!continueAsNewSuggested) return false;
+    return patched('kjob-hand-over-at-own-limits') ? historySize >= HAND_OVER_AT_BYTES : true;
   }
 
   /**

@@ -10,7 +10,7 @@ import { readRunningJob } from './running-job-read.js';
 import { finishedJobResult } from './job-result.js';
 import { watchForStall, WorkflowStalledError } from './stall-watch.js';
 import { markedDeleted } from './execution-deletion.js';
-import { closedWithJob, type JobWorkflowResult } from '../shared/protocol/job-workflow.js';
+import { closedWithJob, resultPods, type JobWorkflowResult } from '../shared/protocol/job-workflow.js';
 import { type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
 import { jobWorkflowId, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS } from '../shared/protocol/names.js';
 import { NotFoundError, WaitTimeoutError } from '../shared/errors.js';
@@ -118,7 +118,7 @@ export class JobReads {
   }
 
   pods(name: string, namespace: string): Promise<Pod[]> {
-    return this.read(name, namespace, (result) => result.pods, (handle) => handle.query<Pod[]>(QUERY_PODS));
+    return this.read(name, namespace, resultPods, (handle) => handle.query<Pod[]>(QUERY_PODS));
   }
 
   events(name: string, namespace: string): Promise<JobEvent[]> {

@@ -128,7 +128,7 @@ test('a secret in container env and pod logs is in no history, description or SQ
   // summaries; and failure messages (the failure converter moves them into an encrypted payload): the pod's
   // error, the Job workflow's failure. The control Jobs' are found in plain text, so the needles are right.
   const isControl = (hit: { where: string }) => /kjob\/default\/enc-control(-fails)?\//.test(hit.where);
-  for (const needle of ['Job default/enc-', ' · attempt 0', 'failing with', 'Job has reached the specified backoff limit']) {
+  for (const needle of ['Job default/enc-', 'pod enc-', 'failing with', 'Job has reached the specified backoff limit']) {
     const hits = await scanHistories(target, needle);
     expect(hits.some(isControl), needle).toBe(true);
     expect(hits.filter((hit) => !isControl(hit)), needle).toEqual([]);

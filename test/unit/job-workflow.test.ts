@@ -5,7 +5,7 @@ import type { Job } from '../../src/shared/kubernetes-types.js';
 
 const result = (conditions: { type: string; status: string; reason?: string; message?: string }[]): JobWorkflowResult => ({
   job: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j' }, spec: {}, status: { conditions } } as unknown as Job,
-  pods: [],
+  podRecords: [],
   logs: {},
   events: [],
 });

@@ -31,10 +31,14 @@ export interface ImageRuntimeSettings {
 
 /** How long pull-or-host remembers an image it could not pull, so that each pod does not try again. */
 const UNPULLABLE_MEMORY_MS = 60_000;
+/** Jobs and images remembered for their RunningOnHost event (images: host); beyond this the oldest go. */
+const TOLD_ON_HOST_KEPT = 1_000;
 
 export class ImageRuntime implements ContainerRuntime {
   /** pull-or-host: images whose pull failed lately, with the failure. */
   private readonly unpullable = new Map<string, { failure: string; at: number }>();
+  /** images: host: the Jobs and images whose RunningOnHost event this worker has reported. */
+  private readonly toldOnHost = new Set<string>();
 
   constructor(private readonly settings: ImageRuntimeSettings) {}
 
@@ -43,7 +47,11 @@ export class ImageRuntime implements ContainerRuntime {
     const { container, pod, log } = run;
     const image = container.image ?? '';
     if (mode === 'host') {
-      pod.status.event('Normal', 'RunningOnHost', `Container image "${image}" is not used: worker ${nodeName} runs the container's command on the host (images: host)`);
+      // The worker's own setting, the same for every pod: told with the first pod of each Job and image here,
+      // not with every pod (a short pod's event would cost its history more than the pod itself).
+      if (this.firstOnHost(pod.input.job.metadata.uid, image)) {
+        pod.status.event('Normal', 'RunningOnHost', `Container image "${image}" is not used: worker ${nodeName} runs the container's command on the host (images: host)`);
+      }
       return host.run(run);
     }
     if ('unavailable' in images) {
@@ -95,6 +103,15 @@ export class ImageRuntime implements ContainerRuntime {
         await lease.release();
       }
     }
+  }
+
+  /** Whether this is the first container of the Job with this image to run on the host here (images: host). */
+  private firstOnHost(jobUid: string, image: string): boolean {
+    const key = `${jobUid}\n${image}`;
+    if (this.toldOnHost.has(key)) return false;
+    this.toldOnHost.add(key);
+    if (this.toldOnHost.size > TOLD_ON_HOST_KEPT) this.toldOnHost.delete(this.toldOnHost.values().next().value as string);
+    return true;
   }
 
   private rememberUnpullable(image: string, failure: string): void {

@@ -34,7 +34,7 @@ export function renderJob(state: JobControllerState): Job {
   return { ...state.job, status: renderJobStatus(state) };
 }
 
-function containerStatuses(state: JobControllerState, pod: PodRecord, init: boolean): ContainerStatus[] {
+function containerStatuses(state: Pick<JobControllerState, 'job'>, pod: PodRecord, init: boolean): ContainerStatus[] {
   const spec = state.job.spec.template.spec;
   const containers = (init ? spec.initContainers : spec.containers) ?? [];
   return containers.map((container) => {
@@ -65,7 +65,7 @@ function containerStatuses(state: JobControllerState, pod: PodRecord, init: bool
   });
 }
 
-export function renderPod(state: JobControllerState, pod: PodRecord): Pod {
+export function renderPod(state: Pick<JobControllerState, 'job'>, pod: PodRecord): Pod {
   const { job } = state;
   const initStatuses = containerStatuses(state, pod, true);
   return {

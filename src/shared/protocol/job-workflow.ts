@@ -4,6 +4,8 @@
  */
 import type { CarriedControllerState } from '../controller/carry-over.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../kubernetes-types.js';
+import { renderPod } from '../controller/render.js';
+import type { PodRecord } from '../controller/state.js';
 
 export interface JobWorkflowInput {
   job: Job;
@@ -24,9 +26,17 @@ export interface JobTtlInput {
 /** A finished Job as the workflow returns it: the Job with its final status, and its pods. */
 export interface JobWorkflowResult {
   job: Job;
-  pods: Pod[];
+  /** The latest pods as records, rendered by the reader (resultPods): half the bytes of rendered pods. */
+  podRecords?: PodRecord[];
+  /** The latest pods rendered (results of Jobs that finished before podRecords). */
+  pods?: Pod[];
   logs: Record<string, ContainerLog[]>;
   events: JobEvent[];
+}
+
+/** A finished Job's latest pods, as `kjob get pods` shows them. */
+export function resultPods(result: JobWorkflowResult): Pod[] {
+  return result.pods ?? (result.podRecords ?? []).map((pod) => renderPod(result, pod));
 }
 
 /**
@@ -49,7 +59,8 @@ export function closedWithJob(status: string): boolean {
 export function jobResultOfFailureDetails(details: readonly unknown[] | null | undefined): JobWorkflowResult | null {
   const [result] = details ?? [];
   const job = (result as Partial<JobWorkflowResult> | undefined)?.job;
-  return job?.kind === 'Job' && Array.isArray((result as JobWorkflowResult).pods) ? (result as JobWorkflowResult) : null;
+  const { pods, podRecords } = (result ?? {}) as Partial<JobWorkflowResult>;
+  return job?.kind === 'Job' && (Array.isArray(pods) || Array.isArray(podRecords)) ? (result as JobWorkflowResult) : null;
 }
 
 /** What a finished Job's workflow fails with: null for a Job that did not end Failed. */

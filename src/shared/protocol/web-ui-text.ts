@@ -15,9 +15,9 @@ export function jobStaticSummary(job: Job): string {
   return `Job ${job.metadata.namespace}/${job.metadata.name}: ${spec.completionMode}, ${completions}, parallelism ${spec.parallelism}`;
 }
 
-/** The summary on a pod's activity: which pod, which index, which run of it. */
-export function podRunSummary(pod: { name: string; index: number | null; restartCount: number }): string {
-  return `pod ${pod.name}${pod.index === null ? '' : ` · index ${pod.index}`} · attempt ${pod.restartCount}`;
+/** The summary on a pod's activity: which pod (an Indexed pod's name holds its index), and which restart. */
+export function podRunSummary(pod: { name: string; restartCount: number }): string {
+  return `pod ${pod.name}${pod.restartCount > 0 ? ` · restart ${pod.restartCount}` : ''}`;
 }
 
 /** A batch of pods' activity in the Web UI: how many, and the first and last of them. */
