@@ -4,10 +4,27 @@
  * asked of the Job's workflow once (QUERY_POD_TEMPLATE) and kept, so a Job's pods do not each carry their
  * template through the history. Concurrent pods of one Job share the one query.
  */
+import type { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { isOwnerRef } from '../src/shared/protocol/pod-run-wire.js';
+import { HEARTBEAT_INTERVAL_MS } from './pod-heartbeat.js';
 import { QUERY_POD_TEMPLATE } from '../src/shared/protocol/names.js';
-import type { PodOwner } from '../src/shared/protocol/pod-runs.js';
+import type { PodOwner, PodOwnerRef } from '../src/shared/protocol/pod-runs.js';
 import { waitUnlessStopped } from './abortable-wait.js';
+
+/**
+ * The owner of a pod run's request: its own, or the one its hash names. The activity heartbeats while it asks
+ * (a workflow the worker must replay first can take longer than the heartbeat timeout to answer).
+ */
+export async function ownerOfRequest(owners: PodOwners, ctx: Context, workflowId: string, job: PodOwner | PodOwnerRef): Promise<PodOwner> {
+  if (!isOwnerRef(job)) return job;
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await owners.get(ctx.client, workflowId, job.ownerRef, ctx.cancellationSignal);
+  } finally {
+    clearInterval(beat);
+  }
+}
 
 /** Owners kept (one per Job and template version that ran here lately). */
 const KEPT = 256;

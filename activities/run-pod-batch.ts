@@ -8,7 +8,8 @@
 import { Context } from '@temporalio/activity';
 import { setMaxListeners } from 'node:events';
 import type { PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult } from '../src/shared/protocol/pod-runs.js';
-import { compactPodRunResult, expandPodRunRequest, isOwnerRef } from '../src/shared/protocol/pod-run-wire.js';
+import { compactPodRunResult, expandPodRunRequest } from '../src/shared/protocol/pod-run-wire.js';
+import { ownerOfRequest } from './pod-owners.js';
 import { HEARTBEAT_INTERVAL_MS, PodHeartbeat } from './pod-heartbeat.js';
 import type { PodRunner } from './pod-run.js';
 import { runPodInput } from './run-pod.js';
@@ -21,7 +22,7 @@ export async function runPodBatch(runner: PodRunner, request: PodBatchRequest): 
   // Every pod of the batch listens for the activity's cancellation.
   setMaxListeners(request.pods.length + 10, ctx.cancellationSignal);
   const workflowId = request.workflowId ?? ctx.info.workflowExecution?.workflowId ?? '';
-  const owner = isOwnerRef(request.job) ? await runner.owners.get(ctx.client, workflowId, request.job.ownerRef, ctx.cancellationSignal) : request.job;
+  const owner = await ownerOfRequest(runner.owners, ctx, workflowId, request.job);
   const spec = owner.spec.template.spec;
   const ended: (PodBatchEntry | undefined)[] = new Array<PodBatchEntry | undefined>(request.pods.length);
   const running = new Map<number, PodHeartbeat>();

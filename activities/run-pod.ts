@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { FieldRefSource } from '../src/shared/manifest/field-refs.js';
 import { SIGNAL_POD_STATUS } from '../src/shared/protocol/names.js';
 import type { PodRunInput, PodRunRequest, PodRunResult, PodRunResultWire } from '../src/shared/protocol/pod-runs.js';
-import { compactPodRunResult, expandPodRunRequest, isOwnerRef } from '../src/shared/protocol/pod-run-wire.js';
+import { compactPodRunResult, expandPodRunRequest } from '../src/shared/protocol/pod-run-wire.js';
+import { ownerOfRequest } from './pod-owners.js';
 import { startError } from './container-exit.js';
 import { eitherAborts } from './either-aborts.js';
 import { LogTail } from './log-tail.js';
@@ -26,7 +27,7 @@ import { MAX_TIMER_MS } from './timer-limit.js';
 export async function runPod(runner: PodRunner, request: PodRunRequest): Promise<PodRunResultWire> {
   const ctx = Context.current();
   const workflowId = request.workflowId ?? ctx.info.workflowExecution?.workflowId ?? '';
-  const owner = isOwnerRef(request.job) ? await runner.owners.get(ctx.client, workflowId, request.job.ownerRef, ctx.cancellationSignal) : request.job;
+  const owner = await ownerOfRequest(runner.owners, ctx, workflowId, request.job);
   const input = expandPodRunRequest(request, { workflowId, owner });
   const heartbeat = new PodHeartbeat((details) => ctx.heartbeat(details), input);
   return compactPodRunResult(owner.spec.template.spec, await runPodInput(runner, input, { ctx, cancellation: ctx.cancellationSignal, heartbeat }));

@@ -296,7 +296,8 @@ async function main(): Promise<void> {
       const started = Date.now();
       server = await startDevServer({ dbFile: join(dir, 'temporal.db'), uiPort: false });
       process.stderr.write(`dev server on ${server.address} in ${Date.now() - started} ms (SQLite ${join(dir, 'temporal.db')})\n`);
-      connection = await Connection.connect({ address: server.address });
+      // A batched Job's history pages hold large events: more than gRPC's default 4 MiB per message.
+      connection = await Connection.connect({ address: server.address, channelArgs: { 'grpc.max_receive_message_length': 256 * 1024 * 1024 } });
       const client = new Client({ connection, namespace: server.namespace });
       results = await runRounds(opts, client, { server, dir, ...(image ? { image } : {}) });
     }

@@ -186,4 +186,26 @@ export const replayJobs: ReplayJob[] = [
       await jobs.create(jobManifest('once-sharded', { completions: 8, parallelism: 8, completionMode: 'Indexed', backoffLimit: 2 }, handlerContainer('onceFlaky')));
     },
   },
+  {
+    // Short pods many to an activity (workflows/pod-batches.ts): the first 40 in batches of 8 (their pace
+    // unknown), then of 10 once they are known to be short; some fail once and are replaced; with the
+    // recorder's limits the batches share the workflow's 4 activities with single pods sent to a shard, and
+    // the Job continues as new.
+    name: 'batched',
+    shards: 1,
+    run: async (jobs) => {
+      await jobs.create(jobManifest('batched', { completions: 120, parallelism: 40, completionMode: 'Indexed', backoffLimit: 20 }, handlerContainer('flaky')));
+    },
+  },
+  {
+    // Batched pods of unknown pace scaled down while they run: the surplus stops through the stop list, a batch
+    // whose pods all stop is cancelled.
+    name: 'batched-scale-down',
+    shards: 0,
+    run: async (jobs) => {
+      await jobs.create(jobManifest('batched-scale-down', { completions: 40, parallelism: 40, completionMode: 'Indexed' }, handlerContainer('slow')));
+      await until(async () => (await jobs.pods('batched-scale-down')).length >= 40);
+      await jobs.patch('batched-scale-down', { parallelism: 12 });
+    },
+  },
 ];
