@@ -27,14 +27,15 @@ export class BatchStops {
 
   /** A batch of the Job `workflowId` runs here until the returned function is called. */
   watch(client: Client, workflowId: string): () => void {
-    let job = this.jobs.get(workflowId);
-    if (!job) {
-      job = { client, batches: new Set() };
+    const batch = { startedAt: Date.now() };
+    const known = this.jobs.get(workflowId);
+    const job = known ?? { client, batches: new Set() };
+    // Added before the asking starts: the loop runs while the Job has batches here, and would end at once.
+    job.batches.add(batch);
+    if (!known) {
       this.jobs.set(workflowId, job);
       void this.ask(workflowId, job);
     }
-    const batch = { startedAt: Date.now() };
-    job.batches.add(batch);
     return () => job.batches.delete(batch);
   }
 

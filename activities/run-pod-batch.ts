@@ -3,10 +3,12 @@
  * volumes, containers, deadline, termination and result), all at once, and the batch returns their results in
  * order. Its heartbeat lists the pods that ended so far (a worker lost with the batch loses only the others)
  * and the running pods' output for `kjob logs -f`. One pod stops alone when its Job lists it (batch-stops.ts);
- * the activity's cancellation stops them all.
+ * the activity's cancellation stops them all. A batch that runs over a second tells its Job of each pod that
+ * ends from then on (SIGNAL_POD_BATCH_ENDED, once a second), so the Job sees it ended as it would see a pod alone.
  */
 import { Context } from '@temporalio/activity';
 import { setMaxListeners } from 'node:events';
+import { BATCH_REPORTS_ENDS_AFTER_MS, SIGNAL_POD_BATCH_ENDED, type PodBatchEnded } from '../src/shared/controller/pod-batching.js';
 import type { PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult } from '../src/shared/protocol/pod-runs.js';
 import { compactPodRunResult, expandPodRunRequest } from '../src/shared/protocol/pod-run-wire.js';
 import { ownerOfRequest } from './pod-owners.js';
@@ -26,7 +28,32 @@ export async function runPodBatch(runner: PodRunner, request: PodBatchRequest): 
   const spec = owner.spec.template.spec;
   const ended: (PodBatchEntry | undefined)[] = new Array<PodBatchEntry | undefined>(request.pods.length);
   const running = new Map<number, PodHeartbeat>();
-  const beat = () => ctx.heartbeat(batchHeartbeat(request.batchId, ended, running));
+  const startedAt = Date.now();
+  const reported = new Set<number>();
+  let reporting: Promise<void> = Promise.resolve();
+  // The pods that ended and the Job has not heard of; once the batch has run a while it hears of them now.
+  const reportEnds = () => {
+    if (Date.now() - startedAt < BATCH_REPORTS_ENDS_AFTER_MS) return;
+    const fresh: [number, PodBatchEntry][] = [];
+    ended.forEach((entry, position) => {
+      if (entry && !reported.has(position)) fresh.push([position, entry]);
+    });
+    if (fresh.length === 0) return;
+    for (const [position] of fresh) reported.add(position);
+    const report: PodBatchEnded = { batchId: request.batchId, ended: withinLogBudget(fresh.map(([, entry]) => entry)).map((entry, i) => [fresh[i]![0], entry]) };
+    reporting = reporting.then(async () => {
+      try {
+        await ctx.client.workflow.getHandle(workflowId).signal(SIGNAL_POD_BATCH_ENDED, report);
+      } catch (error) {
+        // The batch's result carries them all the same.
+        ctx.log.warn('could not report ended pods of a batch', { batchId: request.batchId, error: String(error) });
+      }
+    });
+  };
+  const beat = () => {
+    ctx.heartbeat(batchHeartbeat(request.batchId, ended, running));
+    reportEnds();
+  };
   const timer = setInterval(beat, HEARTBEAT_INTERVAL_MS);
   // In kjob/testing pods stop through runner.stops (runPodInput); elsewhere a batched pod stops when listed.
   const unwatch = runner.stops ? undefined : runner.batchStops.watch(ctx.client, workflowId);
@@ -51,6 +78,7 @@ export async function runPodBatch(runner: PodRunner, request: PodBatchRequest): 
   } finally {
     clearInterval(timer);
     unwatch?.();
+    await reporting;
   }
   return { results: withinLogBudget(ended.map((entry) => entry ?? { aborted: 'the pod did not run' })) };
 }

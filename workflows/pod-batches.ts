@@ -5,8 +5,12 @@
  * which asks for the list (QUERY_POD_RUN_STOPS) while the batch runs longer than a moment, and stops that pod
  * alone within its grace period; terminating all of a batch cancels its activity. A batch lost with its worker
  * (its heartbeat stops) loses only the pods that had not ended: the last heartbeat lists the others' results.
+ * A batch that runs longer than a moment reports its pods' ends as they come (SIGNAL_POD_BATCH_ENDED): a pod
+ * stopped alone, or one that ended beside a long one, ends for the Job then, as it would alone. Histories
+ * without those signals take the same steps as before them: each pod still ends once, at its batch's end.
  */
-import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, defineSignal, setHandler, TimeoutFailure } from '@temporalio/workflow';
+import { SIGNAL_POD_BATCH_ENDED, type PodBatchEnded } from '../src/shared/controller/pod-batching.js';
 import type { PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
 import type { PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult, PodRunRequest } from '../src/shared/protocol/pod-runs.js';
 import { outcomeOfFailure } from './pod-activity.js';
@@ -15,7 +19,7 @@ import { startCancellable, type sharedPodRunScope } from './pod-cancel.js';
 interface Batch {
   /** The pods in the request's order, by name, and the attempt key each run has. */
   readonly pods: { name: string; attemptKey: string }[];
-  /** The pods still running (not reported ended). */
+  /** The pods that have not ended for the Job (not reported ended). */
   readonly open: Set<string>;
   /** Attempt keys of pods asked to stop, for the batch's worker. */
   readonly stopping: Set<string>;
@@ -40,7 +44,9 @@ export class PodBatches {
     private readonly ended: (podName: string, outcome: PodOutcome) => void,
     /** kjob/testing: stops a pod run in the worker's process (workflows/pod-cancel.ts), instead of the stop list. */
     private readonly stopInProcess: ((attemptKey: string) => void) | undefined,
-  ) {}
+  ) {
+    setHandler(podBatchEndedSignal, (report) => this.reported(report));
+  }
 
   /** Batches in flight: each is one pending activity. */
   get size(): number {
@@ -107,16 +113,38 @@ export class PodBatches {
     return keys;
   }
 
+  /** Pods of a running batch ended (its worker's report): they end for the Job now, not with their batch. */
+  private reported({ batchId, ended }: PodBatchEnded): void {
+    const batch = this.batches.get(batchId);
+    if (!batch || !Array.isArray(ended)) return;
+    for (const [position, entry] of ended) {
+      const pod = batch.pods[position];
+      if (!pod || !batch.open.has(pod.name)) continue;
+      this.endPod(batch, pod);
+      this.ended(pod.name, outcomeOfEntry(entry));
+    }
+  }
+
+  /** The batch's activity ended: its pods not yet reported ended end now. */
   private settle(batchId: string, outcomeAt: (position: number) => PodOutcome): void {
     const batch = this.batches.get(batchId);
     if (!batch) return;
     this.batches.delete(batchId);
     batch.pods.forEach((pod, i) => {
-      this.batchOf.delete(pod.name);
+      if (!batch.open.has(pod.name)) return;
+      this.endPod(batch, pod);
       this.ended(pod.name, outcomeAt(i));
     });
   }
+
+  private endPod(batch: Batch, pod: Batch['pods'][number]): void {
+    batch.open.delete(pod.name);
+    batch.stopping.delete(pod.attemptKey);
+    this.batchOf.delete(pod.name);
+  }
 }
+
+const podBatchEndedSignal = defineSignal<[PodBatchEnded]>(SIGNAL_POD_BATCH_ENDED);
 
 function outcomeOfEntry(entry: PodBatchEntry | undefined): PodOutcome {
   if (!entry) return { kind: 'aborted', message: 'the pod batch returned no result for the pod' };
