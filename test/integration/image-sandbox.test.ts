@@ -158,10 +158,9 @@ describe('volumes, termination, exits', () => {
       const stop = new AbortController();
       const r = containerRun(sh('echo ready; while true; do sleep 0.1; done'), { stop: stop.signal });
       const done = runInImage({ ...sandbox, processes }, { rootfs, config }, r);
-      const recorded = () => (existsSync(processes.dir) ? readdirSync(processes.dir) : []);
-      while (!r.log.peek(100).includes('ready') || recorded().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      const [record] = recorded();
-      expect(readlinkSync(`/proc/${record!.replace('.json', '')}/exe`)).toBe(sandbox.tools.bwrap);
+      while (!r.log.peek(100).includes('ready') || (await processes.recorded()).length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      const [pid] = await processes.recorded();
+      expect(readlinkSync(`/proc/${pid}/exe`)).toBe(sandbox.tools.bwrap);
       stop.abort();
       await done;
     }

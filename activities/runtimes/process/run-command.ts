@@ -15,18 +15,17 @@ export interface CommandRun {
   gracePeriodMs: number;
   /** A program in the group that SIGTERM must spare (the sandbox, which would die at once and cut the grace period). */
   spareOnTerm?: string;
-  /** Told of the process group once it exists and once it is gone (for the orphan reaper). */
-  onSpawn?: (pid: number) => void;
-  onExit?: (pid: number) => void;
+  /** The process registry's folder: the process group is recorded there while it runs (for the orphan reaper). */
+  recordIn?: string;
 }
 
 /** How soon a SIGTERM that found no process in the sandbox yet is sent again. */
 const TERM_RETRY_MS = 20;
 
-export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOnTerm, onSpawn, onExit }: CommandRun): Promise<ContainerExit> {
+export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOnTerm, recordIn }: CommandRun): Promise<ContainerExit> {
   const [file] = argv;
   return new Promise((resolve) => {
-    const child = processSpawner.spawn(argv, { cwd, env });
+    const child = processSpawner.spawn(argv, { cwd, env, ...(recordIn !== undefined ? { recordIn } : {}) });
     let killTimer: NodeJS.Timeout | undefined;
     let spawnError: Error | undefined;
     let terminating = false;
@@ -54,14 +53,12 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOn
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     child.on('spawn', () => {
-      onSpawn?.(child.pid!);
       if (terminating) terminate();
     });
     let settled = false;
     const finish = (code: number | null, sig: NodeJS.Signals | null) => {
       if (settled) return;
       settled = true;
-      if (child.pid !== undefined) onExit?.(child.pid);
       clearTimeout(killTimer);
       signal.removeEventListener('abort', onAbort);
       if (spawnError) {
@@ -81,11 +78,10 @@ export function runCommand({ argv, cwd, env, log, signal, gracePeriodMs, spareOn
       // A process that never started has no 'close' to wait for.
       if (child.pid === undefined) finish(null, null);
     });
-    // The container ends with its main process: what it left running is killed (as a container runtime
-    // stops the container), and its output is read until the pipes close or for a moment more.
+    // The container ends with its main process: what it left running is killed by then (the helper does it, as
+    // a container runtime stops the container), and its output is read until the pipes close or a moment more.
     child.on('exit', (code: number | null, sig: NodeJS.Signals | null) => {
       exited = true;
-      if (child.pid !== undefined) void signalProcessGroup(child.pid, 'SIGKILL');
       setTimeout(() => finish(code, sig), 2000).unref();
     });
     child.on('close', finish);

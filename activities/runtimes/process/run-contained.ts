@@ -43,8 +43,7 @@ export async function runContained(host: ProcessHost, run: Pick<ContainerRun, 'p
       signal: pod.stop,
       gracePeriodMs: pod.gracePeriodMs,
       ...(command.spareOnTerm !== undefined ? { spareOnTerm: command.spareOnTerm } : {}),
-      onSpawn: (pid) => void host.processes?.record(pid).catch(() => undefined),
-      onExit: (pid) => void host.processes?.forget(pid).catch(() => undefined),
+      ...(host.processes ? { recordIn: host.processes.dir } : {}),
     });
     // The kernel's OOM killer ended a process of the container: the runtime reports the container OOMKilled.
     if (cgroup && exit.exitCode !== 0 && (await cgroup.oomKilled())) return { exitCode: exit.exitCode, reason: 'OOMKilled' };

@@ -116,7 +116,8 @@ export function commandExistsInSandbox(sandbox: Sandbox, command: string, mounts
     if (!mount && !visible.some((root) => under(path, root))) return false;
     const hostPath = mount ? `${mount.source}${path.slice(absolute(mount.target).replace(/\/$/, '').length)}` : path;
     try {
-      return statSync(hostPath).isFile();
+      // Most candidates are missing: without the throw (an Error with its stack per PATH entry) the lookup is cheap.
+      return statSync(hostPath, { throwIfNoEntry: false })?.isFile() ?? false;
     } catch {
       return false;
     }
