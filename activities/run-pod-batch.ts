@@ -8,8 +8,9 @@
  */
 import { Context } from '@temporalio/activity';
 import { setMaxListeners } from 'node:events';
-import { BATCH_REPORTS_ENDS_AFTER_MS, SIGNAL_POD_BATCH_ENDED, type PodBatchEnded } from '../src/shared/controller/pod-batching.js';
-import type { PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult } from '../src/shared/protocol/pod-runs.js';
+import { BATCH_REPORTS_ENDS_AFTER_MS } from '../src/shared/controller/pod-batching.js';
+import { SIGNAL_POD_BATCH_ENDED } from '../src/shared/protocol/names.js';
+import type { PodBatchEnded, PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult } from '../src/shared/protocol/pod-runs.js';
 import { compactPodRunResult, expandPodRunRequest } from '../src/shared/protocol/pod-run-wire.js';
 import { ownerOfRequest } from './pod-owners.js';
 import { HEARTBEAT_INTERVAL_MS, PodHeartbeat } from './pod-heartbeat.js';

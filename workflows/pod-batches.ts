@@ -10,9 +10,9 @@
  * without those signals take the same steps as before them: each pod still ends once, at its batch's end.
  */
 import { ActivityFailure, defineSignal, setHandler, TimeoutFailure } from '@temporalio/workflow';
-import { SIGNAL_POD_BATCH_ENDED, type PodBatchEnded } from '../src/shared/controller/pod-batching.js';
+import { SIGNAL_POD_BATCH_ENDED } from '../src/shared/protocol/names.js';
 import type { PodOutcome } from '../src/shared/controller/pod-lifecycle.js';
-import type { PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult, PodRunRequest } from '../src/shared/protocol/pod-runs.js';
+import type { PodBatchEnded, PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult, PodRunRequest } from '../src/shared/protocol/pod-runs.js';
 import { outcomeOfFailure } from './pod-activity.js';
 import { startCancellable, type sharedPodRunScope } from './pod-cancel.js';
 

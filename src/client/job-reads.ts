@@ -11,7 +11,7 @@ import { finishedJobResult } from './job-result.js';
 import { watchForStall, WorkflowStalledError } from './stall-watch.js';
 import { markedDeleted } from './execution-deletion.js';
 import { closedWithJob, resultPods, type JobWorkflowResult } from '../shared/protocol/job-workflow.js';
-import { type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
+import { type PodBatchHeartbeat, type PodHeartbeatDetails } from '../shared/protocol/pod-runs.js';
 import { jobWorkflowId, QUERY_EVENTS, QUERY_JOB, QUERY_LOGS, QUERY_PODS } from '../shared/protocol/names.js';
 import { NotFoundError, WaitTimeoutError } from '../shared/errors.js';
 import type { ContainerLog, Job, JobEvent, Pod } from '../shared/kubernetes-types.js';
@@ -162,9 +162,10 @@ export class JobReads {
       // Raw from the server: encrypted when the worker encrypts.
       const [payload] = await decodePayloads(converter, activity.heartbeatDetails?.payloads?.slice(0, 1) ?? []);
       if (!payload) continue;
-      const details = converter.payloadConverter.fromPayload<PodHeartbeatDetails | undefined>(payload);
-      if (!details || !Array.isArray(details.logs)) continue;
-      for (const log of details.logs) live.push({ pod: details.pod, ...log });
+      // A pod's own heartbeat, or a batch's with its running pods that have output (activities/run-pod-batch.ts).
+      const details = converter.payloadConverter.fromPayload<PodHeartbeatDetails | PodBatchHeartbeat | undefined>(payload);
+      const pods = details && 'batchId' in details ? (Array.isArray(details.pods) ? details.pods : []) : details ? [details] : [];
+      for (const pod of pods) if (Array.isArray(pod.logs)) for (const log of pod.logs) live.push({ pod: pod.pod, ...log });
     }
     return live;
   }

@@ -9,7 +9,6 @@
  */
 import { fieldError, type FieldError } from '../manifest/field-errors.js';
 import type { Job } from '../kubernetes-types.js';
-import type { PodBatchHeartbeat } from '../protocol/pod-runs.js';
 
 export const POD_BATCHING_ANNOTATION = 'kjob.dev/pod-batching';
 export const POD_BATCHING_MODES = ['auto', 'off'] as const;
@@ -24,9 +23,6 @@ const PACE_WINDOW = 8;
  * pod stopped alone, or one that ended beside a long one, is seen ended then, not when its whole batch ends.
  */
 export const BATCH_REPORTS_ENDS_AFTER_MS = 1_000;
-/** The signal a batch's worker sends the Job's workflow with pods of the batch that ended (by position, in full). */
-export const SIGNAL_POD_BATCH_ENDED = 'podBatchEnded';
-export type PodBatchEnded = Omit<PodBatchHeartbeat, 'pods'>;
 /** Pods of unknown length go in batches of this many, and only when at least UNKNOWN_BATCHES_FROM start at once. */
 const UNKNOWN_BATCH_SIZE = 8;
 const UNKNOWN_BATCHES_FROM = 32;

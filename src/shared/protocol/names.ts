@@ -27,6 +27,8 @@ export const QUERY_SHARDS = 'shards';
 export const QUERY_POD_TEMPLATE = 'podTemplate';
 /** The attempt keys of batched pod runs the Job's workflow wants stopped (their batch's worker asks). */
 export const QUERY_POD_RUN_STOPS = 'podRunStops';
+/** Pods of a running batch that ended, from its worker (workflows/pod-batches.ts). */
+export const SIGNAL_POD_BATCH_ENDED = 'podBatchEnded';
 export const SIGNAL_POD_STARTED = 'podStarted';
 /** A pod run's state before its containers start (an image pull failing or taking long). */
 export const SIGNAL_POD_STATUS = 'podStatus';

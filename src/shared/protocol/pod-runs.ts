@@ -157,6 +157,9 @@ export interface PodBatchHeartbeat {
   pods: PodHeartbeatDetails[];
 }
 
+/** Pods of a running batch that ended (by position, in full): its worker's signal to the Job's workflow. */
+export type PodBatchEnded = Omit<PodBatchHeartbeat, 'pods'>;
+
 /**
  * What a running pod's heartbeat carries: the end of each running container's log, so `kjob logs -f` can show
  * output as it is written (read from the pending activity, without adding to the workflow's history).
