@@ -337,12 +337,13 @@ function podRunRequest(job: Job, pod: PodRecord, withMetadata: boolean, ownerRef
     podName: pod.name,
     podUid: pod.uid,
     index: pod.index,
-    restartCount: pod.restartCount,
     ...podDeadlineFor(job, pod, Date.now()),
     ...(withMetadata ? { labels: podLabels(job, pod.index), annotations: podAnnotations(job, pod) } : {}),
   };
-  if (ownerRef !== undefined) return { job: { ownerRef }, ...common, ...(pod.index === pod.slot ? {} : { slot: pod.slot }) };
-  return { workflowId: workflowInfo().workflowId, job: podOwner(job), ...common, hostname: podHostname(job, pod), ...podKeys(job, pod) };
+  if (ownerRef !== undefined) {
+    return { job: { ownerRef }, ...common, ...(pod.restartCount > 0 ? { restartCount: pod.restartCount } : {}), ...(pod.index === pod.slot ? {} : { slot: pod.slot }) };
+  }
+  return { workflowId: workflowInfo().workflowId, job: podOwner(job), ...common, restartCount: pod.restartCount, hostname: podHostname(job, pod), ...podKeys(job, pod) };
 }
 
 /** What a pod run needs of its Job: its identity and the pod template's spec. */

@@ -1,6 +1,7 @@
 /**
  * The Job's conditions and events as the controller records them: a condition is appended as True; an event
- * repeating the last one only counts up (as the event recorder aggregates them), and the latest 500 are kept.
+ * repeating the last one only counts up, many of one reason are combined (as the event recorder does), and the
+ * latest 500 are kept.
  * A pod's events (the kubelet's, reported by the worker) go to the same list, naming the pod; one that repeats an
  * earlier event of its pod counts that one up, as the event correlator does with the kubelet's BackOff.
  */
@@ -15,12 +16,32 @@ export function findCondition(state: JobControllerState, type: JobConditionType)
   return state.conditions.find((c) => c.type === type && c.status === 'True');
 }
 
+/**
+ * client-go's EventAggregator (tools/record/events_cache.go): past 10 events of the same type and reason about
+ * the Job within 10 minutes, messages aside, the next ones are combined into one event whose count grows and
+ * whose message is the latest one's, prefixed; a wide Job's thousands of `Created pod` events thus stay one.
+ */
+const AGGREGATE_AFTER = 10;
+const AGGREGATE_WITHIN_MS = 600_000;
+export const COMBINED_PREFIX = '(combined from similar events): ';
+
 export function addEvent(state: JobControllerState, type: JobEvent['type'], reason: string, message: string, now: number): void {
   const last = state.events[state.events.length - 1];
   if (last && last.reason === reason && last.message === message && last.type === type) {
     last.count++;
     last.lastTimestamp = rfc3339(now);
     return;
+  }
+  const similar = state.events.filter((e) => !e.involvedObject && e.type === type && e.reason === reason && now - Date.parse(e.lastTimestamp) < AGGREGATE_WITHIN_MS);
+  if (similar.length >= AGGREGATE_AFTER) {
+    const combined = similar.find((e) => e.message.startsWith(COMBINED_PREFIX));
+    if (combined) {
+      combined.count++;
+      combined.message = `${COMBINED_PREFIX}${message}`;
+      combined.lastTimestamp = rfc3339(now);
+      return;
+    }
+    message = `${COMBINED_PREFIX}${message}`;
   }
   state.events.push({ type, reason, message, count: 1, firstTimestamp: rfc3339(now), lastTimestamp: rfc3339(now) });
   if (state.events.length > MAX_EVENTS) state.events.shift();

@@ -34,7 +34,7 @@ export function ownerHash(owner: PodOwner): string {
 /** A request's idempotency keys (pod-identity.ts), as older workflows sent them or derived from its owner. */
 export function podRunKeys(request: PodRunRequest, owner: PodOwner): { podKey: string; attemptKey: string } {
   if (request.podKey !== undefined && request.attemptKey !== undefined) return { podKey: request.podKey, attemptKey: request.attemptKey };
-  return podKeys(owner, { slot: request.slot ?? request.index ?? 0, name: request.podName, restartCount: request.restartCount });
+  return podKeys(owner, { slot: request.slot ?? request.index ?? 0, name: request.podName, restartCount: request.restartCount ?? 0 });
 }
 
 /** The worker's full input for a request, once it knows the pod's owner and its activity's workflow. */
@@ -44,6 +44,7 @@ export function expandPodRunRequest(request: PodRunRequest, context: { workflowI
   const keys = podRunKeys(request, owner);
   return {
     ...rest,
+    restartCount: request.restartCount ?? 0,
     workflowId: request.workflowId ?? context.workflowId,
     job: owner,
     hostname: request.hostname ?? podHostname(owner, { name: request.podName, index: request.index }),

@@ -110,7 +110,9 @@ export interface PodOwnerRef {
 }
 
 /** A pod run as the workflow schedules it: a PodRunInput without what the worker derives. */
-export type PodRunRequest = Omit<PodRunInput, 'workflowId' | 'job' | 'hostname' | 'podKey' | 'attemptKey'> & {
+export type PodRunRequest = Omit<PodRunInput, 'workflowId' | 'job' | 'hostname' | 'podKey' | 'attemptKey' | 'restartCount'> & {
+  /** Absent: 0, the pod's first run. */
+  restartCount?: number;
   /** The Job's workflow; absent: the activity's own (a shard's pod runs name their Job's). */
   workflowId?: string;
   job: PodOwner | PodOwnerRef;

@@ -1,0 +1,27 @@
+/** The Job's events as the event recorder keeps them (src/shared/controller/conditions-and-events.ts). */
+import { expect, test } from 'vitest';
+import { addEvent, COMBINED_PREFIX } from '../../src/shared/controller/conditions-and-events.js';
+import { newControllerState } from '../../src/shared/controller/state.js';
+import { DEFAULT_CONTROLLER_SETTINGS } from '../../src/shared/protocol/pod-runs.js';
+
+const state = () => newControllerState({ metadata: { name: 'j', namespace: 'default', uid: 'u' } } as never, DEFAULT_CONTROLLER_SETTINGS);
+
+test('past ten events of one reason within ten minutes, the rest are combined into one, as client-go aggregates them', () => {
+  const s = state();
+  const t0 = Date.parse('2026-12-04T10:00:00Z');
+  for (let i = 0; i < 1000; i++) addEvent(s, 'Normal', 'SuccessfulCreate', `Created pod: j-${i}`, t0 + i * 100);
+  expect(s.events).toHaveLength(11);
+  expect(s.events.slice(0, 10).map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `Created pod: j-${i}`));
+  expect(s.events[10]).toMatchObject({ message: `${COMBINED_PREFIX}Created pod: j-999`, count: 990 });
+  // Another reason is not combined with them; the same reason after ten quiet minutes starts afresh.
+  addEvent(s, 'Normal', 'Completed', 'Job completed', t0 + 100_000);
+  expect(s.events.at(-1)).toMatchObject({ reason: 'Completed', message: 'Job completed', count: 1 });
+  addEvent(s, 'Normal', 'SuccessfulCreate', 'Created pod: j-late', t0 + 100_000 + 700_000);
+  expect(s.events.at(-1)).toMatchObject({ message: 'Created pod: j-late', count: 1 });
+});
+
+test('an event repeating the last one counts it up', () => {
+  const s = state();
+  for (let i = 0; i < 3; i++) addEvent(s, 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', 1000 * i);
+  expect(s.events).toEqual([expect.objectContaining({ count: 3 })]);
+});
