@@ -14,8 +14,11 @@ export const POD_BATCHING_ANNOTATION = 'kjob.dev/pod-batching';
 export const POD_BATCHING_MODES = ['auto', 'off'] as const;
 export type PodBatchingMode = (typeof POD_BATCHING_MODES)[number];
 
-/** A run whose containers ran this long or less is short. */
-export const SHORT_RUN_MS = 1_000;
+/**
+ * A run whose containers ran this long or less is short. Not much less: on a loaded 2-core host a no-op
+ * command pod's run can pass a second, and a Job should not fall back to one activity per pod for that.
+ */
+export const SHORT_RUN_MS = 2_000;
 /** The runs the pace is read from: the latest ones. */
 const PACE_WINDOW = 8;
 /**
