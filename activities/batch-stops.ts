@@ -9,6 +9,7 @@ import { QUERY_POD_RUN_STOPS } from '../src/shared/protocol/names.js';
 import { PodRunStops } from './pod-run-stops.js';
 
 const ASK_EVERY_MS = 1_000;
+const ASK_TIMEOUT_MS = 2_000;
 
 interface Watched {
   client: Client;
@@ -45,7 +46,9 @@ export class BatchStops {
       const longest = Math.min(...[...job.batches].map((b) => b.startedAt));
       if (job.batches.size === 0 || Date.now() - longest < ASK_EVERY_MS) continue;
       try {
-        this.runs.stopRunning(await job.client.workflow.getHandle(workflowId).query<string[]>(QUERY_POD_RUN_STOPS));
+        // Bounded, as the owner query is: a Job workflow whose worker died waits on that worker's sticky queue.
+        const stops = await job.client.withDeadline(Date.now() + ASK_TIMEOUT_MS, () => job.client.workflow.getHandle(workflowId).query<string[]>(QUERY_POD_RUN_STOPS));
+        this.runs.stopRunning(stops);
       } catch {
         // Asked again in a second; a Job gone for good cancels its batches' activities anyway.
       }

@@ -101,7 +101,7 @@ export class PodBatches {
 
   terminateAll(): void {
     for (const batch of this.batches.values()) {
-      if (this.stopInProcess) for (const pod of batch.pods) this.stopInProcess(pod.attemptKey);
+      if (this.stopInProcess) for (const pod of batch.pods) if (batch.open.has(pod.name)) this.stopInProcess(pod.attemptKey);
       else batch.cancel();
     }
   }

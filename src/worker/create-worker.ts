@@ -193,6 +193,7 @@ export async function createJobWorker(options: JobWorkerOptions = {}): Promise<W
     maxPodRunsPerWorkflow: options.maxPodRunsPerWorkflow ?? DEFAULT_CONTROLLER_SETTINGS.maxPodRunsPerWorkflow!,
     maxRunsPerShard: options.maxRunsPerShard ?? DEFAULT_CONTROLLER_SETTINGS.maxRunsPerShard!,
     maxPodsInFlight: options.maxPodsInFlight ?? DEFAULT_CONTROLLER_SETTINGS.maxPodsInFlight!,
+    combineSimilarEvents: true,
     ...(options.timeSkippingTestServer ? { timeSkippingTestServer: true } : {}),
   };
   const stateDir = options.stateDir ?? join(process.cwd(), '.kjob');

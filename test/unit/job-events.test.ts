@@ -25,3 +25,10 @@ test('an event repeating the last one counts it up', () => {
   for (let i = 0; i < 3; i++) addEvent(s, 'Warning', 'BackoffLimitExceeded', 'Job has reached the specified backoff limit', 1000 * i);
   expect(s.events).toEqual([expect.objectContaining({ count: 3 })]);
 });
+
+test('a Job of an older worker (settings without combineSimilarEvents) keeps every event', () => {
+  const { combineSimilarEvents: _, ...older } = DEFAULT_CONTROLLER_SETTINGS;
+  const s = newControllerState({ metadata: { name: 'j', namespace: 'default', uid: 'u' } } as never, older);
+  for (let i = 0; i < 30; i++) addEvent(s, 'Normal', 'SuccessfulCreate', `Created pod: j-${i}`, i);
+  expect(s.events).toHaveLength(30);
+});

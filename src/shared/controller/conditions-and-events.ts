@@ -20,6 +20,7 @@ export function findCondition(state: JobControllerState, type: JobConditionType)
  * client-go's EventAggregator (tools/record/events_cache.go): past 10 events of the same type and reason about
  * the Job within 10 minutes, messages aside, the next ones are combined into one event whose count grows and
  * whose message is the latest one's, prefixed; a wide Job's thousands of `Created pod` events thus stay one.
+ * Only for Jobs whose settings say so (settings.combineSimilarEvents): Jobs of older workers keep every event.
  */
 const AGGREGATE_AFTER = 10;
 const AGGREGATE_WITHIN_MS = 600_000;
@@ -32,7 +33,9 @@ export function addEvent(state: JobControllerState, type: JobEvent['type'], reas
     last.lastTimestamp = rfc3339(now);
     return;
   }
-  const similar = state.events.filter((e) => !e.involvedObject && e.type === type && e.reason === reason && now - Date.parse(e.lastTimestamp) < AGGREGATE_WITHIN_MS);
+  const similar = state.settings.combineSimilarEvents
+    ? state.events.filter((e) => !e.involvedObject && e.type === type && e.reason === reason && now - Date.parse(e.lastTimestamp) < AGGREGATE_WITHIN_MS)
+    : [];
   if (similar.length >= AGGREGATE_AFTER) {
     const combined = similar.find((e) => e.message.startsWith(COMBINED_PREFIX));
     if (combined) {

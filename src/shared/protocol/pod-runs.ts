@@ -34,6 +34,11 @@ export interface ControllerSettings {
    */
   maxPodsInFlight?: number;
   /**
+   * Combine a Job's many events of one reason as client-go does (conditions-and-events.ts). Absent in settings
+   * recorded by older workers: their Jobs keep every event, as they did.
+   */
+  combineSimilarEvents?: boolean;
+  /**
    * The worker's server is Temporal's time-skipping test server (kjob/testing), whose faults the workflow works
    * around: pods are stopped through the worker that runs them rather than by cancelling their activities
    * (workflows/pod-cancel.ts), and a finished Job's TTL workflow is started by a local activity rather than as
@@ -51,6 +56,7 @@ export const DEFAULT_CONTROLLER_SETTINGS: ControllerSettings = {
   maxPodRunsPerWorkflow: 1_000,
   maxRunsPerShard: 500,
   maxPodsInFlight: 2_000,
+  combineSimilarEvents: true,
 };
 
 /** How a pod run ended, as the workflow running it saw it (reported by a shard to its Job). */
