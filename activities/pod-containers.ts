@@ -9,6 +9,7 @@ import type { ContainerResult, PodStartedSignal } from '../src/shared/protocol/p
 import { dispatchContainer } from './container-dispatch.js';
 import { startError, type ContainerExit } from './container-exit.js';
 import { LogTail } from './log-tail.js';
+import { HEARTBEAT_INTERVAL_MS } from './pod-heartbeat.js';
 import type { PodRun } from './pod-run.js';
 
 /** Runs the pod's containers into `pod.results` and `pod.logs`; returns when the main containers started, if they did. */
@@ -29,14 +30,14 @@ export async function runContainers(pod: PodRun): Promise<number | undefined> {
   if (initFailed || pod.stop.aborted) return undefined;
   // As in Kubernetes, the pod is Running (and ready) once its init containers are done and its containers have
   // started (their images pulled). The start is signalled only to a pod still running after a heartbeat
-  // interval (a batched pod: after a short pod's time): a short pod's start comes with its result (containersStartedMsAgo), which spares the Job a history
+  // interval: a short pod's start comes with its result (containersStartedMsAgo), which spares the Job a history
   // event and two server calls per pod.
   let startedAt: number | undefined;
   let report: NodeJS.Timeout | undefined;
   const running = podSpec.containers.map((c) => runContainer(pod, c, false));
   pod.status.whenNoneWaiting(() => {
     const at = (startedAt = Date.now());
-    report = setTimeout(() => void reportStarted(pod, Date.now() - at), pod.startReportAfterMs);
+    report = setTimeout(() => void reportStarted(pod, Date.now() - at), HEARTBEAT_INTERVAL_MS);
   });
   try {
     for (const ran of await Promise.all(running)) {

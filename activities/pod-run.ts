@@ -37,8 +37,6 @@ export interface PodRun extends PodRunContext {
   readonly runner: PodRunner;
   readonly heartbeat: PodHeartbeat;
   readonly status: PodStatus;
-  /** How long the containers run before their start is signalled (a shorter pod reports it with its result). */
-  readonly startReportAfterMs: number;
   /** What the downward API reads of the pod. */
   readonly fieldRefs: FieldRefSource;
   /** The containers that ran, init containers first, and their logs. */

@@ -9,7 +9,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { setMaxListeners } from 'node:events';
-import { BATCH_REPORTS_ENDS_AFTER_MS, SHORT_RUN_MS } from '../src/shared/controller/pod-batching.js';
+import { BATCH_REPORTS_ENDS_AFTER_MS } from '../src/shared/controller/pod-batching.js';
 import { SIGNAL_POD_BATCH_ENDED } from '../src/shared/protocol/names.js';
 import type { PodBatchEnded, PodBatchEntry, PodBatchHeartbeat, PodBatchRequest, PodBatchResult, PodHeartbeatDetails } from '../src/shared/protocol/pod-runs.js';
 import { compactPodRunResult, expandPodRunRequest } from '../src/shared/protocol/pod-run-wire.js';
@@ -76,7 +76,7 @@ export async function runPodBatch(runner: PodRunner, request: PodBatchRequest): 
         running.set(position, heartbeat);
         const cancellation = runner.stops ? undefined : runner.batchStops.track(input.attemptKey, ctx.cancellationSignal);
         try {
-          const result = await runPodInput(runner, input, { ctx, cancellation: cancellation ?? ctx.cancellationSignal, heartbeat, startReportAfterMs: SHORT_RUN_MS });
+          const result = await runPodInput(runner, input, { ctx, cancellation: cancellation ?? ctx.cancellationSignal, heartbeat });
           ended[position] = { result: compactPodRunResult(spec, result) };
         } catch (error) {
           ended[position] = { aborted: error instanceof Error ? error.message : String(error) };

@@ -15,7 +15,7 @@ import { eitherAborts } from './either-aborts.js';
 import { LogTail } from './log-tail.js';
 import { runContainers } from './pod-containers.js';
 import { lazyDirectory, removeTree } from './pod-directories.js';
-import { HEARTBEAT_INTERVAL_MS, PodHeartbeat } from './pod-heartbeat.js';
+import { PodHeartbeat } from './pod-heartbeat.js';
 import { PodStatus } from './pod-status.js';
 import { podMetrics } from './pod-metrics.js';
 import type { PodRun, PodRunner } from './pod-run.js';
@@ -39,14 +39,9 @@ export interface PodScope {
   /** Aborts when the pod is terminated: its activity is cancelled, or (a batch) this pod alone is stopped. */
   cancellation: AbortSignal;
   heartbeat: PodHeartbeat;
-  /**
-   * How long the containers run before their start is signalled (podStarted); a pod that ends sooner reports it
-   * with its result. Batched pods wait as long as a short pod runs, so short pods cost no signal each.
-   */
-  startReportAfterMs?: number;
 }
 
-export async function runPodInput(runner: PodRunner, input: PodRunInput, { ctx, cancellation, heartbeat, startReportAfterMs }: PodScope): Promise<PodRunResult> {
+export async function runPodInput(runner: PodRunner, input: PodRunInput, { ctx, cancellation, heartbeat }: PodScope): Promise<PodRunResult> {
   const status = new PodStatus({ podName: input.podName, restartCount: input.restartCount, nodeName: runner.nodeName }, async (signal) => {
     try {
       await ctx.client.workflow.getHandle(input.workflowId).signal(SIGNAL_POD_STATUS, signal);
@@ -95,7 +90,6 @@ export async function runPodInput(runner: PodRunner, input: PodRunInput, { ctx, 
       fieldRefs,
       heartbeat,
       status,
-      startReportAfterMs: startReportAfterMs ?? HEARTBEAT_INTERVAL_MS,
       results: [],
       logs: [],
     };

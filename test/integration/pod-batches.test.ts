@@ -269,12 +269,15 @@ const kitHolds = new Holds();
 
 /**
  * A handler scripted through env: `EXIT_<index>` (or `EXIT`) is the exit code, `hang` to run until terminated,
- * `hold` to run until terminated or released; `FIRST_RUN_EXIT_<index>` overrides it on the index's first run.
+ * `hold` to run until terminated or released; `FIRST_RUN_EXIT_<index>` overrides it on the index's first run;
+ * `PRINT` bytes of output first.
  */
 async function scripted(ctx: PodContext): Promise<number> {
   const key = `${ctx.jobName}/${ctx.index}`;
   const run = scriptedRuns.get(key) ?? 0;
   scriptedRuns.set(key, run + 1);
+  // PRINT: bytes of output (a line: the index, then x's).
+  if (ctx.env.PRINT) ctx.log.write(`${ctx.index}:`.padEnd(Number(ctx.env.PRINT) - 1, 'x') + '\n');
   const planned = (run === 0 ? ctx.env[`FIRST_RUN_EXIT_${ctx.index}`] : undefined) ?? ctx.env[`EXIT_${ctx.index}`] ?? ctx.env.EXIT ?? '0';
   return planned === 'hang' || planned === 'hold' ? kitHolds.hold(ctx, planned === 'hold') : Number(planned);
 }
@@ -332,6 +335,20 @@ describe('kjob/testing (time-skipping test server)', () => {
     { name: 'success', spec: { ...indexed(40, 32), successPolicy: { rules: [{ succeededIndexes: '0-3' }] } }, vars: { EXIT: 'hang', EXIT_0: 0, EXIT_1: 0, EXIT_2: 0, EXIT_3: 0 } },
     { name: 'on-failure', spec: { ...indexed(40, 32), backoffLimit: 6 }, vars: { FIRST_RUN_EXIT_1: 1, FIRST_RUN_EXIT_34: 1 }, podSpec: { restartPolicy: 'OnFailure' } },
   ];
+
+  test('batched pods keep their log tails as alone, when their batch prints more than its result carries', async () => {
+    // 160 pods at parallelism 80: after the first wave, batches of 20 pods of 20,000 bytes each (320 KB of tails).
+    await t.jobs.create(jobManifest('ts-chatty', indexed(160, 80), scriptedPod({ PRINT: 20_000 })));
+    const done = await t.jobs.wait('ts-chatty', { timeoutMs: 120_000 });
+    expect(done.status?.succeeded).toBe(160);
+    const sizes = [...(await scheduledBatches(await t.jobs.client(), 'ts-chatty')).values()].map((pods) => pods.length);
+    expect(sizes.filter((n) => n === 20).length).toBeGreaterThan(0);
+    const logs = await t.jobs.logs('ts-chatty');
+    // Every byte is kept or counted; a kept log is the whole 16 KiB tail a pod keeps alone (the Job's 512 KiB log
+    // budget empties the oldest pods' logs, counting their bytes as truncated).
+    for (const log of logs) expect(log.text.length + log.truncatedBytes).toBe(20_000);
+    expect(new Set(logs.map((log) => log.text.length).filter((n) => n > 0))).toEqual(new Set([16 * 1024]));
+  }, 150_000);
 
   test('batching changes no count: the same manifests with kjob.dev/pod-batching off and on end alike', async () => {
     const status = (job: Job) => ({
