@@ -6,6 +6,9 @@
  * one by one; pods of unknown length go in small batches only when many start at once.
  *
  * The annotation `kjob.dev/pod-batching` on the Job: `auto` (the default) or `off` (one activity per pod).
+ *
+ * These numbers decide which activities a Job's workflow schedules: changing any of them changes the commands
+ * of existing histories, so a change goes behind a new patched() (the old values kept for histories without it).
  */
 import { fieldError, type FieldError } from '../manifest/field-errors.js';
 import type { Job } from '../kubernetes-types.js';
