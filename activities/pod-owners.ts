@@ -1,8 +1,8 @@
 /**
  * The pod owners (a Job's identity and pod template) that pod runs name by hash (src/shared/protocol/
- * pod-run-wire.ts), as this worker knows them:
- * asked of the Job's workflow once (QUERY_POD_TEMPLATE) and kept, so a Job's pods do not each carry their
- * template through the history. Concurrent pods of one Job share the one query.
+ * pod-run-wire.ts), as this worker knows them: asked of the Job's workflow once (QUERY_POD_TEMPLATE) and kept,
+ * so a Job's pods do not each carry their template through the history. Concurrent pods of one Job share the
+ * one query.
  */
 import type { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -64,13 +64,13 @@ async function ask(client: Client, workflowId: string, hash: string): Promise<Po
     let failure: unknown;
     try {
       // Each try is bounded: a query for a workflow whose worker has died waits on that worker's sticky queue.
-      const spec = await client.withDeadline(Date.now() + ASK_TIMEOUT_MS, () =>
+      const owner = await client.withDeadline(Date.now() + ASK_TIMEOUT_MS, () =>
         client.workflow.getHandle(workflowId).query<PodOwner | null, [string]>(QUERY_POD_TEMPLATE, hash),
       );
-      if (spec) return spec;
-      throw new UnknownTemplateError(`the Job's workflow ${workflowId} does not know pod owner ${hash}`);
+      if (owner) return owner;
+      throw new UnknownOwnerError(`the Job's workflow ${workflowId} does not know pod owner ${hash}`);
     } catch (error) {
-      if (error instanceof UnknownTemplateError) throw error;
+      if (error instanceof UnknownOwnerError) throw error;
       failure = error;
     }
     if (Date.now() + delay > giveUpAt) {
@@ -80,4 +80,4 @@ async function ask(client: Client, workflowId: string, hash: string): Promise<Po
   }
 }
 
-class UnknownTemplateError extends Error {}
+class UnknownOwnerError extends Error {}

@@ -95,7 +95,16 @@ export async function runPodBatch(runner: PodRunner, request: PodBatchRequest): 
   // tail as it would keep it alone); the result's copies are cut to fit, and count only if a report failed.
   if (logBytes(results) > BATCH_LOG_BUDGET_BYTES) report(unreported());
   await reporting;
-  return { results: withinLogBudget(results) };
+  // The Job has counted the reported pods from their reports (in its history before this result): their logs
+  // are not sent twice.
+  return { results: withinLogBudget(results.map((entry, position) => (reported.has(position) ? withoutLogs(entry) : entry))) };
+}
+
+/** An ended pod's entry without its logs (what a heartbeat, or a result after a report, carries of it). */
+function withoutLogs(entry: PodBatchEntry): PodBatchEntry {
+  if (!('result' in entry)) return entry;
+  const { logs: _logs, ...result } = entry.result;
+  return { result };
 }
 
 /** Consecutive groups of entries whose JSON stays within `limit` bytes (one entry alone may pass it). */
@@ -124,11 +133,7 @@ const logBytes = (entries: PodBatchEntry[]) =>
 function batchHeartbeat(batchId: string, ended: (PodBatchEntry | undefined)[], running: Map<number, PodHeartbeat>): PodBatchHeartbeat {
   const done: [number, PodBatchEntry][] = [];
   ended.forEach((entry, position) => {
-    if (!entry) return;
-    if ('result' in entry) {
-      const { logs: _logs, ...result } = entry.result;
-      done.push([position, { result }]);
-    } else done.push([position, entry]);
+    if (entry) done.push([position, withoutLogs(entry)]);
   });
   // Within a budget (Temporal fails an activity whose heartbeat details pass 2 MiB): a pod's progress goes first,
   // then the pods beyond it; the ended pods are always there.

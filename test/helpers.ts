@@ -31,6 +31,16 @@ export function terminated(pod: Pod) {
   return state && 'terminated' in state ? state.terminated : undefined;
 }
 
+/** Whether a child process is still running. */
+export const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** Kills a child process with SIGKILL (a worker lost at once) and waits for it to exit. */
+export async function killChild(child: ChildProcess): Promise<void> {
+  const exited = alive(child) ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve();
+  child.kill('SIGKILL');
+  await exited;
+}
+
 /**
  * Starts test/fixtures/once-worker.mjs (a kjob worker in its own process, for tests that kill it) with `env`
  * over the test's own, and resolves once it polls. The child is added to `children` for the test's cleanup.

@@ -235,8 +235,11 @@ export class JobRun {
 
   /** The pod owner this run's pod runs named by `hash` (QUERY_POD_TEMPLATE); null when it does not know the hash. */
   ownerFor(hash: string): PodOwner | null {
+    const known = this.owners.get(hash);
+    if (known) return known;
+    // A hash sent by an earlier run (a shard's pod): the current owner, if it is the same.
     const current = podOwner(this.state.job);
-    return this.owners.get(hash) ?? (ownerHash(current) === hash ? current : null);
+    return ownerHash(current) === hash ? current : null;
   }
 
   /**

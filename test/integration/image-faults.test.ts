@@ -19,7 +19,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { JobClient } from '../../src/client/job-client.js';
 import { startDevServer, type DevServer } from '../../src/provision/index.js';
 import type { JobEvent } from '../../src/shared/kubernetes-types.js';
-import { conditions, jobManifest, startFixtureWorker } from '../helpers.js';
+import { alive, conditions, jobManifest, killChild, startFixtureWorker } from '../helpers.js';
 import { entries, processesMentioning, storedRefs, storeLeftovers } from '../image-store-probes.js';
 import { manifestBlobs, servedBlobs, startRegistry, type TestRegistry } from '../registry.js';
 import { buildTestImage, pushTestImage, removeTestImages } from '../test-images.js';
@@ -40,13 +40,6 @@ let digest: string;
 const children: ChildProcess[] = [];
 const clients: JobClient[] = [];
 
-const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = alive(child) ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve();
-  child.kill('SIGKILL');
-  await exited;
-}
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, pollMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -119,7 +112,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const child of children) if (alive(child)) await kill(child);
+  for (const child of children) if (alive(child)) await killChild(child);
   for (const client of clients) await client.close().catch(() => undefined);
   await server?.stop().catch(() => undefined);
   await registry?.stop();
@@ -144,7 +137,7 @@ test('a worker killed mid-pull leaves a cache the next worker uses: the Job Comp
   const pullDir = () => entries(tmp).find((e) => e.startsWith(`${first.pid}-pull-`));
   const rootfs = () => join(tmp, pullDir() ?? 'gone', 'image', 'rootfs');
   await until(() => existsSync(join(rootfs(), BULK[0]!)), 90_000, 'the first worker unpacking the big layer', 10);
-  await kill(first);
+  await killChild(first);
   const afterKill = registry.requests().length;
   const unpacked = Number(execFileSync('du', ['-sb', rootfs()], { encoding: 'utf8' }).split('\t')[0]);
   console.info(`image-faults: the first worker killed with ${(unpacked / 1e6).toFixed(1)} MB unpacked`);
@@ -176,7 +169,7 @@ test('a worker killed mid-pull leaves a cache the next worker uses: the Job Comp
   expect(blobGets(afterKill).filter((blob) => layers.includes(blob))).toEqual([]);
   await expectSettled(shared.store);
   expect(toolsIn(shared.store)).toEqual([]);
-  await kill(second);
+  await killChild(second);
 }, 180_000);
 
 test('two workers pulling one image at once: both Jobs Complete, the image stored once, each blob downloaded once', async () => {
@@ -212,5 +205,5 @@ test('two workers pulling one image at once: both Jobs Complete, the image store
   // The registry served each of the image's blobs (its config and layers) once.
   const { config, layers } = await imageBlobs();
   expect(blobGets(seen).sort()).toEqual([config, ...layers].sort());
-  for (const worker of workers) await kill(worker);
+  for (const worker of workers) await killChild(worker);
 }, 180_000);

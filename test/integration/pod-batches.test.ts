@@ -24,7 +24,7 @@ import type { PodBatchHeartbeat, PodBatchRequest } from '../../src/shared/protoc
 import { createJobTestEnvironment, type JobTestEnvironment } from '../../src/testing/index.js';
 import type { PodContext, PodHandler } from '../../src/worker/handlers.js';
 import { startDevEnvironment, type DevEnvironment } from '../dev-environment.js';
-import { conditions, handlerContainer, jobManifest, startFixtureWorker, terminated } from '../helpers.js';
+import { alive, conditions, handlerContainer, jobManifest, killChild, startFixtureWorker, terminated } from '../helpers.js';
 
 const COMPLETE = ['SuccessCriteriaMet=True:CompletionsReached', 'Complete=True:CompletionsReached'];
 const indexed = (completions: number, parallelism: number) => ({ completions, parallelism, completionMode: 'Indexed' });
@@ -85,13 +85,6 @@ async function pendingActivities(client: Client, name: string): Promise<{ type: 
 let dev: DevEnvironment;
 const children: ChildProcess[] = [];
 const clients: JobClient[] = [];
-const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
-async function kill(child: ChildProcess): Promise<void> {
-  const exited = alive(child) ? new Promise((r) => child.once('exit', r)) : Promise.resolve();
-  child.kill('SIGKILL');
-  await exited;
-}
 
 /** Pods that run until released (then exit 0) or terminated (then exit 143), and which of them began and saw their termination. */
 class Holds {
@@ -145,7 +138,7 @@ describe('dev server', () => {
     dev = await startDevEnvironment('pod-batches', { worker: { handlers: { held } } });
   });
   afterAll(async () => {
-    for (const child of children) if (alive(child)) await kill(child);
+    for (const child of children) if (alive(child)) await killChild(child);
     for (const client of clients) await client.close().catch(() => undefined);
     await dev?.stop();
   });
@@ -189,7 +182,7 @@ describe('dev server', () => {
     const lostPods = holder!.pods.filter((p) => !holder!.ended.includes(p));
     expect(lostPods.map((p) => Number(p.split('-')[1])).sort()).toEqual(gated);
     expect(holder!.pods.length).toBeGreaterThan(gated.length);
-    await kill(first);
+    await killChild(first);
     writeFileSync(join(marks, 'release'), '');
     const second = await startFixtureWorker(workerEnv, children);
 
@@ -218,7 +211,7 @@ describe('dev server', () => {
     const batches = await scheduledBatches(temporal, 'killed');
     expect(batches.size).toBeGreaterThanOrEqual(5);
     expect([...batches.values()].slice(0, 4).map((b) => b.length)).toEqual([8, 8, 8, 8]);
-    await kill(second);
+    await killChild(second);
   }, 180_000);
 
   test('parallelism lowered while batches hold their pods: the surplus pods stop alone, their batch-mates run on', async () => {

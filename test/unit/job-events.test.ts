@@ -6,13 +6,14 @@ import { DEFAULT_CONTROLLER_SETTINGS } from '../../src/shared/protocol/pod-runs.
 
 const state = () => newControllerState({ metadata: { name: 'j', namespace: 'default', uid: 'u' } } as never, DEFAULT_CONTROLLER_SETTINGS);
 
-test('past ten events of one reason within ten minutes, the rest are combined into one, as client-go aggregates them', () => {
+test('from the tenth message of one reason within ten minutes, events are combined into one, as client-go aggregates them', () => {
   const s = state();
   const t0 = Date.parse('2026-12-04T10:00:00Z');
   for (let i = 0; i < 1000; i++) addEvent(s, 'Normal', 'SuccessfulCreate', `Created pod: j-${i}`, t0 + i * 100);
-  expect(s.events).toHaveLength(11);
-  expect(s.events.slice(0, 10).map((e) => e.message)).toEqual(Array.from({ length: 10 }, (_, i) => `Created pod: j-${i}`));
-  expect(s.events[10]).toMatchObject({ message: `${COMBINED_PREFIX}Created pod: j-999`, count: 990 });
+  // EventAggregate: fewer than maxEvents (10) distinct messages pass as they are; the tenth is the aggregate's first.
+  expect(s.events).toHaveLength(10);
+  expect(s.events.slice(0, 9).map((e) => e.message)).toEqual(Array.from({ length: 9 }, (_, i) => `Created pod: j-${i}`));
+  expect(s.events[9]).toMatchObject({ message: `${COMBINED_PREFIX}Created pod: j-999`, count: 991 });
   // Another reason is not combined with them; the same reason after ten quiet minutes starts afresh.
   addEvent(s, 'Normal', 'Completed', 'Job completed', t0 + 100_000);
   expect(s.events.at(-1)).toMatchObject({ reason: 'Completed', message: 'Job completed', count: 1 });

@@ -17,12 +17,14 @@ export function findCondition(state: JobControllerState, type: JobConditionType)
 }
 
 /**
- * client-go's EventAggregator (tools/record/events_cache.go): past 10 events of the same type and reason about
- * the Job within 10 minutes, messages aside, the next ones are combined into one event whose count grows and
- * whose message is the latest one's, prefixed; a wide Job's thousands of `Created pod` events thus stay one.
- * Only for Jobs whose settings say so (settings.combineSimilarEvents): Jobs of older workers keep every event.
+ * client-go's EventAggregator (tools/record/events_cache.go, EventAggregatorByReasonFunc): events about the Job
+ * of one type and reason with different messages, each within 10 minutes of the last, are counted by message;
+ * the one that makes 10 distinct messages and all after it become one event whose count grows and whose
+ * message is the latest one's, prefixed (EventAggregatorByReasonMessageFunc). A wide Job's thousands of
+ * `Created pod` events thus stay ten. Only for Jobs whose settings say so (settings.combineSimilarEvents): Jobs
+ * of older workers keep every event.
  */
-const AGGREGATE_AFTER = 10;
+const AGGREGATE_MAX_EVENTS = 10;
 const AGGREGATE_WITHIN_MS = 600_000;
 export const COMBINED_PREFIX = '(combined from similar events): ';
 
@@ -36,7 +38,7 @@ export function addEvent(state: JobControllerState, type: JobEvent['type'], reas
   const similar = state.settings.combineSimilarEvents
     ? state.events.filter((e) => !e.involvedObject && e.type === type && e.reason === reason && now - Date.parse(e.lastTimestamp) < AGGREGATE_WITHIN_MS)
     : [];
-  if (similar.length >= AGGREGATE_AFTER) {
+  if (new Set(similar.map((e) => e.message)).add(message).size >= AGGREGATE_MAX_EVENTS) {
     const combined = similar.find((e) => e.message.startsWith(COMBINED_PREFIX));
     if (combined) {
       combined.count++;
